@@ -1,0 +1,71 @@
+from django.contrib.auth.models import AbstractUser, UserManager as DjangoUserManager
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(DjangoUserManager):
+    """Users are identified by email; there is no username."""
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A developer's account. Public identity (handle, display name) lives on Profile."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("email address"), unique=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.email
+
+
+class Profile(models.Model):
+    """What other developers see: handle, display name, bio, links, avatar."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    handle = models.SlugField(max_length=40, unique=True)
+    display_name = models.CharField(max_length=80, blank=True)
+    bio = models.TextField(max_length=2000, blank=True)
+    github = models.URLField(blank=True)
+    website = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["handle"]
+
+    def __str__(self):
+        return self.handle
+
+    def get_absolute_url(self):
+        return reverse("accounts:profile", kwargs={"handle": self.handle})
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.handle

@@ -1,0 +1,20 @@
+"""The test suite: real PostgreSQL and Redis (started by `make test`), captured mail."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atrium")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
+
+DEBUG = False
+SECRET_KEY = "atrium-test-secret-key-not-for-production-use-0123456789"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Hashing cost is not what the suite tests; a fast hasher keeps it quick.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "test-media")  # noqa: F405

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from . import health, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("portal.accounts.urls")),
+    path("keys/", include("portal.apikeys.urls")),
+    path("docs/", include("portal.docs.urls")),
+    path("dashboard/", include("portal.dashboards.urls")),
+    path("models/", include("sandbox.registry.urls")),
+    path("v1/", include("sandbox.gateway.urls")),
+    # usage/ and playground/ pages
+    path("", include("sandbox.usage.urls")),
+    # v1/files, v1/fine_tuning and the jobs/ pages
+    path("", include("sandbox.finetuning.urls")),
+    path("community/", include("community.forums.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
