@@ -1,7 +1,11 @@
 """Worker-side entry points: find the hosted model and hand the request to its backend.
 
-This first version serves only the `echo` backend (for testing the gateway path end to
-end); the engine (continuous batching, HF models, embeddings, adapters) plugs in here.
+Backends: ``echo`` (repeats the prompt; for testing integrations), ``causal-lm`` (any
+HF causal LM, continuous batching in ``batching.py``, LoRA adapters for ``ft:`` rows)
+and ``sentence-embedding``. The text side of generation lives here, in the Celery task
+thread: chat templates, limits (OpenAI's 400s), incremental detokenization, stop
+strings, cancellation and publishing; the engine's loop does the tensor work (see ``generation.py``).
+torch is imported only when a real model is served, never for echo.
 """
 
 from __future__ import annotations
@@ -71,21 +75,33 @@ def _echo(publisher: EventPublisher, model: HostedModel, params: dict) -> None:
 
 
 def run_generation(*, publisher: EventPublisher, model_id: str, params: dict) -> None:
+    """Serve one chat or completion request, publishing its events."""
     model = _model_or_error(publisher, model_id)
     if model is None:
         return
     if model.backend == HostedModel.Backend.ECHO:
         _echo(publisher, model, params)
         return
-    publisher.error(
-        status=503, code="model_unavailable", message=f"The model `{model_id}` cannot be served by this worker yet."
-    )
+    served = model.base_model if model.adapter_path else model
+    if model.task != HostedModel.Task.CHAT or served.backend != HostedModel.Backend.CAUSAL_LM:
+        publisher.error(status=400, code="invalid_model",
+                        message=f"The model `{model_id}` does not generate text; use it with /v1/embeddings.",
+                        param="model")
+        return
+    from .generation import generate
+
+    generate(publisher=publisher, model=model, params=params)
 
 
 def run_embedding(*, publisher: EventPublisher, model_id: str, inputs: list[str]) -> None:
+    """Embed the inputs of one request, publishing the vectors and usage."""
     model = _model_or_error(publisher, model_id)
     if model is None:
         return
-    publisher.error(
-        status=503, code="model_unavailable", message=f"The model `{model_id}` cannot be served by this worker yet."
-    )
+    if model.backend != HostedModel.Backend.SENTENCE_EMBEDDING:
+        publisher.error(status=400, code="invalid_model",
+                        message=f"The model `{model_id}` is not an embeddings model.", param="model")
+        return
+    from .generation import embed
+
+    embed(publisher=publisher, model=model, inputs=inputs)
