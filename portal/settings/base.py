@@ -215,6 +215,12 @@ STORAGES = {
 # Where hosted model weights, the default model built on first run, fine-tuned
 # adapters and checkpoints live.
 MODEL_STORE = env.path("MODEL_STORE", default=VAR_DIR / "models")
+# Wall-clock budget for training the default atrium-gpt-mini on first run (CPU).
+ATRIUM_GPT_MINI_TRAIN_SECONDS = env.float("ATRIUM_GPT_MINI_TRAIN_SECONDS", default=110.0)
+# Inference workers: most sequences decoded together per model, and the device
+# ("auto": CUDA when available, else CPU).
+INFERENCE_MAX_BATCH_SIZE = env.int("INFERENCE_MAX_BATCH_SIZE", default=32)
+INFERENCE_DEVICE = env("INFERENCE_DEVICE", default="auto")
 
 # --- API -------------------------------------------------------------------------------
 
