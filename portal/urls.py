@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from . import health, views
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", include("portal.accounts.urls")),
     path("keys/", include("portal.apikeys.urls")),
     path("docs/", include("portal.docs.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("dashboard/", include("portal.dashboards.urls")),
     path("models/", include("sandbox.registry.urls")),
     path("v1/", include("sandbox.gateway.urls")),

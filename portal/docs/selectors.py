@@ -1,0 +1,225 @@
+"""Reads of the docs app: search over the docs (full-text + semantic), feedback stats."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import F
+from django.utils.safestring import SafeString, mark_safe
+
+from .embeddings import EmbeddingUnavailable, cosine, embed_query
+from .models import DocSection
+from .services import SEARCH_CONFIGS
+
+logger = logging.getLogger(__name__)
+
+# Reciprocal rank fusion constant (Cormack et al.): damps the weight of top ranks.
+RRF_K = 60
+WORD = re.compile(r"\w+", re.U)
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+START, STOP = "\x02", "\x03"
+SEMANTIC_DOWN_KEY = "docs:semantic-down"
+SEMANTIC_RETRY_SECONDS = 30
+
+
+def api_key_latest_for_user(*, user):
+    """The reader's newest usable API key (for the examples' key hint), or None."""
+    if not user.is_authenticated:
+        return None
+    try:
+        from portal.apikeys.models import ApiKey
+    except ImportError:
+        return None
+    return ApiKey.objects.for_user(user).live().order_by("-created_at", "-id").first()
+
+
+def page_edit_url(*, page) -> str:
+    """Where "Edit this page" points: the file in the repository, or its source here."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    base = getattr(settings, "DOCS_EDIT_BASE_URL", "")
+    if base:
+        return base.rstrip("/") + "/" + page.repo_path
+    return reverse("docs:page_source", kwargs={"slug": page.slug})
+
+
+@dataclass
+class SearchHit:
+    page_slug: str
+    page_title: str
+    heading: str
+    anchor: str
+    snippet: SafeString
+    score: float = 0.0
+    matched_by: set[str] = field(default_factory=set)
+
+    @property
+    def url(self) -> str:
+        from django.urls import reverse
+
+        url = reverse("docs:page", kwargs={"slug": self.page_slug})
+        return f"{url}#{self.anchor}" if self.anchor else url
+
+
+@dataclass
+class SearchResults:
+    query: str
+    hits: list[SearchHit]
+    semantic: bool  # whether semantic ranking took part
+    threads: list = field(default_factory=list)
+
+
+def _marked(text: str) -> SafeString:
+    """Escape ``text`` and turn the START/STOP sentinels into <mark> tags."""
+    return mark_safe(html.escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))
+
+
+def _terms(query: str) -> list[str]:
+    terms = [w.lower() for w in WORD.findall(query) if not CJK.fullmatch(w)]
+    for run in CJK.findall(query):
+        # Chinese has no spaces: search its character pairs (and single characters).
+        terms.extend([run] if len(run) < 2 else [run[i:i + 2] for i in range(len(run) - 1)])
+    return list(dict.fromkeys(t for t in terms if t))
+
+
+def _fulltext_postgres(query: str, language: str, config: str, limit: int) -> list[SearchHit]:
+    words = [w for w in _terms(query) if w.isalnum()]
+    if not words:
+        return []
+    # Any word may match (OR), ranked by how many and where: a question phrased in full
+    # ("how do I stop getting 429s") should still find the section that answers it.
+    tsquery = SearchQuery(" | ".join(words), search_type="raw", config=config)
+    rows = (
+        DocSection.objects.filter(language=language, search_vector=tsquery)
+        .annotate(
+            rank=SearchRank(F("search_vector"), tsquery, normalization=1),
+            headline=SearchHeadline(
+                "body", tsquery, config=config, start_sel=START, stop_sel=STOP,
+                max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … ",
+            ),
+        )
+        .order_by("-rank", "page_slug", "position")[:limit]
+    )
+    return [
+        SearchHit(r.page_slug, r.page_title, r.heading, r.anchor, _marked(r.headline), r.rank, {"text"})
+        for r in rows
+    ]
+
+
+def _snippet(body: str, terms: list[str], width: int = 160) -> SafeString:
+    lowered = body.lower()
+    positions = [lowered.find(t) for t in terms if lowered.find(t) >= 0]
+    start = max(min(positions, default=0) - width // 3, 0)
+    text = body[start:start + width]
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
+    text = pattern.sub(lambda m: f"{START}{m.group(0)}{STOP}", text) if terms else text
+    return _marked(("… " if start else "") + text + (" …" if start + width < len(body) else ""))
+
+
+def _fulltext_fallback(query: str, language: str, limit: int) -> list[SearchHit]:
+    """Substring scoring in Python: SQLite, and languages PostgreSQL cannot stem."""
+    terms = _terms(query)
+    if not terms:
+        return []
+    hits = []
+    for s in DocSection.objects.filter(language=language).only(
+        "page_slug", "page_title", "heading", "anchor", "body"
+    ):
+        title, heading, body = s.page_title.lower(), s.heading.lower(), s.body.lower()
+        score = sum(3 * (t in title) + 2 * (t in heading) + min(body.count(t), 5) for t in terms)
+        matched = sum(1 for t in terms if t in title or t in heading or t in body)
+        if score:
+            # Coverage of the query's words counts most, then where and how often they occur.
+            hits.append(SearchHit(s.page_slug, s.page_title, s.heading, s.anchor,
+                                  _snippet(s.body, terms), matched * 10 + score, {"text"}))
+    hits.sort(key=lambda h: -h.score)
+    return hits[:limit]
+
+
+def _semantic(query: str, languages: list[str], limit: int, timeout: float) -> list[SearchHit] | None:
+    sections = list(DocSection.objects.filter(language__in=languages, embedding__isnull=False))
+    if not sections:
+        return None
+    if cache.get(SEMANTIC_DOWN_KEY):
+        return None
+    try:
+        vector = embed_query(query, timeout=timeout)
+    except EmbeddingUnavailable as exc:
+        # Don't make every search wait for a worker that just failed to answer.
+        cache.set(SEMANTIC_DOWN_KEY, True, SEMANTIC_RETRY_SECONDS)
+        logger.info("docs search without semantic ranking: %s", exc)
+        return None
+    ranked = sorted(sections, key=lambda s: -cosine(vector, s.embedding))[:limit]
+    terms = _terms(query)
+    return [
+        SearchHit(s.page_slug, s.page_title, s.heading, s.anchor, _snippet(s.body, terms),
+                  cosine(vector, s.embedding), {"semantic"})
+        for s in ranked
+    ]
+
+
+def _fuse(*rankings: list[SearchHit], limit: int) -> list[SearchHit]:
+    """Reciprocal rank fusion of section rankings, keeping each page's best section."""
+    by_section: dict[tuple[str, str], SearchHit] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking, start=1):
+            key = (hit.page_slug, hit.anchor)
+            fused = by_section.setdefault(key, SearchHit(
+                hit.page_slug, hit.page_title, hit.heading, hit.anchor, hit.snippet, 0.0, set()))
+            fused.score += 1 / (RRF_K + rank)
+            fused.matched_by |= hit.matched_by
+            if "text" in hit.matched_by:
+                fused.snippet = hit.snippet  # the highlighted full-text snippet reads best
+    best_per_page: dict[str, SearchHit] = {}
+    for hit in sorted(by_section.values(), key=lambda h: -h.score):
+        best_per_page.setdefault(hit.page_slug, hit)
+    return list(best_per_page.values())[:limit]
+
+
+def _forum_threads(query: str, limit: int) -> list:
+    try:
+        from community.forums.selectors import thread_search
+    except ImportError:
+        return []
+    return list(thread_search(query=query, limit=limit))
+
+
+def search_languages(language: str) -> list[str]:
+    """Index languages to search for a reader of ``language``: theirs, then English."""
+    from .pages import DEFAULT_LANGUAGE, languages_with_content
+
+    own = language.lower().replace("_", "-")
+    return list(dict.fromkeys([own, DEFAULT_LANGUAGE] if own in languages_with_content() else [DEFAULT_LANGUAGE]))
+
+
+def doc_search(
+    *, query: str, languages: list[str], limit: int = 10, semantic_timeout: float = 1.5,
+    include_threads: bool = True,
+) -> SearchResults:
+    """Docs sections ranked for ``query``: full-text and (when a worker answers) semantic.
+
+    Semantic ranking needs an inference worker to embed the query within
+    ``semantic_timeout`` seconds; without one the results are full-text only.
+    """
+    query = query.strip()[:300]
+    if not query:
+        return SearchResults(query="", hits=[], semantic=False)
+    pool = limit * 3
+    rankings = []
+    for language in languages:
+        config = SEARCH_CONFIGS.get(language)
+        if connection.vendor == "postgresql" and config:
+            rankings.append(_fulltext_postgres(query, language, config, pool))
+        else:
+            rankings.append(_fulltext_fallback(query, language, pool))
+    semantic_hits = _semantic(query, languages, pool, semantic_timeout) if semantic_timeout > 0 else None
+    hits = _fuse(*rankings, semantic_hits or [], limit=limit)
+    threads = _forum_threads(query, 5) if include_threads else []
+    return SearchResults(query=query, hits=hits, semantic=semantic_hits is not None, threads=threads)

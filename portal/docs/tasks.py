@@ -1,0 +1,16 @@
+"""Celery tasks of the docs app: thin adapters over services."""
+
+from celery import shared_task
+
+
+@shared_task(name="portal.docs.tasks.doc_sections_embed", ignore_result=True, time_limit=900)
+def doc_sections_embed(*, language: str) -> None:
+    """Ask an inference worker for the embeddings of the sections that lack them."""
+    from .embeddings import EmbeddingUnavailable
+    from .services import doc_sections_embed as embed
+
+    try:
+        embed(language=language)
+    except EmbeddingUnavailable:
+        # Search works on full text meanwhile; the next index sync asks again.
+        pass
