@@ -1,0 +1,343 @@
+"""The LoRA trainer that runs on `training` workers (torch + transformers + peft).
+
+Pure training code, no Django: the worker glue (`runner.py`) and the benchmark
+(`bench/finetune.py`) drive it through `TrainingCallbacks`.
+
+Why it is faster than padding every batch to its longest example: the examples of a
+step are packed, first-fit decreasing, into as few rows as fit the longest one, each
+example keeping its own position ids. Transformers detects packed sequences from the
+position ids and masks attention so examples never see each other, so the loss is the
+padded batch's loss, computed over far fewer positions.
+
+Resumable: every `checkpoint_every` steps the adapter, optimizer, scheduler and RNG
+state are written atomically; `train()` starts from the newest checkpoint it is given.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import torch
+
+IGNORE_INDEX = -100
+BASE_LEARNING_RATE = 2e-4
+
+
+class TrainingStopped(Exception):
+    """Raised out of `train()` when `should_stop()` said so (a cancel)."""
+
+
+@dataclass
+class TrainingConfig:
+    base_model_path: str
+    train_path: str
+    data_format: str  # "chat" or "completion"
+    output_dir: str  # the final adapter goes here
+    checkpoint_dir: str
+    n_epochs: int = 3
+    batch_size: int = 4
+    learning_rate_multiplier: float = 1.0
+    rank: int = 8
+    seed: int = 0
+    max_length: int = 1024
+    checkpoint_every: int = 50
+    validation_path: str | None = None
+    validation_format: str | None = None
+    packing: bool = True
+
+
+class TrainingCallbacks(Protocol):
+    def on_start(self, *, total_steps: int, resumed_from: int, device: str, examples: int) -> None: ...
+    def on_step(self, *, step: int, total_steps: int, loss: float, learning_rate: float, tokens: int,
+                tokens_per_second: float, eta_seconds: float) -> None: ...
+    def on_checkpoint(self, *, step: int, path: str, metrics: dict) -> None: ...
+    def should_stop(self) -> bool: ...
+
+
+class NullCallbacks:
+    def on_start(self, **kwargs) -> None:
+        pass
+
+    def on_step(self, **kwargs) -> None:
+        pass
+
+    def on_checkpoint(self, **kwargs) -> None:
+        pass
+
+    def should_stop(self) -> bool:
+        return False
+
+
+# --- Data -------------------------------------------------------------------------------
+
+
+def read_jsonl(path: str) -> list[dict]:
+    with open(path, encoding="utf-8-sig") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _render_chat(tokenizer, messages: list[dict], *, generation_prompt: bool) -> str:
+    if getattr(tokenizer, "chat_template", None):
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=generation_prompt)
+    text = "".join(f"<|{m['role']}|>\n{m.get('content') or ''}\n" for m in messages)
+    return text + ("<|assistant|>\n" if generation_prompt else "")
+
+
+def encode_example(tokenizer, record: dict, data_format: str, max_length: int) -> tuple[list[int], list[int]]:
+    """Token ids and labels of one example; only assistant replies (or the completion) are learned."""
+    eos = tokenizer.eos_token_id
+
+    def ids(text: str) -> list[int]:
+        return tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
+
+    if data_format == "completion":
+        prompt, completion = ids(record["prompt"]), ids(record["completion"]) + [eos]
+        input_ids, labels = prompt + completion, [IGNORE_INDEX] * len(prompt) + completion
+    else:
+        messages = [m for m in record["messages"] if m.get("content") is not None]
+        input_ids, labels, rendered = [], [], ""
+        for k, message in enumerate(messages):
+            if message["role"] == "assistant":
+                header = _render_chat(tokenizer, messages[:k], generation_prompt=True)
+                segment = ids(header[len(rendered):] if header.startswith(rendered) else header)
+                input_ids += segment
+                labels += [IGNORE_INDEX] * len(segment)
+                rendered = header
+            full = _render_chat(tokenizer, messages[: k + 1], generation_prompt=False)
+            segment = ids(full[len(rendered):] if full.startswith(rendered) else full)
+            input_ids += segment
+            labels += segment if message["role"] == "assistant" else [IGNORE_INDEX] * len(segment)
+            rendered = full
+        if eos is not None and (not input_ids or input_ids[-1] != eos):
+            input_ids.append(eos)
+            labels.append(eos)
+    return input_ids[:max_length], labels[:max_length]
+
+
+def encode_file(tokenizer, path: str, data_format: str, max_length: int) -> list[tuple[list[int], list[int]]]:
+    examples = [encode_example(tokenizer, record, data_format, max_length) for record in read_jsonl(path)]
+    return [example for example in examples if any(label != IGNORE_INDEX for label in example[1])]
+
+
+def collate_padded(examples: Sequence[tuple[list[int], list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
+    """The reference layout: one row per example, padded to the longest."""
+    width = max(len(ids) for ids, _ in examples)
+    input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)
+    attention = torch.zeros((len(examples), width), dtype=torch.long)
+    for row, (ids, labs) in enumerate(examples):
+        input_ids[row, : len(ids)] = torch.tensor(ids)
+        labels[row, : len(labs)] = torch.tensor(labs)
+        attention[row, : len(ids)] = 1
+    return {"input_ids": input_ids, "labels": labels, "attention_mask": attention}
+
+
+def collate_packed(examples: Sequence[tuple[list[int], list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pack examples first-fit decreasing into rows as long as the longest example.
+
+    Each example restarts its position ids (so attention stays within it) and the first
+    label of each example is ignored (so no example learns to predict the next one).
+    The few positions left at a row's end form their own ignored sequence.
+    """
+    capacity = max(len(ids) for ids, _ in examples)
+    rows: list[list[int]] = []
+    used: list[int] = []
+    for index in sorted(range(len(examples)), key=lambda i: len(examples[i][0]), reverse=True):
+        length = len(examples[index][0])
+        for row, filled in enumerate(used):
+            if filled + length <= capacity:
+                rows[row].append(index)
+                used[row] += length
+                break
+        else:
+            rows.append([index])
+            used.append(length)
+    input_ids = torch.full((len(rows), capacity), pad_id, dtype=torch.long)
+    labels = torch.full((len(rows), capacity), IGNORE_INDEX, dtype=torch.long)
+    positions = torch.zeros((len(rows), capacity), dtype=torch.long)
+    for row, members in enumerate(rows):
+        start = 0
+        for index in members:
+            ids, labs = examples[index]
+            end = start + len(ids)
+            input_ids[row, start:end] = torch.tensor(ids)
+            labels[row, start:end] = torch.tensor(labs)
+            labels[row, start] = IGNORE_INDEX
+            positions[row, start:end] = torch.arange(len(ids))
+            start = end
+        positions[row, start:] = torch.arange(capacity - start)
+    return {"input_ids": input_ids, "labels": labels, "position_ids": positions}
+
+
+# --- Model ------------------------------------------------------------------------------
+
+
+def pick_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def load_model_and_tokenizer(config: TrainingConfig, device: torch.device):
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(config.base_model_path)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    dtype = torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(config.base_model_path, dtype=dtype).to(device)
+    lora = LoraConfig(r=config.rank, lora_alpha=2 * config.rank, lora_dropout=0.0, task_type="CAUSAL_LM")
+    try:
+        model = get_peft_model(model, lora)
+    except ValueError:  # an architecture peft has no default target modules for
+        lora.target_modules = "all-linear"
+        model = get_peft_model(model, lora)
+    return model, tokenizer
+
+
+def steps_per_epoch(example_count: int, batch_size: int) -> int:
+    return math.ceil(example_count / batch_size)
+
+
+def batch_order(example_count: int, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    """The same shuffled batches for an epoch on every attempt (resume depends on it)."""
+    order = list(range(example_count))
+    random.Random(seed * 1_000_003 + epoch).shuffle(order)
+    return [order[i: i + batch_size] for i in range(0, example_count, batch_size)]
+
+
+def latest_checkpoint(checkpoint_dir: str) -> Path | None:
+    root = Path(checkpoint_dir)
+    if not root.is_dir():
+        return None
+    done = [p for p in root.glob("step-*") if (p / "state.pt").exists()]
+    return max(done, key=lambda p: int(p.name.split("-")[1]), default=None)
+
+
+def save_checkpoint(model, optimizer, scheduler, step: int, checkpoint_dir: str) -> Path:
+    """Write to a temporary folder then rename it, so a crash never leaves half a checkpoint."""
+    final = Path(checkpoint_dir) / f"step-{step}"
+    temporary = Path(checkpoint_dir) / f".tmp-step-{step}-{os.getpid()}"
+    shutil.rmtree(temporary, ignore_errors=True)
+    model.save_pretrained(temporary / "adapter")
+    torch.save(
+        {"step": step, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+         "torch_rng": torch.get_rng_state()},
+        temporary / "state.pt",
+    )
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(temporary, final)
+    return final
+
+
+def load_checkpoint(model, optimizer, scheduler, path: Path) -> int:
+    from peft import set_peft_model_state_dict
+    from peft.utils import load_peft_weights
+
+    set_peft_model_state_dict(model, load_peft_weights(str(path / "adapter")))
+    state = torch.load(path / "state.pt", weights_only=False)
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    torch.set_rng_state(state["torch_rng"])
+    return int(state["step"])
+
+
+def evaluate(model, examples, batch_size: int, pad_id: int, device: torch.device, packing: bool) -> float:
+    collate = collate_packed if packing else collate_padded
+    model.eval()
+    total_loss, total_tokens = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(examples), batch_size):
+            batch = {k: v.to(device) for k, v in collate(examples[start: start + batch_size], pad_id).items()}
+            counted = int((batch["labels"][:, 1:] != IGNORE_INDEX).sum())
+            loss = model(**batch, use_cache=False).loss
+            total_loss += float(loss) * counted
+            total_tokens += counted
+    model.train()
+    return total_loss / max(1, total_tokens)
+
+
+# --- Training ---------------------------------------------------------------------------
+
+
+def train(config: TrainingConfig, callbacks: TrainingCallbacks | None = None) -> dict:
+    """Train (or resume) a LoRA adapter; returns final metrics. Raises TrainingStopped on cancel."""
+    from transformers import get_linear_schedule_with_warmup
+
+    callbacks = callbacks or NullCallbacks()
+    device = pick_device()
+    torch.manual_seed(config.seed)
+    model, tokenizer = load_model_and_tokenizer(config, device)
+    pad_id = tokenizer.pad_token_id
+    examples = encode_file(tokenizer, config.train_path, config.data_format, config.max_length)
+    validation = (
+        encode_file(tokenizer, config.validation_path, config.validation_format or config.data_format,
+                    config.max_length)
+        if config.validation_path else []
+    )
+    per_epoch = steps_per_epoch(len(examples), config.batch_size)
+    total_steps = per_epoch * config.n_epochs
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=BASE_LEARNING_RATE * config.learning_rate_multiplier
+    )
+    scheduler = get_linear_schedule_with_warmup(optimizer, max(1, total_steps // 20), total_steps)
+
+    step = 0
+    checkpoint = latest_checkpoint(config.checkpoint_dir)
+    if checkpoint is not None:
+        step = load_checkpoint(model, optimizer, scheduler, checkpoint)
+    callbacks.on_start(total_steps=total_steps, resumed_from=step, device=device.type, examples=len(examples))
+
+    collate = collate_packed if config.packing else collate_padded
+    model.train()
+    started, steps_timed, trained_tokens, last_loss = time.perf_counter(), 0, 0, float("nan")
+    while step < total_steps:
+        epoch, in_epoch = divmod(step, per_epoch)
+        indices = batch_order(len(examples), config.batch_size, config.seed, epoch)[in_epoch]
+        batch_examples = [examples[i] for i in indices]
+        tokens = sum(len(ids) for ids, _ in batch_examples)
+        batch = {k: v.to(device) for k, v in collate(batch_examples, pad_id).items()}
+        step_start = time.perf_counter()
+        loss = model(**batch, use_cache=False).loss
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        last_loss = float(loss.detach())
+        step += 1
+        steps_timed += 1
+        trained_tokens += tokens
+        elapsed = time.perf_counter() - started
+        callbacks.on_step(
+            step=step, total_steps=total_steps, loss=last_loss, learning_rate=scheduler.get_last_lr()[0],
+            tokens=tokens, tokens_per_second=tokens / max(1e-9, time.perf_counter() - step_start),
+            eta_seconds=(total_steps - step) * elapsed / steps_timed,
+        )
+        if callbacks.should_stop():
+            raise TrainingStopped()
+        if step % config.checkpoint_every == 0 and step < total_steps:
+            metrics = {"step": step, "train_loss": last_loss}
+            if validation:
+                metrics["valid_loss"] = evaluate(model, validation, config.batch_size, pad_id, device, config.packing)
+            path = save_checkpoint(model, optimizer, scheduler, step, config.checkpoint_dir)
+            callbacks.on_checkpoint(step=step, path=str(path), metrics=metrics)
+
+    result = {"step": step, "train_loss": last_loss, "trained_tokens": trained_tokens}
+    if validation:
+        result["valid_loss"] = evaluate(model, validation, config.batch_size, pad_id, device, config.packing)
+    output = Path(config.output_dir)
+    temporary = output.with_name(output.name + ".tmp")
+    shutil.rmtree(temporary, ignore_errors=True)
+    model.save_pretrained(temporary)
+    tokenizer.save_pretrained(temporary)
+    shutil.rmtree(output, ignore_errors=True)
+    os.replace(temporary, output)
+    return result

@@ -1,0 +1,174 @@
+"""Validation of fine-tuning data (JSONL, OpenAI's chat or prompt/completion format).
+
+Runs on the upload, line by line as the bytes arrive, before anything is stored: a
+file that fails is refused whole, with the first problems named by line number.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+CHAT_ROLES = frozenset({"system", "user", "assistant", "tool"})
+MAX_REPORTED_PROBLEMS = 10
+
+
+def estimate_tokens(text: str) -> int:
+    """About four bytes of UTF-8 per token, as OpenAI's rule of thumb."""
+    return max(1, math.ceil(len(text.encode("utf-8")) / 4))
+
+
+class FileTooLarge(Exception):
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(f"The file is larger than the limit of {limit} bytes.")
+
+
+class TrainingDataInvalid(Exception):
+    """The file cannot be used; `problems` are (line number or None, message) pairs."""
+
+    def __init__(self, problems: list[tuple[int | None, str]]):
+        self.problems = problems
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        parts = [f"line {line}: {message}" if line else message for line, message in self.problems]
+        return "Invalid training file: " + "; ".join(parts)
+
+
+@dataclass
+class DataSummary:
+    format: str
+    example_count: int = 0
+    token_estimate: int = 0
+    bytes: int = 0
+    longest_example_tokens: int = 0
+    longest_example_line: int = 0
+    problems: list[tuple[int | None, str]] = field(default_factory=list)
+
+
+def _check_chat(record: dict) -> tuple[str | None, str]:
+    """Return (problem, text) for a chat example."""
+    messages = record.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "`messages` must be a non-empty list of {role, content} objects", ""
+    texts, has_assistant = [], False
+    for position, message in enumerate(messages, start=1):
+        if not isinstance(message, dict):
+            return f"message {position} is not an object", ""
+        role = message.get("role")
+        if role is None:
+            return f"message {position} has no `role`", ""
+        if role not in CHAT_ROLES:
+            return f"message {position} has role `{role}`; use one of system, user, assistant, tool", ""
+        content = message.get("content")
+        if role == "assistant" and content is None and message.get("tool_calls"):
+            has_assistant = True
+            continue
+        if not isinstance(content, str):
+            return f"message {position} (`{role}`) has no text `content`", ""
+        if not content.strip():
+            return f"message {position} (`{role}`) has empty `content`", ""
+        has_assistant = has_assistant or role == "assistant"
+        texts.append(content)
+    if not has_assistant:
+        return "no `assistant` message: each example needs at least one reply to learn from", ""
+    return None, "\n".join(texts)
+
+
+def _check_completion(record: dict) -> tuple[str | None, str]:
+    prompt, completion = record.get("prompt"), record.get("completion")
+    if not isinstance(prompt, str):
+        return "`prompt` must be a string", ""
+    if not isinstance(completion, str) or not completion.strip():
+        return "`completion` must be a non-empty string", ""
+    return None, prompt + completion
+
+
+def _detect_format(record: dict) -> str | None:
+    if "messages" in record:
+        return "chat"
+    if "prompt" in record or "completion" in record:
+        return "completion"
+    return None
+
+
+def validate_lines(
+    chunks: Iterable[bytes], *, max_bytes: int, min_examples: int, max_example_tokens: int
+) -> DataSummary:
+    """Validate JSONL arriving as byte chunks. Raises FileTooLarge as soon as the bytes
+    exceed `max_bytes`, TrainingDataInvalid with the first problems, else a summary."""
+    summary = DataSummary(format="")
+    problems = summary.problems
+    buffer = b""
+    line_number = 0
+
+    def check(raw: bytes) -> None:
+        nonlocal line_number
+        line_number += 1
+        if line_number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.strip():
+            return
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append((line_number, f"not valid UTF-8 (byte {exc.start + 1}); save the file as UTF-8"))
+            return
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            problems.append((line_number, f"invalid JSON ({exc.msg} at column {exc.colno})"))
+            return
+        if not isinstance(record, dict):
+            problems.append((line_number, "each line must be a JSON object"))
+            return
+        found = _detect_format(record)
+        if found is None:
+            problems.append(
+                (line_number, "expected `messages` (chat format) or `prompt` and `completion` (completion format)")
+            )
+            return
+        if not summary.format:
+            summary.format = found
+        elif found != summary.format:
+            problems.append((line_number, f"{found} format, but the file began in {summary.format} format"))
+            return
+        problem, example_text = (_check_chat if found == "chat" else _check_completion)(record)
+        if problem:
+            problems.append((line_number, problem))
+            return
+        tokens = estimate_tokens(example_text)
+        if tokens > max_example_tokens:
+            problems.append(
+                (line_number, f"example of about {tokens} tokens is longer than the limit of {max_example_tokens}")
+            )
+            return
+        summary.example_count += 1
+        summary.token_estimate += tokens
+        if tokens > summary.longest_example_tokens:
+            summary.longest_example_tokens, summary.longest_example_line = tokens, line_number
+
+    for chunk in chunks:
+        summary.bytes += len(chunk)
+        if summary.bytes > max_bytes:
+            raise FileTooLarge(max_bytes)
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for raw in lines:
+            check(raw)
+            if len(problems) >= MAX_REPORTED_PROBLEMS:
+                raise TrainingDataInvalid(problems)
+    if buffer:
+        check(buffer)
+    if problems:
+        raise TrainingDataInvalid(problems)
+    if summary.example_count == 0:
+        raise TrainingDataInvalid([(None, "the file has no examples")])
+    if summary.example_count < min_examples:
+        raise TrainingDataInvalid(
+            [(None, f"the file has {summary.example_count} examples; at least {min_examples} are needed")]
+        )
+    return summary
