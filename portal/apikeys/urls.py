@@ -1,3 +1,11 @@
+from django.urls import path
+
+from . import views
+
 app_name = "apikeys"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.key_list, name="list"),
+    path("<int:pk>/revoke/", views.key_revoke, name="revoke"),
+    path("<int:pk>/roll/", views.key_roll, name="roll"),
+]

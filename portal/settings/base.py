@@ -6,6 +6,7 @@ token streams. Set ``DATABASE_URL`` and ``REDIS_URL`` to run on PostgreSQL and R
 See ``.env.example`` for every variable.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -221,6 +222,29 @@ ATRIUM_GPT_MINI_TRAIN_SECONDS = env.float("ATRIUM_GPT_MINI_TRAIN_SECONDS", defau
 # ("auto": CUDA when available, else CPU).
 INFERENCE_MAX_BATCH_SIZE = env.int("INFERENCE_MAX_BATCH_SIZE", default=32)
 INFERENCE_DEVICE = env("INFERENCE_DEVICE", default="auto")
+
+# --- API keys, rate limits, credits, the /v1 gateway, usage metering ---------------------
+
+# Per minute; a key's own limits (set by staff in the admin) override the key defaults.
+RATE_LIMIT_KEY_RPM = env.int("RATE_LIMIT_KEY_RPM", default=600)
+RATE_LIMIT_KEY_TPM = env.int("RATE_LIMIT_KEY_TPM", default=200_000)
+RATE_LIMIT_ACCOUNT_RPM = env.int("RATE_LIMIT_ACCOUNT_RPM", default=1200)
+RATE_LIMIT_ACCOUNT_TPM = env.int("RATE_LIMIT_ACCOUNT_TPM", default=400_000)
+CREDITS_MONTHLY_FREE_GRANT = Decimal(env("CREDITS_MONTHLY_FREE_GRANT", default="5.00"))
+# No worker accepts a request within this time: 503 with Retry-After.
+GATEWAY_DISPATCH_TIMEOUT_SECONDS = env.float("GATEWAY_DISPATCH_TIMEOUT_SECONDS", default=10.0)
+# A worker that accepted but goes silent this long: the request fails with 503.
+GATEWAY_STREAM_IDLE_TIMEOUT_SECONDS = env.float("GATEWAY_STREAM_IDLE_TIMEOUT_SECONDS", default=120.0)
+# Benchmarks only: switch off auth, limits, credits and metering to measure their cost.
+GATEWAY_POLICY_ENABLED = env.bool("GATEWAY_POLICY_ENABLED", default=True)
+CELERY_BEAT_SCHEDULE["usage-records-flush"] = {
+    "task": "sandbox.usage.records_flush",
+    "schedule": env.float("USAGE_FLUSH_EVERY_SECONDS", default=2.0),
+}
+CELERY_BEAT_SCHEDULE["credits-grant-monthly"] = {
+    "task": "portal.billing.credits_grant_monthly_all",
+    "schedule": 3600.0,
+}
 
 # --- API -------------------------------------------------------------------------------
 

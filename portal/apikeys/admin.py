@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from .models import ApiKey
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "masked", "user", "scopes", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    search_fields = ["name", "prefix", "user__email"]
+    readonly_fields = ["prefix", "last_four", "secret_hash", "created_at", "last_used_at", "replaced_by"]

@@ -1,0 +1,116 @@
+"""Writes for API keys: create, revoke, roll, and the leaked-key response."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from . import cache, keyformat
+from .models import ApiKey
+
+logger = logging.getLogger(__name__)
+
+# Roll overlaps offered on the keys page (how long the old secret keeps working).
+ROLL_OVERLAPS = {
+    "0": timedelta(0),
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+}
+
+
+def api_key_create(
+    *, user, name: str, scopes: list[str] | None = None, expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key for ``user``; returns it with the plaintext secret (shown once, never stored)."""
+    from portal.billing.services import credits_grant_monthly
+
+    secret = keyformat.generate()
+    key = ApiKey(
+        user=user,
+        name=name.strip(),
+        prefix=keyformat.visible_prefix(secret),
+        last_four=secret[-4:],
+        secret_hash=keyformat.hash_secret(secret),
+        scopes=sorted(set(scopes)) if scopes else list(ApiKey.DEFAULT_SCOPES),
+        expires_at=expires_at,
+    )
+    key.full_clean()
+    if expires_at is not None and expires_at <= timezone.now():
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    key.save()
+    # A developer's first key comes with this month's free credits.
+    credits_grant_monthly(user=user)
+    return key, secret
+
+
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    """Stop the key at once: the database row and the gateway's cache entry."""
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    cache.publish(key)
+    transaction.on_commit(lambda: cache.publish(key))
+    return key
+
+
+def api_key_roll(*, key: ApiKey, overlap: timedelta = timedelta(0)) -> tuple[ApiKey, str]:
+    """Replace ``key`` with a new secret (same name, scopes, limits); the old one stops after ``overlap``.
+
+    A revoked key (e.g. one found leaked) can be rolled too: its replacement starts now.
+    """
+    with transaction.atomic():
+        new_key, secret = api_key_create(user=key.user, name=key.name, scopes=list(key.scopes), expires_at=None)
+        new_key.rate_limit_rpm, new_key.rate_limit_tpm = key.rate_limit_rpm, key.rate_limit_tpm
+        new_key.save(update_fields=["rate_limit_rpm", "rate_limit_tpm"])
+        if key.revoked_at is None:
+            ends = timezone.now() + overlap
+            if overlap <= timedelta(0):
+                key.revoked_at = ends
+            if key.expires_at is None or key.expires_at > ends:
+                key.expires_at = ends
+        key.replaced_by = new_key
+        key.save(update_fields=["revoked_at", "expires_at", "replaced_by"])
+        transaction.on_commit(lambda: cache.publish(key))
+    cache.publish(key)
+    return new_key, secret
+
+
+def _notify_leak(*, key: ApiKey, source_url: str) -> None:
+    roll_url = settings.SITE_URL.rstrip("/") + reverse("apikeys:roll", kwargs={"pk": key.pk})
+    where = f" at {source_url}" if source_url else ""
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Your API key {key.masked} was found in public and revoked",
+        message=(
+            f"We found your API key “{key.name}” ({key.masked}) posted publicly{where}.\n\n"
+            "To protect your account we revoked it immediately: calls with it now fail with 401.\n\n"
+            f"Create a replacement with the same name and scopes in one click:\n{roll_url}\n"
+        ),
+        from_email=None,
+        recipient_list=[key.user.email],
+    )
+
+
+def api_keys_redact_leaked(*, text: str, source_url: str = "") -> str:
+    """Find checksum-valid Atrium keys in ``text``: revoke each live one, email its owner
+    a one-click roll link, and return ``text`` with every such key redacted."""
+    found = {m.group(0) for m in keyformat.KEY_PATTERN.finditer(text)}
+    valid = {s for s in found if keyformat.is_well_formed(s)}
+    if not valid:
+        return text
+    hashes = {keyformat.hash_secret(s): s for s in valid}
+    for key in ApiKey.objects.live().filter(secret_hash__in=hashes).select_related("user"):
+        api_key_revoke(key=key)
+        logger.warning("API key %s (id %s) found in public and revoked", key.masked, key.pk)
+        transaction.on_commit(lambda key=key: _notify_leak(key=key, source_url=source_url))
+    for secret in valid:
+        text = text.replace(secret, keyformat.REDACTED)
+    return text

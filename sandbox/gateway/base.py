@@ -1,0 +1,134 @@
+"""Base views for everything under /v1: API-key auth, scopes, rate limits and OpenAI's
+error shape come from here, so no endpoint can forget them.
+
+- ``V1View``: a DRF APIView for synchronous endpoints (files, fine-tuning jobs). Set
+  ``required_scope``; ``request.user`` is the key's owner, ``request.auth`` the ApiKey.
+- ``AsyncV1View``: the same contract for ``async def`` handlers (inference), served
+  without a thread hop on the hot path: the key is checked in Redis, and
+  ``request.auth`` is a ``KeyGrant`` (key id, scopes), ``request.user`` a User holding
+  only the owner's primary key.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from rest_framework import exceptions, status
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.redis_client import get_redis
+
+from . import ratelimit
+from .auth import ApiKeyAuthentication, HasScope, aauthenticate_secret, user_for_grant
+from .errors import error_body, openai_exception_handler
+from .redis import async_redis
+
+logger = logging.getLogger(__name__)
+
+
+class V1View(APIView):
+    """A synchronous /v1 endpoint. Subclasses set ``required_scope``."""
+
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [HasScope]
+    renderer_classes = [JSONRenderer]
+    required_scope: str | None = None
+    ratelimit_headers: dict[str, str] = {}
+
+    def get_exception_handler(self):
+        return openai_exception_handler
+
+    def handle_exception(self, exc):
+        try:
+            return super().handle_exception(exc)
+        except Exception:
+            # Never an HTML 500 (or a traceback) on the API: log it, answer in OpenAI's shape.
+            logger.exception("unhandled error in %s", type(self).__name__)
+            return Response(
+                error_body(
+                    message="The server had an error while processing your request.",
+                    type="server_error",
+                    code="server_error",
+                ),
+                status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+            )
+
+    def initial(self, request, *args, **kwargs):
+        self.ratelimit_headers = {}
+        super().initial(request, *args, **kwargs)
+        if settings.GATEWAY_POLICY_ENABLED:
+            limiter = ratelimit.RateLimiter(
+                user_id=request.user.pk, key_id=request.auth.pk, limits=ratelimit.Limits.for_grant(request.auth)
+            )
+            decision = limiter.admit(get_redis(), tokens=0)
+            self.ratelimit_headers = decision.headers
+            if not decision.allowed:
+                raise ratelimit.refused(decision)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for name, value in self.ratelimit_headers.items():
+            response.setdefault(name, value)
+        return response
+
+
+class AsyncV1View(V1View):
+    """A /v1 endpoint with ``async def`` handlers, dispatched without a thread hop."""
+
+    async def options(self, request, *args, **kwargs):
+        return super().options(request, *args, **kwargs)
+
+    async def ainitial(self, request, *args, **kwargs) -> None:
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
+        self.ratelimit_headers = {}
+        self.limiter = None
+        if not settings.GATEWAY_POLICY_ENABLED:
+            request.user, request.auth = None, None
+            return
+        grant = await aauthenticate_secret(request.META.get("HTTP_AUTHORIZATION", ""), redis=async_redis())
+        request.user, request.auth = user_for_grant(grant), grant
+        self.check_permissions(request)
+        self.limiter = ratelimit.RateLimiter(
+            user_id=grant.user_id, key_id=grant.key_id, limits=ratelimit.Limits.for_grant(grant)
+        )
+        await self.admit(tokens=0)
+
+    async def admit(self, *, tokens: int) -> None:
+        """Take one request (and ``tokens``) from the caller's buckets, or raise 429."""
+        if self.limiter is None:
+            return
+        too_large = self.limiter.too_large(tokens)
+        if too_large is not None:
+            raise too_large
+        decision = await self.limiter.aadmit(async_redis(), tokens=tokens)
+        self.ratelimit_headers = decision.headers
+        if not decision.allowed:
+            raise ratelimit.refused(decision)
+
+    async def dispatch(self, request, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
+        try:
+            await self.ainitial(request, *args, **kwargs)
+            method = request.method.lower()
+            handler = getattr(self, method, None) if method in self.http_method_names else None
+            if handler is None:
+                raise exceptions.MethodNotAllowed(request.method)
+            response = await handler(request, *args, **kwargs)
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response
+
+
+class JSONBodyMixin:
+    """/v1 request bodies are JSON (OpenAI's wire format)."""
+
+    parser_classes = [JSONParser]
