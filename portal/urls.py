@@ -24,6 +24,7 @@ urlpatterns = [
     # v1/files, v1/fine_tuning and the jobs/ pages
     path("", include("sandbox.finetuning.urls")),
     path("community/", include("community.forums.urls")),
+    path("notifications/", include("community.notifications.urls")),
 ]
 
 if settings.DEBUG:

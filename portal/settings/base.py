@@ -6,10 +6,12 @@ token streams. Set ``DATABASE_URL`` and ``REDIS_URL`` to run on PostgreSQL and R
 See ``.env.example`` for every variable.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
     "sandbox.finetuning",
     # The community
     "community.forums",
+    "community.notifications",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +247,26 @@ CELERY_BEAT_SCHEDULE["usage-records-flush"] = {
 CELERY_BEAT_SCHEDULE["credits-grant-monthly"] = {
     "task": "portal.billing.credits_grant_monthly_all",
     "schedule": 3600.0,
+}
+
+# --- Forums and notifications (community/forums, community/notifications) ------------------
+
+# New accounts (younger than this or without a verified email) are limited until trusted.
+FORUM_TRUST_MIN_ACCOUNT_AGE = timedelta(days=env.int("FORUM_TRUST_MIN_ACCOUNT_AGE_DAYS", default=2))
+FORUM_NEW_USER_POSTS_PER_HOUR = env.int("FORUM_NEW_USER_POSTS_PER_HOUR", default=3)
+FORUM_NEW_USER_MAX_LINKS = env.int("FORUM_NEW_USER_MAX_LINKS", default=2)
+FORUM_NEW_USER_MAX_IMAGES = env.int("FORUM_NEW_USER_MAX_IMAGES", default=1)
+FORUM_FLOOD_SECONDS = env.int("FORUM_FLOOD_SECONDS", default=10)
+FORUM_IMAGE_MAX_BYTES = env.int("FORUM_IMAGE_MAX_BYTES", default=4 * 1024 * 1024)
+CELERY_BEAT_SCHEDULE["notifications-digest-daily"] = {
+    "task": "community.notifications.tasks.digests_dispatch",
+    "schedule": crontab(hour=7, minute=0),
+    "kwargs": {"frequency": "daily"},
+}
+CELERY_BEAT_SCHEDULE["notifications-digest-weekly"] = {
+    "task": "community.notifications.tasks.digests_dispatch",
+    "schedule": crontab(hour=7, minute=30, day_of_week=1),
+    "kwargs": {"frequency": "weekly"},
 }
 
 # --- API -------------------------------------------------------------------------------

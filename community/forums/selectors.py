@@ -1,0 +1,345 @@
+"""Every read in the forums, scoped to the reader. Also the interfaces other apps use:
+`thread_search` (docs search box), `error_help_url` (/v1 error bodies) and
+`solved_threads_for_error_codes` (the usage page)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.expressions import RawSQL
+from django.http import Http404
+from django.utils import timezone
+
+from . import permissions
+from .models import (
+    Category,
+    CategoryKind,
+    Flag,
+    FlagStatus,
+    ModerationAction,
+    Post,
+    Tag,
+    Thread,
+    ThreadRead,
+    Vote,
+)
+
+THREADS_PER_PAGE = 30
+POSTS_PER_PAGE = 50
+KNOWN_ERROR_CODES = [
+    "rate_limit_exceeded",
+    "insufficient_quota",
+    "context_length_exceeded",
+    "invalid_api_key",
+    "model_not_found",
+    "invalid_request_error",
+    "server_error",
+]
+
+
+class Sort:
+    LATEST = "latest"
+    TOP = "top"
+    UNANSWERED = "unanswered"
+    ALL = (LATEST, TOP, UNANSWERED)
+
+
+TOP_PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30), "all": None}
+
+
+def category_list():
+    return Category.objects.all()
+
+
+def category_get(*, slug: str) -> Category:
+    try:
+        return Category.objects.get(slug=slug)
+    except Category.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def tag_list():
+    return Tag.objects.all()
+
+
+def thread_list(*, user, sort: str = Sort.LATEST, period: str = "all", category: Category | None = None,
+                tag: Tag | None = None):
+    """Threads a reader may see, sorted and filtered, with everything the list shows joined in.
+
+    The queryset costs a fixed number of queries however many threads exist: authors,
+    categories and last posters are joined, tags come in one prefetch, and the reader's
+    read marker is a subquery.
+    """
+    qs = Thread.objects.visible().select_related(
+        "category", "author__profile", "last_poster__profile"
+    ).prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name", "slug")))
+    qs = qs.defer("search_text")
+    if category is not None:
+        qs = qs.filter(category=category)
+    if tag is not None:
+        qs = qs.filter(tags=tag)
+    if sort == Sort.TOP:
+        delta = TOP_PERIODS.get(period)
+        if delta is not None:
+            qs = qs.filter(created_at__gte=timezone.now() - delta)
+        qs = qs.order_by("-score", "-reply_count", "-created_at")
+    elif sort == Sort.UNANSWERED:
+        qs = qs.filter(reply_count=0).exclude(category__kind=CategoryKind.ANNOUNCEMENT).order_by("-created_at")
+    else:
+        qs = qs.order_by("-is_pinned", "-last_activity_at")
+    if user.is_authenticated:
+        qs = qs.annotate(
+            read_at=Subquery(ThreadRead.objects.filter(user=user, thread=OuterRef("pk")).values("read_at")[:1])
+        )
+    return qs
+
+
+def thread_get_for_user(*, user, pk: int) -> Thread:
+    """The thread if this reader may see it (moderators see hidden ones); 404 otherwise."""
+    try:
+        return Thread.objects.visible_to(user).select_related("category", "author__profile").defer(
+            "search_text").get(pk=pk)
+    except Thread.DoesNotExist as exc:
+        merged = Thread.objects.filter(pk=pk, merged_into__isnull=False).values_list("merged_into", flat=True).first()
+        if merged:
+            raise ThreadMerged(merged) from exc
+        raise Http404 from exc
+
+
+class ThreadMerged(Exception):
+    def __init__(self, target_id: int):
+        super().__init__(target_id)
+        self.target_id = target_id
+
+
+def post_get_for_user(*, user, pk: int) -> Post:
+    """A post in a thread this reader may see; hidden/deleted posts only for moderators and authors."""
+    try:
+        post = Post.objects.select_related("thread", "thread__category", "author__profile").get(pk=pk)
+    except Post.DoesNotExist as exc:
+        raise Http404 from exc
+    thread = post.thread
+    if thread.is_deleted or thread.merged_into_id:
+        raise Http404
+    if (thread.is_hidden or post.is_hidden) and not permissions.can_moderate(user) and post.author_id != user.pk:
+        raise Http404
+    return post
+
+
+def thread_posts(*, user, thread: Thread):
+    """The posts of a thread in reading order: the question, the accepted answer, then replies."""
+    qs = thread.posts.select_related("author__profile").order_by(
+        Case(When(is_first=True, then=Value(0)), When(pk=thread.accepted_answer_id or 0, then=Value(1)),
+             default=Value(2), output_field=IntegerField()),
+        "created_at",
+        "id",
+    )
+    if user.is_authenticated:
+        qs = qs.annotate(voted=Exists(Vote.objects.filter(post=OuterRef("pk"), user=user)))
+    return qs
+
+
+def thread_is_watched(*, user, thread: Thread) -> bool:
+    return user.is_authenticated and thread.watches.filter(user=user).exists()
+
+
+def post_page_number(*, post: Post) -> int:
+    """Which page of its thread a post falls on (for links to a post)."""
+    thread = post.thread
+    if post.is_first or post.pk == thread.accepted_answer_id:
+        return 1
+    before = thread.posts.filter(Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, id__lt=post.id))
+    return before.count() // POSTS_PER_PAGE + 1
+
+
+# --- Search ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    thread: Thread
+    snippet: str  # safe HTML: escaped text with <mark> around the matches
+    rank: float
+
+    @property
+    def url(self) -> str:
+        return self.thread.get_absolute_url()
+
+    @property
+    def title(self) -> str:
+        return self.thread.title
+
+
+def _tsquery_sql():
+    return "websearch_to_tsquery('english', %s)"
+
+
+def thread_search(*, query: str, limit: int = 10) -> list[SearchHit]:
+    """Ranked visible threads matching the query, each with a highlighted snippet.
+
+    PostgreSQL: a generated tsvector (title A, posts B), ranked with ts_rank_cd and solved
+    threads first among equals, snippets from ts_headline. SQLite: every word must appear
+    in the title or text; titles rank above bodies.
+    """
+    query = " ".join((query or "").split())[:200]
+    if not query:
+        return []
+    base = Thread.objects.visible().select_related("category")
+    if connection.vendor == "postgresql":
+        tsq = _tsquery_sql()
+        rank = RawSQL(f"ts_rank_cd(forums_thread.search_vector, {tsq}, 32)", (query,))
+        qs = (
+            base.extra(where=[f"forums_thread.search_vector @@ {tsq}"], params=[query])  # noqa: S610
+            .annotate(rank=rank)
+            .annotate(snippet=RawSQL(
+                f"ts_headline('english', left(forums_thread.search_text, 20000), {tsq}, "
+                "'StartSel=[[[, StopSel=]]], MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter= … ')",
+                (query,),
+            ))
+            .defer("search_text")
+            .order_by("-rank", "-score", "-last_activity_at")[:limit]
+        )
+        return [SearchHit(thread=t, snippet=_mark(t.snippet), rank=float(t.rank)) for t in qs]
+    words = [w for w in re.split(r"\W+", query) if w][:8]
+    if not words:
+        return []
+    qs = base
+    for word in words:
+        qs = qs.filter(Q(title__icontains=word) | Q(search_text__icontains=word))
+    title_hits = sum(
+        (Case(When(title__icontains=w, then=Value(2)), default=Value(0), output_field=IntegerField()) for w in words),
+        Value(0),
+    )
+    qs = qs.annotate(rank=title_hits).order_by("-rank", "-score", "-last_activity_at")[:limit]
+    return [SearchHit(thread=t, snippet=_python_snippet(t.search_text, words), rank=float(t.rank)) for t in qs]
+
+
+def _mark(headline: str) -> str:
+    escaped = html.escape(headline)
+    return escaped.replace("[[[", "<mark>").replace("]]]", "</mark>")
+
+
+def _python_snippet(text: str, words: list[str], width: int = 160) -> str:
+    lowered = text.lower()
+    positions = [lowered.find(w.lower()) for w in words if lowered.find(w.lower()) >= 0]
+    start = max(min(positions) - width // 3, 0) if positions else 0
+    fragment = text[start:start + width]
+    escaped = html.escape(fragment)
+    for word in sorted(set(words), key=len, reverse=True):
+        escaped = re.sub(f"({re.escape(html.escape(word))})", r"<mark>\1</mark>", escaped, flags=re.IGNORECASE)
+    return ("… " if start else "") + escaped + (" …" if start + width < len(text) else "")
+
+
+def similar_threads(*, title: str, limit: int = 5) -> list[SearchHit]:
+    """Threads like a title being typed: any of its meaningful words (OR), best first."""
+    words = [w for w in re.split(r"\W+", title or "") if len(w) > 2][:12]
+    if not words:
+        return []
+    return thread_search(query=" or ".join(words) if connection.vendor == "postgresql" else words[0], limit=limit)
+
+
+# --- Errors meet answers --------------------------------------------------------------------------
+
+
+def _solved_for_code(code: str | None):
+    qs = (
+        Thread.objects.visible()
+        .filter(accepted_answer__isnull=False, category__kind=CategoryKind.QA,
+                accepted_answer__is_hidden=False, accepted_answer__is_deleted=False)
+        .select_related("accepted_answer")
+        .defer("search_text")
+        .order_by("-accepted_answer__score", "-score", "-last_activity_at")
+    )
+    return qs if code is None else qs.filter(error_code=code)
+
+
+def error_help_url(*, code: str) -> str | None:
+    """Absolute URL of the best accepted answer for a /v1 error code, or None.
+
+    Cached for five minutes: /v1 error bodies call this on every error.
+    """
+    if not code or len(code) > 64:
+        return None
+    key = f"forums:error_help_url:{code}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached or None
+    thread = _solved_for_code(code).first()
+    url = f"{settings.SITE_URL}{thread.get_absolute_url()}#post-{thread.accepted_answer_id}" if thread else ""
+    cache.set(key, url, 300)
+    return url or None
+
+
+def solved_threads_for_error_codes(*, codes, per_code: int = 3) -> dict[str, list[Thread]]:
+    """For each error code, up to `per_code` solved Q&A threads linked to it (best first)."""
+    codes = [c for c in dict.fromkeys(codes) if c]
+    result: dict[str, list[Thread]] = {code: [] for code in codes}
+    if not codes:
+        return result
+    qs = _solved_for_code(None).filter(error_code__in=codes).select_related("category")
+    for thread in qs[: per_code * len(codes) * 4]:
+        if len(result[thread.error_code]) < per_code:
+            result[thread.error_code].append(thread)
+    return result
+
+
+# --- Managers and moderators -------------------------------------------------------------------------
+
+
+def unanswered_queue(*, older_than: timedelta = timedelta(hours=24)):
+    """Visible threads nobody but the author has answered for longer than `older_than`."""
+    return (
+        Thread.objects.visible()
+        .filter(first_response_at__isnull=True, created_at__lt=timezone.now() - older_than, is_locked=False)
+        .exclude(category__kind=CategoryKind.ANNOUNCEMENT)
+        .select_related("category", "author__profile")
+        .defer("search_text")
+        .order_by("created_at")
+    )
+
+
+def thread_response_times(*, since=None):
+    """Threads with their time to first response (None while unanswered), newest first.
+
+    The dashboards aggregate this; `time_to_first_response` is on each row.
+    """
+    qs = Thread.objects.visible().exclude(category__kind=CategoryKind.ANNOUNCEMENT).defer("search_text")
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    return qs.order_by("-created_at")
+
+
+def flag_queue():
+    """Posts with open flags, most-flagged first, with their flags."""
+    open_flags = Flag.objects.filter(status=FlagStatus.OPEN).select_related("reporter__profile")
+    from django.db.models import Count
+
+    return (
+        Post.objects.filter(flags__status=FlagStatus.OPEN)
+        .annotate(open_flags=Count("flags", filter=Q(flags__status=FlagStatus.OPEN)))
+        .select_related("thread", "author__profile")
+        .prefetch_related(Prefetch("flags", queryset=open_flags, to_attr="open_flag_list"))
+        .order_by("-open_flags", "created_at")
+    )
+
+
+def moderation_log():
+    return ModerationAction.objects.select_related("actor__profile", "thread", "target_user__profile")
+
+
+def digest_threads(*, since, limit: int = 10):
+    """The most active visible threads since a moment (for digest emails)."""
+    return (
+        Thread.objects.visible()
+        .filter(last_activity_at__gte=since)
+        .select_related("category")
+        .defer("search_text")
+        .order_by("-score", "-reply_count", "-last_activity_at")[:limit]
+    )

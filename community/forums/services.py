@@ -1,0 +1,596 @@
+"""Every write in the forums. Keyword-only, validated before saving, side effects
+(notifications, mail, moderation log) last."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from community.notifications.models import NotificationKind
+from community.notifications.services import notifications_create
+
+from . import permissions
+from .models import (
+    Category,
+    Flag,
+    FlagReason,
+    FlagStatus,
+    IdeaStatus,
+    ModerationAction,
+    ModerationActionKind,
+    Post,
+    PostImage,
+    PostRevision,
+    Suspension,
+    Tag,
+    Thread,
+    ThreadRead,
+    Vote,
+    Watch,
+)
+from .rendering import render_markdown
+
+logger = logging.getLogger(__name__)
+
+IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
+
+
+def _limit(name: str, default):
+    return getattr(settings, name, default)
+
+
+# --- Checks every post goes through ------------------------------------------------------
+
+
+def suspension_active(*, user) -> Suspension | None:
+    return (
+        Suspension.objects.filter(user=user, lifted_at__isnull=True, ends_at__gt=timezone.now())
+        .order_by("-ends_at")
+        .first()
+    )
+
+
+def _body_hash(body: str) -> str:
+    return hashlib.sha256(" ".join(body.split()).lower().encode()).hexdigest()
+
+
+def _known_handles(text: str) -> set[str]:
+    from portal.accounts.models import Profile
+
+    candidates = render_markdown(text).mentions
+    if not candidates:
+        return set()
+    return set(Profile.objects.filter(handle__in=candidates, user__is_active=True).values_list("handle", flat=True))
+
+
+def _check_may_post(*, user, body: str, rendered) -> None:
+    """Suspension, new-account limits, flood and duplicate protection (ValidationError)."""
+    suspension = suspension_active(user=user)
+    if suspension:
+        raise PermissionDenied(
+            _("You are suspended from posting until %(date)s: %(reason)s")
+            % {"date": suspension.ends_at.strftime("%Y-%m-%d %H:%M UTC"), "reason": suspension.reason}
+        )
+    now = timezone.now()
+    recent = Post.objects.filter(author=user)
+    if not permissions.is_forum_staff(user):
+        flood = _limit("FORUM_FLOOD_SECONDS", 10)
+        last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
+        if flood and last and last > now - timedelta(seconds=flood):
+            raise ValidationError(_("You are posting too quickly. Wait a few seconds and try again."), code="flood")
+        window = _limit("FORUM_DUPLICATE_WINDOW", timedelta(hours=24))
+        if recent.filter(body_hash=_body_hash(body), created_at__gt=now - window, is_deleted=False).exists():
+            raise ValidationError(_("You already posted exactly this. Edit that post instead."), code="duplicate")
+    if permissions.is_trusted(user):
+        return
+    per_hour = _limit("FORUM_NEW_USER_POSTS_PER_HOUR", 3)
+    if recent.filter(created_at__gt=now - timedelta(hours=1)).count() >= per_hour:
+        raise ValidationError(
+            _("New accounts can post %(n)s times an hour. Please come back a little later.") % {"n": per_hour},
+            code="rate",
+        )
+    max_links = _limit("FORUM_NEW_USER_MAX_LINKS", 2)
+    if rendered.link_count - len(rendered.mentions) > max_links:
+        raise ValidationError(
+            _("New accounts can include at most %(n)s links in a post.") % {"n": max_links}, code="links"
+        )
+    max_images = _limit("FORUM_NEW_USER_MAX_IMAGES", 1)
+    if rendered.image_count > max_images:
+        raise ValidationError(
+            _("New accounts can include at most %(n)s images in a post.") % {"n": max_images}, code="images"
+        )
+
+
+def _redact_leaked_keys(*, text: str, source_url: str) -> str:
+    """The key-leak guard: live Atrium keys in the text are revoked and redacted.
+
+    portal.apikeys owns key lookup, revocation and the owner's one-click roll; the forum
+    only hands it every text it is about to publish.
+    """
+    from portal.apikeys import services as apikeys_services
+
+    redact = getattr(apikeys_services, "api_keys_redact_leaked", None)
+    if redact is None:  # the API keys app has not shipped its guard yet
+        return text
+    return redact(text=text, source_url=source_url)
+
+
+def image_upload(*, user, file) -> PostImage:
+    """Store an uploaded image after Pillow confirms its type, size and dimensions."""
+    max_bytes = _limit("FORUM_IMAGE_MAX_BYTES", 4 * 1024 * 1024)
+    if file.size > max_bytes:
+        raise ValidationError(_("Images can be at most %(mb)s MB.") % {"mb": max_bytes // (1024 * 1024)})
+    try:
+        with Image.open(file) as img:
+            img.verify()
+            kind, size = img.format, img.size
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ValidationError(_("That file is not an image we can show (PNG, JPEG, GIF or WebP).")) from exc
+    if kind not in IMAGE_FORMATS:
+        raise ValidationError(_("Upload a PNG, JPEG, GIF or WebP image."))
+    if size[0] * size[1] > 40_000_000:
+        raise ValidationError(_("That image is too large."))
+    file.seek(0)
+    file.name = f"upload.{IMAGE_FORMATS[kind]}"  # never trust the client's file name
+    image = PostImage(uploader=user, image=file)
+    image.full_clean()
+    image.save()
+    return image
+
+
+def _with_image(*, user, body: str, image) -> str:
+    if image is None:
+        return body
+    stored = image_upload(user=user, file=image)
+    return f"{body.rstrip()}\n\n![image]({stored.image.url})"
+
+
+# --- Threads and posts ------------------------------------------------------------------
+
+
+def _append_search_text(*, thread_id: int, body: str) -> None:
+    Thread.objects.filter(pk=thread_id).update(search_text=Concat(F("search_text"), Value("\n\n" + body)))
+
+
+def thread_search_text_rebuild(*, thread: Thread) -> None:
+    bodies = thread.posts.visible().order_by("created_at", "id").values_list("body", flat=True)
+    Thread.objects.filter(pk=thread.pk).update(search_text="\n\n".join(bodies))
+
+
+@transaction.atomic
+def thread_create(*, author, category: Category, title: str, body: str, tags=(), error_code: str = "",
+                  image=None) -> Thread:
+    """Start a thread; its first post holds the body. Category rules apply (announcements)."""
+    if not permissions.can_start_thread(author, category):
+        raise PermissionDenied(_("Only staff can start threads in %(category)s.") % {"category": category.name})
+    body = _with_image(user=author, body=body, image=image)
+    known = _known_handles(body)
+    rendered = render_markdown(body, known_handles=known)
+    _check_may_post(user=author, body=body, rendered=rendered)
+    now = timezone.now()
+    thread = Thread(category=category, author=author, title=title.strip(), created_at=now,
+                    last_activity_at=now, last_poster=author, error_code=error_code)
+    thread.full_clean()
+    thread.save()
+    thread.tags.set(tags)
+    body = _redact_leaked_keys(text=body, source_url=settings.SITE_URL + thread.get_absolute_url())
+    rendered = render_markdown(body, known_handles=known)
+    post = Post(thread=thread, author=author, is_first=True, body=body, body_html=rendered.html,
+                body_hash=_body_hash(body), is_staff_reply=permissions.is_forum_staff(author), created_at=now)
+    post.full_clean()
+    post.save()
+    Thread.objects.filter(pk=thread.pk).update(search_text=body)
+    Watch.objects.get_or_create(user=author, thread=thread)
+    _notify_new_post(post=post, mentions=rendered.mentions)
+    return thread
+
+
+@transaction.atomic
+def post_create(*, author, thread: Thread, body: str, image=None) -> Post:
+    """Reply to a thread: counters, first-response time, watchers and mentions notified."""
+    thread = Thread.objects.select_for_update().select_related("category").get(pk=thread.pk)
+    if not permissions.can_reply(author, thread):
+        raise PermissionDenied(_("This thread is locked."))
+    if thread.is_deleted or thread.is_hidden:
+        raise PermissionDenied(_("This thread is not open for replies."))
+    body = _with_image(user=author, body=body, image=image)
+    known = _known_handles(body)
+    _check_may_post(user=author, body=body, rendered=render_markdown(body, known_handles=known))
+    body = _redact_leaked_keys(text=body, source_url=settings.SITE_URL + thread.get_absolute_url())
+    rendered = render_markdown(body, known_handles=known)
+    now = timezone.now()
+    post = Post(thread=thread, author=author, body=body, body_html=rendered.html, body_hash=_body_hash(body),
+                is_staff_reply=permissions.is_forum_staff(author), created_at=now)
+    post.full_clean()
+    post.save()
+    changes = {"reply_count": F("reply_count") + 1, "last_activity_at": now, "last_poster": author}
+    if thread.first_response_at is None and author.pk != thread.author_id:
+        changes["first_response_at"] = now
+    Thread.objects.filter(pk=thread.pk).update(**changes)
+    _append_search_text(thread_id=thread.pk, body=body)
+    Watch.objects.get_or_create(user=author, thread=thread)
+    _notify_new_post(post=post, mentions=rendered.mentions)
+    return post
+
+
+def _users_by_handles(handles):
+    from portal.accounts.models import User
+
+    if not handles:
+        return []
+    return list(User.objects.filter(profile__handle__in=handles, is_active=True))
+
+
+def _notify_new_post(*, post: Post, mentions: set[str]) -> None:
+    thread = post.thread
+    author = post.author
+    url = post.get_absolute_url()
+    name = author.profile.name if author else _("deleted user")
+    notified = {author.pk}
+    mentioned = [u for u in _users_by_handles(mentions) if u.pk not in notified]
+    if mentioned:
+        notifications_create(recipients=mentioned, kind=NotificationKind.MENTION, actor=author, url=url,
+                             title=_("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title})
+        notified |= {u.pk for u in mentioned}
+    if not post.is_first and thread.author and thread.author_id not in notified:
+        notifications_create(recipients=[thread.author], kind=NotificationKind.REPLY, actor=author, url=url,
+                             title=_("%(name)s replied to “%(title)s”") % {"name": name, "title": thread.title})
+        notified.add(thread.author_id)
+    watches = Watch.objects.select_related("user")
+    if post.is_first:
+        watches = watches.filter(category_id=thread.category_id)
+        title = _("New thread in %(category)s: “%(title)s”") % {"category": thread.category.name, "title": thread.title}
+    else:
+        watches = watches.filter(thread_id=thread.pk)
+        title = _("New reply in “%(title)s”") % {"title": thread.title}
+    watchers = [w.user for w in watches.exclude(user_id__in=notified)]
+    if watchers:
+        notifications_create(recipients=watchers, kind=NotificationKind.WATCHED, actor=author, url=url, title=title)
+
+
+def _log(*, actor, kind: str, thread=None, post=None, target_user=None, reason: str = "", **details):
+    entry = ModerationAction(actor=actor, kind=kind, thread=thread, post=post, target_user=target_user,
+                             reason=reason[:500], details=details)
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def post_edit(*, editor, post: Post, body: str, title: str | None = None) -> Post:
+    """Edit a post (and, for the first post, the thread title); the old text is kept."""
+    post = Post.objects.select_for_update().select_related("thread", "thread__category").get(pk=post.pk)
+    if not permissions.can_edit_post(editor, post):
+        raise PermissionDenied(_("You cannot edit this post."))
+    suspension = suspension_active(user=editor)
+    if suspension and not permissions.can_moderate(editor):
+        raise PermissionDenied(_("You are suspended from posting."))
+    thread = post.thread
+    new_title = title.strip() if (title is not None and post.is_first) else thread.title
+    if body == post.body and new_title == thread.title:
+        return post
+    known = _known_handles(body)
+    rendered = render_markdown(body, known_handles=known)
+    if not permissions.is_trusted(editor):
+        _check_edit_limits(rendered=rendered)
+    body = _redact_leaked_keys(text=body, source_url=settings.SITE_URL + post.get_absolute_url())
+    rendered = render_markdown(body, known_handles=known)
+    old_mentions = render_markdown(post.body, known_handles=_known_handles(post.body)).mentions
+    PostRevision.objects.create(post=post, body=post.body, title=thread.title if post.is_first else "",
+                                editor=editor)
+    post.body, post.body_html, post.body_hash = body, rendered.html, _body_hash(body)
+    post.edited_at = timezone.now()
+    post.edit_count += 1
+    post.full_clean()
+    post.save()
+    if post.is_first and new_title != thread.title:
+        thread.title = new_title
+        thread.full_clean()
+        thread.save(update_fields=["title"])
+    thread_search_text_rebuild(thread=thread)
+    if editor.pk != post.author_id:
+        _log(actor=editor, kind=ModerationActionKind.EDIT, thread=thread, post=post, target_user=post.author)
+    new_mentions = rendered.mentions - old_mentions
+    if new_mentions:
+        name = editor.profile.name
+        notifications_create(recipients=_users_by_handles(new_mentions), kind=NotificationKind.MENTION, actor=editor,
+                             url=post.get_absolute_url(),
+                             title=_("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title})
+    return post
+
+
+def _check_edit_limits(*, rendered) -> None:
+    max_links = _limit("FORUM_NEW_USER_MAX_LINKS", 2)
+    if rendered.link_count - len(rendered.mentions) > max_links:
+        raise ValidationError(_("New accounts can include at most %(n)s links in a post.") % {"n": max_links})
+    max_images = _limit("FORUM_NEW_USER_MAX_IMAGES", 1)
+    if rendered.image_count > max_images:
+        raise ValidationError(_("New accounts can include at most %(n)s images in a post.") % {"n": max_images})
+
+
+@transaction.atomic
+def post_delete(*, actor, post: Post) -> Post:
+    """Soft-delete: the author (or a moderator) removes a post; the first post takes the thread."""
+    post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+    if not permissions.can_edit_post(actor, post):
+        raise PermissionDenied(_("You cannot delete this post."))
+    post.is_deleted = True
+    post.deleted_at = timezone.now()
+    post.save(update_fields=["is_deleted", "deleted_at"])
+    thread = post.thread
+    if post.is_first:
+        thread.is_deleted = True
+        thread.save(update_fields=["is_deleted"])
+    else:
+        Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") - 1)
+        if thread.accepted_answer_id == post.pk:
+            Thread.objects.filter(pk=thread.pk).update(accepted_answer=None)
+    thread_search_text_rebuild(thread=thread)
+    if actor.pk != post.author_id:
+        _log(actor=actor, kind=ModerationActionKind.DELETE, thread=thread, post=post, target_user=post.author)
+    return post
+
+
+def post_vote(*, user, post: Post) -> tuple[bool, int]:
+    """Toggle the member's upvote. Own posts cannot be voted on; one vote per member."""
+    if not user.is_authenticated:
+        raise PermissionDenied
+    if not post.thread.category.has_votes:
+        raise ValidationError(_("Posts in this category are not voted on."))
+    if post.author_id == user.pk:
+        raise ValidationError(_("You cannot vote on your own post."), code="self_vote")
+    if post.is_deleted or post.is_hidden:
+        raise ValidationError(_("This post cannot be voted on."))
+    with transaction.atomic():
+        deleted, _rows = Vote.objects.filter(post=post, user=user).delete()
+        if deleted:
+            delta, voted = -1, False
+        else:
+            try:
+                with transaction.atomic():
+                    Vote.objects.create(post=post, user=user)
+            except IntegrityError:  # a concurrent click already voted
+                return True, Post.objects.get(pk=post.pk).score
+            delta, voted = 1, True
+        Post.objects.filter(pk=post.pk).update(score=F("score") + delta)
+        if post.is_first:
+            Thread.objects.filter(pk=post.thread_id).update(score=F("score") + delta)
+    return voted, Post.objects.values_list("score", flat=True).get(pk=post.pk)
+
+
+@transaction.atomic
+def post_accept_answer(*, user, post: Post) -> Thread:
+    """The asker (or staff) accepts an answer; accepting it again un-accepts it."""
+    thread = Thread.objects.select_for_update().select_related("category").get(pk=post.thread_id)
+    if not permissions.can_accept(user, thread):
+        raise PermissionDenied(_("Only the asker or staff can accept an answer."))
+    if post.is_first or post.is_deleted or post.is_hidden:
+        raise ValidationError(_("Only a visible reply can be accepted."))
+    if thread.accepted_answer_id == post.pk:
+        thread.accepted_answer = None
+        thread.save(update_fields=["accepted_answer"])
+        return thread
+    thread.accepted_answer = post
+    thread.full_clean()
+    thread.save(update_fields=["accepted_answer"])
+    if post.author and post.author_id != user.pk:
+        notifications_create(recipients=[post.author], kind=NotificationKind.ACCEPTED, actor=user,
+                             url=post.get_absolute_url(),
+                             title=_("Your answer in “%(title)s” was accepted") % {"title": thread.title})
+    return thread
+
+
+def post_flag(*, reporter, post: Post, reason: str, note: str = "") -> Flag:
+    """Report a post to the moderators (once per member per post)."""
+    if post.author_id == reporter.pk:
+        raise ValidationError(_("You cannot flag your own post."))
+    flag = Flag(post=post, reporter=reporter, reason=reason, note=note.strip())
+    flag.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            flag.save()
+    except IntegrityError as exc:
+        raise ValidationError(_("You already flagged this post; moderators will look at it.")) from exc
+    return flag
+
+
+def thread_mark_read(*, user, thread: Thread) -> None:
+    if user.is_authenticated:
+        ThreadRead.objects.update_or_create(user=user, thread=thread, defaults={"read_at": timezone.now()})
+
+
+def watch_toggle(*, user, thread: Thread | None = None, category: Category | None = None) -> bool:
+    """Follow or unfollow a thread or a category; returns whether the member now watches it."""
+    deleted, _rows = Watch.objects.filter(user=user, thread=thread, category=category).delete()
+    if deleted:
+        return False
+    watch = Watch(user=user, thread=thread, category=category)
+    watch.full_clean(validate_constraints=False)
+    watch.save()
+    return True
+
+
+# --- Moderation ----------------------------------------------------------------------------
+
+
+def _require(user, perm: str) -> None:
+    if not user.is_authenticated or not user.has_perm(f"forums.{perm}"):
+        raise PermissionDenied(_("You do not have permission to do that."))
+
+
+@transaction.atomic
+def post_hide(*, moderator, post: Post, reason: str) -> Post:
+    _require(moderator, "moderate_post")
+    post.is_hidden, post.hidden_reason = True, reason[:200]
+    post.save(update_fields=["is_hidden", "hidden_reason"])
+    if post.is_first:
+        Thread.objects.filter(pk=post.thread_id).update(is_hidden=True)
+    Flag.objects.filter(post=post, status=FlagStatus.OPEN).update(
+        status=FlagStatus.ACTIONED, resolved_by=moderator, resolved_at=timezone.now())
+    thread_search_text_rebuild(thread=post.thread)
+    _log(actor=moderator, kind=ModerationActionKind.HIDE, thread=post.thread, post=post, target_user=post.author,
+         reason=reason)
+    if post.author:
+        notifications_create(recipients=[post.author], kind=NotificationKind.MODERATION, actor=None,
+                             url=post.get_absolute_url(),
+                             title=_("A moderator hid your post in “%(title)s”: %(reason)s")
+                             % {"title": post.thread.title, "reason": reason})
+    return post
+
+
+@transaction.atomic
+def post_restore(*, moderator, post: Post, reason: str = "") -> Post:
+    _require(moderator, "moderate_post")
+    post.is_hidden, post.hidden_reason = False, ""
+    post.save(update_fields=["is_hidden", "hidden_reason"])
+    if post.is_first:
+        Thread.objects.filter(pk=post.thread_id).update(is_hidden=False)
+    thread_search_text_rebuild(thread=post.thread)
+    _log(actor=moderator, kind=ModerationActionKind.RESTORE, thread=post.thread, post=post, target_user=post.author,
+         reason=reason)
+    return post
+
+
+def flags_dismiss(*, moderator, post: Post, reason: str = "") -> int:
+    _require(moderator, "moderate_flags")
+    count = Flag.objects.filter(post=post, status=FlagStatus.OPEN).update(
+        status=FlagStatus.DISMISSED, resolved_by=moderator, resolved_at=timezone.now())
+    _log(actor=moderator, kind=ModerationActionKind.DISMISS_FLAGS, thread=post.thread, post=post, reason=reason,
+         count=count)
+    return count
+
+
+def thread_set_locked(*, moderator, thread: Thread, locked: bool, reason: str = "") -> Thread:
+    _require(moderator, "lock_thread")
+    thread.is_locked = locked
+    thread.save(update_fields=["is_locked"])
+    _log(actor=moderator, kind=ModerationActionKind.LOCK if locked else ModerationActionKind.UNLOCK, thread=thread,
+         reason=reason)
+    return thread
+
+
+def thread_set_pinned(*, moderator, thread: Thread, pinned: bool, reason: str = "") -> Thread:
+    _require(moderator, "pin_thread")
+    thread.is_pinned = pinned
+    thread.save(update_fields=["is_pinned"])
+    _log(actor=moderator, kind=ModerationActionKind.PIN if pinned else ModerationActionKind.UNPIN, thread=thread,
+         reason=reason)
+    return thread
+
+
+def thread_move(*, moderator, thread: Thread, category: Category, reason: str = "") -> Thread:
+    _require(moderator, "move_thread")
+    old = thread.category
+    thread.category = category
+    thread.full_clean()
+    thread.save(update_fields=["category"])
+    _log(actor=moderator, kind=ModerationActionKind.MOVE, thread=thread, reason=reason,
+         from_category=old.slug, to_category=category.slug)
+    return thread
+
+
+@transaction.atomic
+def thread_merge(*, moderator, source: Thread, target: Thread, reason: str = "") -> Thread:
+    """Move every post of source into target (its opening post becomes a reply)."""
+    _require(moderator, "merge_thread")
+    if source.pk == target.pk:
+        raise ValidationError(_("A thread cannot be merged into itself."))
+    if target.is_deleted or target.merged_into_id:
+        raise ValidationError(_("Merge into a live thread."))
+    moved = source.posts.update(thread=target, is_first=False)
+    visible = target.posts.visible().count()
+    last = target.posts.visible().order_by("-created_at").first()
+    Thread.objects.filter(pk=target.pk).update(
+        reply_count=max(visible - 1, 0),
+        last_activity_at=max(target.last_activity_at, source.last_activity_at),
+        last_poster=last.author if last else None,
+    )
+    Thread.objects.filter(pk=source.pk).update(merged_into=target, reply_count=0)
+    Watch.objects.filter(thread=source).exclude(user__in=Watch.objects.filter(thread=target).values("user")).update(
+        thread=target)
+    target.refresh_from_db()
+    thread_search_text_rebuild(thread=target)
+    _log(actor=moderator, kind=ModerationActionKind.MERGE, thread=target, reason=reason, source_thread=source.pk,
+         moved_posts=moved)
+    return target
+
+
+def user_suspend(*, moderator, user, reason: str, ends_at) -> Suspension:
+    _require(moderator, "suspend_user")
+    if user.pk == moderator.pk:
+        raise ValidationError(_("You cannot suspend yourself."))
+    if user.is_staff and not moderator.is_superuser:
+        raise PermissionDenied(_("Staff accounts can only be suspended by an administrator."))
+    if ends_at <= timezone.now():
+        raise ValidationError({"ends_at": _("The end date must be in the future.")})
+    suspension = Suspension(user=user, reason=reason.strip(), ends_at=ends_at, created_by=moderator)
+    suspension.full_clean()
+    suspension.save()
+    _log(actor=moderator, kind=ModerationActionKind.SUSPEND, target_user=user, reason=reason,
+         ends_at=ends_at.isoformat())
+    notifications_create(recipients=[user], kind=NotificationKind.MODERATION, actor=None, url="/community/",
+                         title=_("You are suspended from posting until %(date)s: %(reason)s")
+                         % {"date": ends_at.strftime("%Y-%m-%d"), "reason": reason})
+    return suspension
+
+
+def suspension_lift(*, moderator, suspension: Suspension, reason: str = "") -> Suspension:
+    _require(moderator, "suspend_user")
+    suspension.lifted_at = timezone.now()
+    suspension.save(update_fields=["lifted_at"])
+    _log(actor=moderator, kind=ModerationActionKind.UNSUSPEND, target_user=suspension.user, reason=reason)
+    return suspension
+
+
+@transaction.atomic
+def idea_status_set(*, staff, thread: Thread, status: str, reply: str) -> Post:
+    """Staff set an idea's status and explain it in an official reply."""
+    _require(staff, "set_idea_status")
+    if not thread.category.is_ideas:
+        raise ValidationError(_("Only ideas have a status."))
+    if status not in IdeaStatus.values or not status:
+        raise ValidationError({"status": _("Choose a status.")})
+    if not reply.strip():
+        raise ValidationError({"reply": _("Explain the decision in a reply.")})
+    thread.idea_status = status
+    thread.full_clean()
+    thread.save(update_fields=["idea_status"])
+    label = IdeaStatus(status).label
+    post = post_create(author=staff, thread=thread, body=f"**{_('Status')}: {label}**\n\n{reply}")
+    _log(actor=staff, kind=ModerationActionKind.IDEA_STATUS, thread=thread, post=post, status=status)
+    return post
+
+
+# --- Taxonomy (community managers) ------------------------------------------------------------
+
+
+def category_create(*, user, name: str, slug: str, description: str = "", color: str = "#3a2d8f",
+                    kind: str = "discussion", position: int = 100) -> Category:
+    if not user.has_perm("forums.add_category"):
+        raise PermissionDenied
+    category = Category(name=name, slug=slug, description=description, color=color, kind=kind, position=position)
+    category.full_clean()
+    category.save()
+    return category
+
+
+def tag_create(*, user, name: str, description: str = "") -> Tag:
+    if not user.has_perm("forums.add_tag"):
+        raise PermissionDenied
+    from django.utils.text import slugify
+
+    tag = Tag(name=name.strip().lower(), slug=slugify(name)[:40], description=description)
+    tag.full_clean()
+    tag.save()
+    return tag
+

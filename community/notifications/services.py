@@ -1,0 +1,181 @@
+"""Writing notifications, mailing them, digests and unsubscribing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import DigestFrequency, Notification, NotificationKind, NotificationPreference
+
+UNSUBSCRIBE_SALT = "atrium.notifications.unsubscribe"
+# What an unsubscribe token may switch off: one kind of email, the digest, or all of it.
+UNSUBSCRIBE_SCOPES = {"reply", "mention", "accepted", "watched", "digest", "all"}
+
+
+def preference_get(*, user) -> NotificationPreference:
+    pref, _created = NotificationPreference.objects.get_or_create(user=user)
+    return pref
+
+
+def notification_create(*, recipient, kind: str, title: str, url: str, actor=None) -> Notification | None:
+    """Notify one member (never of their own action); email follows after commit if wanted."""
+    created = notifications_create(recipients=[recipient], kind=kind, title=title, url=url, actor=actor)
+    return created[0] if created else None
+
+
+def notifications_create(*, recipients: Iterable, kind: str, title: str, url: str, actor=None) -> list[Notification]:
+    """Notify several members at once (one INSERT); emails are queued after commit."""
+    seen = set()
+    rows = []
+    for recipient in recipients:
+        if recipient is None or recipient.pk in seen or (actor is not None and recipient.pk == actor.pk):
+            continue
+        if not recipient.is_active:
+            continue
+        seen.add(recipient.pk)
+        row = Notification(recipient=recipient, kind=kind, title=title[:300], url=url, actor=actor)
+        row.full_clean()
+        rows.append(row)
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows)
+    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=seen)}
+    to_mail = [n.pk for n in created if prefs.get(n.recipient_id, NotificationPreference()).wants_email(kind)]
+    if to_mail:
+        from .tasks import notification_email_send
+
+        def enqueue():
+            for notification_id in to_mail:
+                notification_email_send.delay(notification_id=notification_id)
+
+        transaction.on_commit(enqueue)
+    return created
+
+
+def notifications_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark the given (or all) of this user's notifications read; others' ids are ignored."""
+    qs = Notification.objects.for_user(user).unread()
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=timezone.now())
+
+
+def unsubscribe_token(*, user, scope: str) -> str:
+    if scope not in UNSUBSCRIBE_SCOPES:
+        raise ValueError(scope)
+    return signing.dumps({"u": user.pk, "s": scope}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_url(*, user, scope: str) -> str:
+    return settings.SITE_URL + reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(user=user, scope=scope)})
+
+
+def unsubscribe_token_read(token: str) -> tuple[int, str]:
+    """The (user id, scope) a token names; raises signing.BadSignature if forged."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if not isinstance(data, dict) or data.get("s") not in UNSUBSCRIBE_SCOPES:
+        raise signing.BadSignature("bad payload")
+    return int(data["u"]), data["s"]
+
+
+def preference_unsubscribe(*, user_id: int, scope: str) -> NotificationPreference:
+    """Switch off one kind of email (or the digest, or everything) for a member."""
+    pref, _created = NotificationPreference.objects.get_or_create(user_id=user_id)
+    if scope in ("digest", "all"):
+        pref.digest = DigestFrequency.OFF
+    for kind in ("reply", "mention", "accepted", "watched"):
+        if scope in (kind, "all"):
+            setattr(pref, f"email_{kind}", False)
+    pref.full_clean()
+    pref.save()
+    return pref
+
+
+def _send(*, user, subject: str, template: str, context: dict, scope: str) -> None:
+    link = unsubscribe_url(user=user, scope=scope)
+    context = {**context, "user": user, "unsubscribe_url": link, "SITE_URL": settings.SITE_URL}
+    text = render_to_string(f"notifications/email/{template}.txt", context)
+    html = render_to_string(f"notifications/email/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=f"[Atrium] {subject}",
+        body=text,
+        to=[user.email],
+        headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Mail one notification if its recipient still wants it and it is not mailed yet."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update().select_related("recipient").filter(pk=notification_id).first()
+        )
+        if notification is None or notification.emailed_at is not None:
+            return False
+        user = notification.recipient
+        if not preference_get(user=user).wants_email(notification.kind) or not user.email:
+            return False
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    scope = notification.kind if notification.kind in UNSUBSCRIBE_SCOPES else "all"
+    _send(user=user, subject=notification.title, template="notification",
+          context={"notification": notification}, scope=scope)
+    return True
+
+
+def digest_send(*, user_id: int, frequency: str) -> bool:
+    """Mail one member their digest: unread notifications and the forum's top threads."""
+    from community.forums.selectors import digest_threads
+
+    pref = NotificationPreference.objects.select_related("user").get(user_id=user_id)
+    if pref.digest != frequency or not pref.user.is_active:
+        return False
+    period = timedelta(days=1) if frequency == DigestFrequency.DAILY else timedelta(days=7)
+    since = max(pref.last_digest_at or (timezone.now() - period), timezone.now() - period)
+    unread = list(Notification.objects.for_user(pref.user).unread().filter(created_at__gte=since)[:20])
+    threads = list(digest_threads(since=since, limit=10))
+    pref.last_digest_at = timezone.now()
+    pref.save(update_fields=["last_digest_at"])
+    if not unread and not threads:
+        return False
+    _send(user=pref.user, subject=f"Your {pref.get_digest_display().lower()} digest", template="digest",
+          context={"notifications": unread, "threads": threads, "frequency": pref.get_digest_display()},
+          scope="digest")
+    return True
+
+
+def digest_recipients(*, frequency: str) -> list[int]:
+    """Members due a digest of this frequency (not sent one within the period)."""
+    period = timedelta(days=1) if frequency == DigestFrequency.DAILY else timedelta(days=7)
+    # Slack of an hour so a beat that fires a little early does not skip anyone.
+    due_before = timezone.now() - period + timedelta(hours=1)
+    from django.db.models import Q
+
+    return list(
+        NotificationPreference.objects.filter(digest=frequency, user__is_active=True)
+        .filter(Q(last_digest_at__isnull=True) | Q(last_digest_at__lt=due_before))
+        .values_list("user_id", flat=True)
+    )
+
+
+__all__ = [
+    "NotificationKind",
+    "digest_recipients",
+    "digest_send",
+    "notification_create",
+    "notification_email_send",
+    "notifications_create",
+    "notifications_mark_read",
+    "preference_unsubscribe",
+    "unsubscribe_token",
+]
