@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils.safestring import SafeString, mark_safe
 
 from .embeddings import EmbeddingUnavailable, cosine, embed_query
@@ -89,26 +89,43 @@ def _terms(query: str) -> list[str]:
     return list(dict.fromkeys(t for t in terms if t))
 
 
+def _tsquery_terms(query: str) -> list[str]:
+    """Raw tsquery operands: plain words, and identifiers like ``invalid_api_key`` as phrases."""
+    operands = []
+    for word in _terms(query):
+        parts = [p for p in re.split(r"[\W_]+", word) if p]
+        if parts:
+            operands.append(" <-> ".join(parts) if len(parts) > 1 else parts[0])
+    return operands
+
+
 def _fulltext_postgres(query: str, language: str, config: str, limit: int) -> list[SearchHit]:
-    words = [w for w in _terms(query) if w.isalnum()]
-    if not words:
+    operands = _tsquery_terms(query)
+    if not operands:
         return []
-    # Any word may match (OR), ranked by how many and where: a question phrased in full
-    # ("how do I stop getting 429s") should still find the section that answers it.
-    tsquery = SearchQuery(" | ".join(words), search_type="raw", config=config)
+    # Any word may match (OR): a question phrased in full ("how do I stop getting 429s")
+    # must still find the section that answers it. Sections are ranked first by how many
+    # of the query's words they contain, then by ts_rank (where and how densely).
+    tsquery = SearchQuery(" | ".join(f"({o})" for o in operands), search_type="raw", config=config)
+    coverage = sum(
+        (Case(When(search_vector=SearchQuery(o, search_type="raw", config=config), then=1), default=0,
+              output_field=IntegerField()) for o in operands),
+        Value(0),
+    )
     rows = (
         DocSection.objects.filter(language=language, search_vector=tsquery)
         .annotate(
+            coverage=coverage,
             rank=SearchRank(F("search_vector"), tsquery, normalization=1),
             headline=SearchHeadline(
                 "body", tsquery, config=config, start_sel=START, stop_sel=STOP,
                 max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … ",
             ),
         )
-        .order_by("-rank", "page_slug", "position")[:limit]
+        .order_by("-coverage", "-rank", "page_slug", "position")[:limit]
     )
     return [
-        SearchHit(r.page_slug, r.page_title, r.heading, r.anchor, _marked(r.headline), r.rank, {"text"})
+        SearchHit(r.page_slug, r.page_title, r.heading, r.anchor, _marked(r.headline), r.coverage + r.rank, {"text"})
         for r in rows
     ]
 

@@ -29,7 +29,8 @@ def _plain_text(markdown_source: str) -> str:
     from .rendering import render_markdown
 
     text = nh3.clean(render_markdown(markdown_source).html, tags=set())
-    return re.sub(r"\s+", " ", html.unescape(text)).replace("#", " ").strip()
+    text = html.unescape(text).replace("[[quickstart-key]]", "").replace("#", " ")
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _split_sections(page: DocPage) -> list[dict]:
@@ -55,7 +56,7 @@ def _split_sections(page: DocPage) -> list[dict]:
         body = _plain_text("\n".join(part["lines"]))
         if not body and not part["heading"]:
             continue
-        heading = re.sub(r"[`*_]", "", part["heading"])
+        heading = re.sub(r"[`*]", "", part["heading"])
         sections.append({
             "position": position, "anchor": anchor, "heading": heading, "body": body,
             "content_hash": hashlib.sha256(f"{page.title}\0{heading}\0{body}".encode()).hexdigest(),
@@ -117,6 +118,13 @@ def doc_sections_ensure() -> None:
     cache.set(key, True, 24 * 3600)
 
 
+def _embedding_text(section: DocSection) -> str:
+    """The start of a section, short enough for MiniLM's 256-token window (which refuses
+    longer inputs): about 400 characters of English, fewer of Chinese (a token a character)."""
+    text = f"{section.page_title}. {section.heading}. {section.body}"
+    return text[:400] if text.isascii() else text[:180]
+
+
 def doc_sections_embed(*, language: str, timeout: float = 300, batch_size: int = 32) -> int:
     """Embed the sections of ``language`` that have no embedding yet; returns how many."""
     from .embeddings import embed_texts
@@ -124,7 +132,7 @@ def doc_sections_embed(*, language: str, timeout: float = 300, batch_size: int =
     pending = list(DocSection.objects.filter(language=language, embedding__isnull=True))
     for start in range(0, len(pending), batch_size):
         batch = pending[start:start + batch_size]
-        texts = [f"{s.page_title}. {s.heading}. {s.body}"[:2000] for s in batch]
+        texts = [_embedding_text(s) for s in batch]
         for section, vector in zip(batch, embed_texts(texts, timeout=timeout), strict=True):
             section.embedding = vector
         DocSection.objects.bulk_update(batch, ["embedding"])
