@@ -1,7 +1,10 @@
-from django.contrib.auth.models import AbstractUser, UserManager as DjangoUserManager
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from .validators import HANDLE_MAX_LENGTH, handle_format_validator, validate_github_url, validate_handle_not_reserved
 
 
 class UserManager(DjangoUserManager):
@@ -45,16 +48,32 @@ class User(AbstractUser):
     def __str__(self):
         return self.email
 
+    @property
+    def role(self):
+        """The user's role (portal.accounts.roles.Role), or None if they hold none."""
+        from .roles import role_of
+
+        return role_of(self)
+
 
 class Profile(models.Model):
     """What other developers see: handle, display name, bio, links, avatar."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
-    handle = models.SlugField(max_length=40, unique=True)
-    display_name = models.CharField(max_length=80, blank=True)
-    bio = models.TextField(max_length=2000, blank=True)
-    github = models.URLField(blank=True)
-    website = models.URLField(blank=True)
+    handle = models.CharField(
+        _("handle"),
+        max_length=HANDLE_MAX_LENGTH,
+        unique=True,
+        validators=[handle_format_validator, validate_handle_not_reserved],
+        help_text=_("Your public name in URLs and mentions: atrium/u/<handle>/."),
+        error_messages={"unique": _("This handle is already taken.")},
+    )
+    display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    bio = models.TextField(_("bio"), max_length=2000, blank=True)
+    github = models.URLField(
+        _("GitHub"), blank=True, validators=[validate_github_url], help_text=_("e.g. https://github.com/your-name")
+    )
+    website = models.URLField(_("website"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -69,3 +88,7 @@ class Profile(models.Model):
     @property
     def name(self) -> str:
         return self.display_name or self.handle
+
+    @property
+    def avatar_url(self) -> str:
+        return reverse("accounts:avatar", kwargs={"handle": self.handle})

@@ -1,8 +1,13 @@
-from django.db.models.signals import post_save
+"""Signal receivers: each hands over to a service; no logic lives here."""
+
+from allauth.account.signals import password_reset, user_signed_up
+from django.apps import apps
+from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 
 from .models import User
-from .services import profile_ensure
+from .roles import Role, sync_roles
+from .services import account_login_unlock, profile_ensure, site_ensure, user_set_role
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.profile_on_user_create")
@@ -10,3 +15,23 @@ def create_profile(sender, instance, created, raw=False, **kwargs):
     # Every account has a public profile from its first moment.
     if created and not raw:
         profile_ensure(user=instance)
+
+
+@receiver(user_signed_up, dispatch_uid="accounts.developer_on_signup")
+def make_developer(sender, request, user, **kwargs):
+    user_set_role(user=user, role=Role.DEVELOPER)
+
+
+@receiver(password_reset, dispatch_uid="accounts.unlock_on_password_reset")
+def unlock_after_password_reset(sender, request, user, **kwargs):
+    # Whoever reset the password proved they own the mailbox: lift login lockouts.
+    account_login_unlock(user=user)
+
+
+@receiver(post_migrate, dispatch_uid="accounts.sync_roles_after_migrate")
+def sync_after_migrate(sender, using="default", **kwargs):
+    # post_migrate is sent once per app; permissions of every app exist after the last.
+    last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+    if sender.label == last.label:
+        sync_roles()
+        site_ensure()

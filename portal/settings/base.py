@@ -175,8 +175,9 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Atrium] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
-# Axes throttles failed logins; allauth's own login rate limit stays as a second line.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Axes throttles failed logins per (account, IP); allauth's per-IP limit stays as a second
+# line. No per-account limit: it would let anyone lock a user out from everywhere.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
 
 # Throttle per (account, IP) pair: an attacker from one address cannot lock the
 # real user out from theirs.
@@ -184,6 +185,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
+# allauth authenticates with email=...; this reads it (lower-cased) for the lockout key.
+AXES_USERNAME_CALLABLE = "portal.accounts.throttling.login_identifier"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"

@@ -1,0 +1,28 @@
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD, make_user
+
+CSRF_RE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def without_csrf(content: bytes) -> bytes:
+    """A page's HTML with its per-request CSRF token blanked out."""
+    return CSRF_RE.sub(b'name="csrfmiddlewaretoken" value=""', content)
+
+
+@pytest.fixture
+def new_password():
+    return "a-much-longer-passphrase-2026"
+
+
+@pytest.fixture
+def developer(db):
+    from portal.accounts.roles import Role
+    from portal.accounts.services import user_set_role
+
+    return user_set_role(user=make_user("dev@example.com"), role=Role.DEVELOPER)
+
+
+__all__ = ["PASSWORD", "make_user", "without_csrf"]
