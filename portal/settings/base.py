@@ -287,7 +287,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The reference documents the public /v1 API, with OpenAI's error shape on every
+    # operation (portal/docs/openapi.py).
+    "SCHEMA_PATH_PREFIX": r"/v1",
+    "PREPROCESSING_HOOKS": ["portal.docs.openapi.v1_endpoints_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.docs.openapi.v1_error_responses",
+    ],
 }
+# "Edit this page" on the docs links here + the file's path in the repository (e.g.
+# https://github.com/ORG/atrium/edit/main/); empty: to the page's Markdown source on the site.
+DOCS_EDIT_BASE_URL = env("DOCS_EDIT_BASE_URL", default="")
 
 # --- Logging -----------------------------------------------------------------------------
 

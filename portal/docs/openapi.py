@@ -1,0 +1,166 @@
+"""The OpenAPI schema of the /v1 API (drf-spectacular), as the API reference shows it.
+
+- ``ApiKeyAuthenticationScheme`` documents ``Authorization: Bearer atr_live_...``.
+- ``v1_endpoints_only`` (preprocessing hook): the reference covers the public /v1 API,
+  not the site's internal views.
+- ``v1_error_responses`` (postprocessing hook): every /v1 operation documents OpenAI's
+  error shape for the statuses the gateway returns, from one ``Error`` component, so no
+  endpoint can forget them.
+- ``schema_problems``: how the schema disagrees with the URL patterns and views; the
+  test suite fails on any.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+V1_PREFIX = "/v1/"
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "OpenAI's error shape: every /v1 error response has it.",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "message": {"type": "string", "description": "Human-readable explanation, safe to show."},
+                "type": {"type": "string", "enum": ["invalid_request_error", "rate_limit_error", "server_error"]},
+                "param": {"type": "string", "nullable": True, "description": "The parameter at fault."},
+                "code": {"type": "string", "nullable": True, "description": "Stable machine-readable code."},
+                "help_url": {"type": "string", "description": "Where this code is explained (/docs/errors/#code)."},
+            },
+            "required": ["message", "type", "param", "code"],
+        }
+    },
+    "required": ["error"],
+}
+ERROR_DESCRIPTIONS = {
+    "400": "The request is invalid (`invalid_json`, `invalid_value`, `context_length_exceeded`, ...).",
+    "401": "Missing, malformed, unknown, revoked or expired API key (`invalid_api_key`).",
+    "403": "The key's scopes do not allow this request (`insufficient_scope`).",
+    "404": "No such object for this key (`model_not_found`, `not_found`, ...).",
+    "429": "Rate limit reached (`rate_limit_exceeded`); wait `Retry-After` seconds.",
+    "500": "Server error (`server_error`); retry with backoff.",
+    "503": "No worker could take the request in time (`model_unavailable`); retry after `Retry-After`.",
+}
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "sandbox.gateway.auth.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "atr_live_<32 characters><6-character checksum>",
+            "description": "An Atrium API key, created on the API keys page (/keys/).",
+        }
+
+
+def v1_endpoints_only(endpoints, **kwargs):
+    """Keep the public /v1 API in the schema."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith(V1_PREFIX)]
+
+
+def _error_statuses(path: str, method: str) -> list[str]:
+    statuses = ["401", "403", "429", "500"]
+    if method in ("post", "put", "patch"):
+        statuses.append("400")
+    if "{" in path or method == "post":
+        statuses.append("404")
+    if path.rstrip("/") in ("/v1/chat/completions", "/v1/completions", "/v1/embeddings"):
+        statuses.append("503")
+    return sorted(statuses)
+
+
+def v1_error_responses(result, generator, request, public):
+    """Document the error shape on every /v1 operation (without replacing what a view says)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith(V1_PREFIX):
+            continue
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in _error_statuses(path, method):
+                responses.setdefault(status, {
+                    "description": ERROR_DESCRIPTIONS[status],
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                })
+    return result
+
+
+# --- Agreement between the schema and the code ---------------------------------------------
+
+
+def _walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def _openapi_path(route: str) -> str:
+    """Django's route (``v1/files/<str:file_id>``) as an OpenAPI path (``/v1/files/{file_id}``)."""
+    route = route.lstrip("^").rstrip("$")
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+
+
+def v1_routes(urlconf=None) -> dict[str, set[str]]:
+    """Every /v1 URL pattern and the HTTP methods its view implements."""
+    routes: dict[str, set[str]] = {}
+    for route, callback in _walk(get_resolver(urlconf).url_patterns):
+        path = _openapi_path(route)
+        if not path.startswith(V1_PREFIX):
+            continue
+        view_class = getattr(callback, "view_class", getattr(callback, "cls", None))
+        if view_class is None:
+            methods = {"get"}  # a function view: the schema must still list the path
+        else:
+            methods = {m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)}
+        routes.setdefault(path, set()).update(methods)
+    return routes
+
+
+def _has_body_schema(response: dict) -> bool:
+    return any(media.get("schema") for media in (response.get("content") or {}).values())
+
+
+def schema_problems(schema: dict, routes: dict[str, set[str]]) -> list[str]:
+    """What in ``schema`` disagrees with the /v1 ``routes`` of the code; empty when it agrees."""
+    problems = []
+    paths = schema.get("paths", {})
+    for path, methods in sorted(routes.items()):
+        if path not in paths:
+            problems.append(f"{path}: URL pattern missing from the schema")
+            continue
+        documented = {m for m in paths[path] if m in ("get", "post", "put", "patch", "delete")}
+        for method in sorted(methods - documented):
+            problems.append(f"{method.upper()} {path}: implemented but not in the schema")
+        for method in sorted(documented - methods):
+            problems.append(f"{method.upper()} {path}: in the schema but not implemented")
+        for method in sorted(methods & documented):
+            operation = paths[path][method]
+            responses = operation.get("responses", {})
+            successes = {code: r for code, r in responses.items() if code.startswith("2")}
+            if not successes:
+                problems.append(f"{method.upper()} {path}: no success response documented")
+            elif not any(code == "204" or _has_body_schema(r) for code, r in successes.items()):
+                problems.append(f"{method.upper()} {path}: success response has no body schema")
+            errors = [code for code in responses if code[0] in "45"]
+            if not errors:
+                problems.append(f"{method.upper()} {path}: no error responses documented")
+            for code in errors:
+                if not _has_body_schema(responses[code]):
+                    problems.append(f"{method.upper()} {path}: {code} response has no error schema")
+            if not operation.get("security"):
+                problems.append(f"{method.upper()} {path}: no authentication documented")
+    for path in sorted(set(paths) - set(routes)):
+        if path.startswith(V1_PREFIX):
+            problems.append(f"{path}: in the schema but no URL pattern serves it")
+    return problems
