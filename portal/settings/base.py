@@ -229,6 +229,25 @@ ATRIUM_GPT_MINI_TRAIN_SECONDS = env.float("ATRIUM_GPT_MINI_TRAIN_SECONDS", defau
 INFERENCE_MAX_BATCH_SIZE = env.int("INFERENCE_MAX_BATCH_SIZE", default=32)
 INFERENCE_DEVICE = env("INFERENCE_DEVICE", default="auto")
 
+# --- Fine-tuning (sandbox.finetuning) ----------------------------------------------------
+
+FINETUNE_MAX_FILE_BYTES = env.int("FINETUNE_MAX_FILE_BYTES", default=50 * 1024 * 1024)
+FINETUNE_MIN_EXAMPLES = env.int("FINETUNE_MIN_EXAMPLES", default=10)
+FINETUNE_MAX_CONCURRENT_JOBS = env.int("FINETUNE_MAX_CONCURRENT_JOBS", default=1)
+FINETUNE_CHECKPOINT_EVERY_STEPS = env.int("FINETUNE_CHECKPOINT_EVERY_STEPS", default=50)
+FINETUNE_HEARTBEAT_SECONDS = env.float("FINETUNE_HEARTBEAT_SECONDS", default=2.0)
+FINETUNE_HEARTBEAT_STALE_SECONDS = env.float("FINETUNE_HEARTBEAT_STALE_SECONDS", default=60.0)
+FINETUNE_MAX_ATTEMPTS = env.int("FINETUNE_MAX_ATTEMPTS", default=3)
+FINETUNE_TIME_LIMIT_SECONDS = env.int("FINETUNE_TIME_LIMIT_SECONDS", default=6 * 3600)
+# Credits: the estimate shown before a job runs is per 1,000 trained tokens (tokens x
+# epochs); what is charged is the metered device time.
+FINETUNE_CREDITS_PER_1K_TOKENS = Decimal(env("FINETUNE_CREDITS_PER_1K_TOKENS", default="0.01"))
+FINETUNE_CREDITS_PER_DEVICE_SECOND = Decimal(env("FINETUNE_CREDITS_PER_DEVICE_SECOND", default="0.001"))
+CELERY_BEAT_SCHEDULE["finetuning-reap-stale-jobs"] = {
+    "task": "sandbox.finetuning.jobs_reap",
+    "schedule": env.float("FINETUNE_REAP_EVERY_SECONDS", default=30.0),
+}
+
 # --- API keys, rate limits, credits, the /v1 gateway, usage metering ---------------------
 
 # Per minute; a key's own limits (set by staff in the admin) override the key defaults.

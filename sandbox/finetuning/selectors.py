@@ -1,0 +1,66 @@
+"""Reads of fine-tuning, always scoped to the caller: someone else's file or job is a 404."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import FineTuningJob, FineTuningJobEvent, TrainingFile
+
+
+def file_get_for_user(*, user, file_id: str) -> TrainingFile:
+    file = TrainingFile.objects.owned_by(user).filter(pk=file_id).first()
+    if file is None:
+        raise Http404(f"No such file: '{file_id}'.")
+    return file
+
+
+def file_list_for_user(*, user) -> QuerySet[TrainingFile]:
+    return TrainingFile.objects.owned_by(user)
+
+
+def job_get_for_user(*, user, job_id: str) -> FineTuningJob:
+    job = FineTuningJob.objects.owned_by(user).select_related("base_model", "training_file").filter(pk=job_id).first()
+    if job is None:
+        raise Http404(f"No such fine-tuning job: '{job_id}'.")
+    return job
+
+
+def job_list_for_user(*, user) -> QuerySet[FineTuningJob]:
+    return FineTuningJob.objects.owned_by(user).select_related("base_model")
+
+
+def after_cursor(queryset: QuerySet, after: str | None) -> QuerySet:
+    """Items after `after` in (-created_at, -id) order, as OpenAI's `after` parameter."""
+    if not after:
+        return queryset
+    anchor = queryset.filter(pk=after).values("created_at", "id").first()
+    if anchor is None:
+        return queryset.none()
+    return queryset.filter(
+        Q(created_at__lt=anchor["created_at"]) | Q(created_at=anchor["created_at"], id__lt=anchor["id"])
+    )
+
+
+def job_events(*, job: FineTuningJob, after: str | None = None) -> QuerySet[FineTuningJobEvent]:
+    events = job.events.all()
+    if after:
+        try:
+            events = events.filter(id__lt=int(after.removeprefix("ftevent-")))
+        except ValueError:
+            return events.none()
+    return events
+
+
+def job_loss_series(*, job: FineTuningJob) -> dict:
+    """Per-step training loss and validation loss points for the job page's chart."""
+    rows = job.events.filter(type=FineTuningJobEvent.Type.METRICS).order_by("id").values_list("data", flat=True)
+    train, valid = [], []
+    for data in rows:
+        if not data:
+            continue
+        if "train_loss" in data and "learning_rate" in data:
+            train.append({"x": data["step"], "y": data["train_loss"]})
+        if "valid_loss" in data:
+            valid.append({"x": data["step"], "y": data["valid_loss"]})
+    return {"train": train, "valid": valid}

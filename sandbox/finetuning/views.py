@@ -1,0 +1,104 @@
+"""Browser pages: jobs list, new-job form, job page (live), files, webhooks. Thin and scoped."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import FileUploadForm, JobCreateForm, WebhookForm
+from .models import WebhookEndpoint
+from .webhooks import webhook_endpoint_set
+
+
+@login_required
+def job_list(request):
+    jobs = selectors.job_list_for_user(user=request.user)[:100]
+    return render(request, "finetuning/job_list.html", {"jobs": jobs})
+
+
+@login_required
+def job_create(request):
+    form = JobCreateForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            training_file = form.cleaned_data["training_file"]
+            if form.cleaned_data.get("upload"):
+                training_file = services.file_create(owner=request.user, upload=form.cleaned_data["upload"],
+                                                     purpose="fine-tune")
+            validation_file = form.cleaned_data.get("validation_file")
+            job, _created = services.finetune_job_create(
+                owner=request.user, model=form.cleaned_data["model"].model_id, training_file=training_file.id,
+                validation_file=validation_file.id if validation_file else None,
+                hyperparameters=form.hyperparameters(), suffix=form.cleaned_data["suffix"],
+                seed=form.cleaned_data["seed"],
+            )
+        except services.FineTuningError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Job %(id)s created.") % {"id": job.id})
+            return redirect(job)
+    files = selectors.file_list_for_user(user=request.user)
+    return render(request, "finetuning/job_create.html", {
+        "form": form, "files": files, "credits_per_1k": settings.FINETUNE_CREDITS_PER_1K_TOKENS,
+        "balance": services._credits_balance(request.user),
+    })
+
+
+@login_required
+def job_detail(request, job_id):
+    job = selectors.job_get_for_user(user=request.user, job_id=job_id)
+    context = {"job": job, "queue_position": services.queue_position(job),
+               "checkpoints": job.checkpoints.all(), "events": job.events.all()[:50]}
+    template = "finetuning/_job_live.html" if request.htmx else "finetuning/job_detail.html"
+    return render(request, template, context)
+
+
+@login_required
+def job_metrics(request, job_id):
+    job = selectors.job_get_for_user(user=request.user, job_id=job_id)
+    return JsonResponse({"status": job.status, **selectors.job_loss_series(job=job)})
+
+
+@login_required
+@require_POST
+def job_cancel(request, job_id):
+    job = selectors.job_get_for_user(user=request.user, job_id=job_id)
+    try:
+        services.finetune_job_cancel(job=job)
+    except services.FineTuningError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(request, _("Job cancelled."))
+    return redirect(job)
+
+
+@login_required
+def file_list(request):
+    form = FileUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            file = services.file_create(owner=request.user, upload=form.cleaned_data["file"], purpose="fine-tune")
+        except services.FineTuningError as exc:
+            form.add_error("file", exc.message)
+        else:
+            messages.success(request, _("Uploaded %(name)s as %(id)s.") % {"name": file.filename, "id": file.id})
+            return redirect("finetuning:file_list")
+    files = selectors.file_list_for_user(user=request.user)
+    return render(request, "finetuning/file_list.html", {"form": form, "files": files})
+
+
+@login_required
+def webhook_settings(request):
+    endpoint = WebhookEndpoint.objects.filter(owner=request.user).first()
+    form = WebhookForm(request.POST or None, initial={"url": endpoint.url if endpoint else ""})
+    if request.method == "POST" and form.is_valid():
+        webhook_endpoint_set(owner=request.user, url=form.cleaned_data["url"])
+        messages.success(request, _("Webhook settings saved."))
+        return redirect("finetuning:webhook_settings")
+    deliveries = endpoint.deliveries.all()[:50] if endpoint else []
+    return render(request, "finetuning/webhooks.html", {"form": form, "endpoint": endpoint,
+                                                        "deliveries": deliveries})
