@@ -44,6 +44,16 @@ def _broker():
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
+def _inference() -> dict:
+    """Live inference workers and, per model, ready workers or why loading failed."""
+    from sandbox.inference.health import inference_summary
+
+    try:
+        return inference_summary()
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
 READINESS_CHECKS = {"database": _database, "cache": _cache, "broker": _broker}
 
 
@@ -54,6 +64,8 @@ def readyz(request):
     checks = {name: _check(probe) for name, probe in READINESS_CHECKS.items()}
     ready = all(check["ok"] for check in checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    # Non-fatal: the site serves pages without inference workers; dashboards read this.
+    body["inference"] = _inference()
     if settings.DEBUG or ready:
         return JsonResponse(body, status=200 if ready else 503)
     return JsonResponse(body, status=503)

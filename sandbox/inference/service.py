@@ -12,7 +12,19 @@ from __future__ import annotations
 
 from sandbox.registry.models import HostedModel
 
+from . import protocol
 from .protocol import EventPublisher
+
+
+def previous_delivery_outcome(publisher: EventPublisher) -> str:
+    """What an earlier delivery of this request published: "none", "partial" or "finished"."""
+    entries = publisher.redis.xrange(publisher.key)
+    types = [protocol._decode(fields)["type"] for _entry_id, fields in entries]
+    if any(t in protocol.TERMINAL_TYPES for t in types):
+        return "finished"
+    if any(t != "accepted" for t in types):
+        return "partial"
+    return "none"
 
 
 def _model_or_error(publisher: EventPublisher, model_id: str) -> HostedModel | None:

@@ -4,6 +4,11 @@ The tasks take plain JSON arguments (see protocol.py), publish events to the req
 stream, and never raise to Celery for user errors: those go to the caller as an `error`
 event. Heavy modules (torch, transformers) are imported inside the engine, only here
 on the workers, never in the web process.
+
+A request is acknowledged only once it has been served (``acks_late``), so a worker that
+crashes does not lose it: the broker hands it to another worker. That worker starts it
+over when the caller has seen no output yet, and otherwise ends the stream with a 503
+``worker_lost`` error (the caller already holds part of an answer that cannot be resumed).
 """
 
 import logging
@@ -17,14 +22,34 @@ from . import protocol
 
 logger = logging.getLogger(__name__)
 
+TASK_OPTIONS = {"queue": protocol.INFERENCE_QUEUE, "acks_late": True, "reject_on_worker_lost": True,
+                "ignore_result": True}
 
-@shared_task(name=protocol.GENERATE_TASK, queue=protocol.INFERENCE_QUEUE, acks_late=False, ignore_result=True)
+
+def _start(request_id: str) -> protocol.EventPublisher | None:
+    """Announce the request; None when a previous delivery already answered it."""
+    from .service import previous_delivery_outcome
+
+    publisher = protocol.EventPublisher(get_redis(), request_id)
+    outcome = previous_delivery_outcome(publisher)
+    if outcome == "finished":
+        return None
+    if outcome == "partial":
+        publisher.error(status=503, code="worker_lost",
+                        message="The worker serving this request stopped before it finished. Please retry.")
+        return None
+    publisher.publish({"type": "accepted", "worker": socket.gethostname()})
+    return publisher
+
+
+@shared_task(name=protocol.GENERATE_TASK, **TASK_OPTIONS)
 def generate(*, request_id: str, model: str, **params) -> None:
     """Generate completions for one chat or completion request."""
     from .service import run_generation
 
-    publisher = protocol.EventPublisher(get_redis(), request_id)
-    publisher.publish({"type": "accepted", "worker": socket.gethostname()})
+    publisher = _start(request_id)
+    if publisher is None:
+        return
     try:
         run_generation(publisher=publisher, model_id=model, params=params)
     except Exception:
@@ -32,13 +57,14 @@ def generate(*, request_id: str, model: str, **params) -> None:
         publisher.error(status=500, code="server_error", message="The model failed to generate a response.")
 
 
-@shared_task(name=protocol.EMBED_TASK, queue=protocol.INFERENCE_QUEUE, acks_late=False, ignore_result=True)
+@shared_task(name=protocol.EMBED_TASK, **TASK_OPTIONS)
 def embed(*, request_id: str, model: str, inputs: list[str]) -> None:
     """Embed a batch of input strings."""
     from .service import run_embedding
 
-    publisher = protocol.EventPublisher(get_redis(), request_id)
-    publisher.publish({"type": "accepted", "worker": socket.gethostname()})
+    publisher = _start(request_id)
+    if publisher is None:
+        return
     try:
         run_embedding(publisher=publisher, model_id=model, inputs=inputs)
     except Exception:

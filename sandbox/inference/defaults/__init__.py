@@ -25,9 +25,11 @@ MINILM_ID = "all-minilm-l6-v2"
 def default_lm_path(*, train_seconds: float | None = None) -> Path:
     """The HF directory of ``atrium-gpt-mini``, building it first when missing.
 
-    ``train_seconds`` defaults to ``settings.ATRIUM_GPT_MINI_TRAIN_SECONDS``. An existing
-    build is reused when it trained at least that long; several processes asking at
-    once wait for one build (file lock, temporary directory renamed into place).
+    Any existing build is reused, unless ``train_seconds`` is given and the build
+    trained for less (``prepare_models`` passes the configured budget, so ``make run``
+    upgrades a quick build made by the tests). A missing model is built with
+    ``settings.ATRIUM_GPT_MINI_TRAIN_SECONDS``. Several processes asking at once wait
+    for one build (file lock, temporary directory renamed into place).
     """
     from .build_lm import ensure_built
 

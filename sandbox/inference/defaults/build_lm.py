@@ -77,15 +77,16 @@ def _build_info(path: Path) -> dict | None:
         return None
 
 
-def _is_good_enough(path: Path, train_seconds: float) -> bool:
+def _is_good_enough(path: Path, train_seconds: float | None) -> bool:
     info = _build_info(path)
-    return bool(info and info.get("recipe") == RECIPE_VERSION and info.get("train_seconds", 0) >= train_seconds)
+    if not info or info.get("recipe") != RECIPE_VERSION:
+        return False
+    return train_seconds is None or info.get("train_seconds", 0) >= train_seconds
 
 
 def ensure_built(*, train_seconds: float | None = None) -> Path:
-    """Return the model's directory, building it first when missing or under-trained."""
-    if train_seconds is None:
-        train_seconds = float(settings.ATRIUM_GPT_MINI_TRAIN_SECONDS)
+    """Return the model's directory, building it first when missing (or trained for less
+    than ``train_seconds``, when given)."""
     target = store_path()
     if _is_good_enough(target, train_seconds):
         return target
@@ -93,9 +94,10 @@ def ensure_built(*, train_seconds: float | None = None) -> Path:
     with FileLock(str(target) + ".lock"):
         if _is_good_enough(target, train_seconds):  # another process built it meanwhile
             return target
+        budget = float(settings.ATRIUM_GPT_MINI_TRAIN_SECONDS) if train_seconds is None else train_seconds
         workdir = Path(tempfile.mkdtemp(prefix=f".{GPT_MINI_ID}-build-", dir=target.parent))
         try:
-            build(workdir, train_seconds=train_seconds)
+            build(workdir, train_seconds=budget)
             if target.exists():
                 retired = target.with_name(f".{GPT_MINI_ID}-old-{time.time_ns()}")
                 target.rename(retired)
