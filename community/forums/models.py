@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+RESERVED_THREAD_SLUGS = {"reply", "watch", "idea-status", "mod"}
 HEX_COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a hex color such as #3a2d8f."))
 
 
@@ -145,6 +146,8 @@ class Thread(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = slugify(self.title)[:80] or "thread"
+        if self.slug in RESERVED_THREAD_SLUGS:  # they name the thread's own actions
+            self.slug = f"{self.slug}-thread"
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

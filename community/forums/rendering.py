@@ -41,6 +41,7 @@ ALLOWED_ATTRIBUTES = {
 # the site's layout classes to dress a post up as part of the page.
 PYGMENTS_CLASSES = {c for c in STANDARD_TYPES.values() if c}
 ALLOWED_CLASSES = {"span": PYGMENTS_CLASSES, "div": {"highlight"}, "a": {"mention"}}
+UNSAFE_SCHEME = re.compile(r"^(javascript|vbscript|livescript|data|file):", re.IGNORECASE)
 LANGUAGE_CLASS = re.compile(r"^language-[\w+#-]{1,30}$")
 
 
@@ -51,6 +52,9 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         else:
             kept = [c for c in value.split() if c in ALLOWED_CLASSES.get(tag, set())]
         return " ".join(kept) or None
+    if attribute in ("href", "src") and UNSAFE_SCHEME.match(re.sub(r"[\x00-\x20]+", "", value)):
+        # Browsers drop whitespace and control characters inside a scheme; so do we, then refuse.
+        return None
     if tag == "img" and attribute == "src":
         # Images come from our own uploads or over https (no mixed content, no data:).
         if value.startswith(settings.MEDIA_URL) or value.startswith("https://"):
