@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from sandbox.gateway.views import unknown_endpoint
+
 from . import health, views
 
 urlpatterns = [
@@ -25,6 +27,8 @@ urlpatterns = [
     path("", include("sandbox.finetuning.urls")),
     path("community/", include("community.forums.urls")),
     path("notifications/", include("community.notifications.urls")),
+    # Last: OpenAI's 404 for any other URL under /v1/.
+    path("v1/<path:path>", unknown_endpoint, name="v1-unknown"),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,431 @@
+"""The /v1 endpoints: async views (many concurrent streams on one ASGI process)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import time
+from collections import defaultdict
+from decimal import Decimal
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.response import Response
+
+from portal.billing.services import BALANCE_CACHE_SECONDS, _latest_balance, balance_cache_key
+from sandbox.inference import protocol
+from sandbox.usage.services import ausage_record_enqueue, usage_cost
+
+from . import catalog, serializers
+from .base import AsyncV1View, JSONBodyMixin
+from .dispatch import Dispatch
+from .errors import OpenAIError, error_body
+from .redis import async_redis
+
+ERRORS = {
+    400: OpenApiResponse(serializers.ErrorResponse, description="Malformed JSON, wrong types, limits exceeded."),
+    401: OpenApiResponse(serializers.ErrorResponse, description="Missing, invalid, revoked or expired key."),
+    403: OpenApiResponse(serializers.ErrorResponse, description="The key lacks the scope."),
+    404: OpenApiResponse(serializers.ErrorResponse, description="Unknown model (model_not_found)."),
+    429: OpenApiResponse(serializers.ErrorResponse, description="Rate limit or insufficient_quota (Retry-After)."),
+    503: OpenApiResponse(serializers.ErrorResponse, description="No worker available in time (Retry-After)."),
+}
+SSE = OpenApiResponse(OpenApiTypes.STR, description="With stream=true: text/event-stream of chunks, then [DONE].")
+
+
+def estimate_tokens(text: str) -> int:
+    """A cheap upper-bound-ish token estimate for rate limiting (OpenAI's ~4 chars/token)."""
+    return max(1, len(text) // 4 + 1)
+
+
+class MeteredView(AsyncV1View):
+    """Records every authenticated call (write-behind), whatever its outcome."""
+
+    endpoint = ""
+
+    async def dispatch(self, request, *args, **kwargs):
+        self.started = time.monotonic()
+        self.usage = {"model": "", "prompt_tokens": 0, "completion_tokens": 0, "cost": "0", "stream": False}
+        self.request_id = protocol.new_request_id()
+        self.metered = False
+        response = await super().dispatch(request, *args, **kwargs)
+        if not self.metered:
+            code = ""
+            if response.status_code >= 400 and isinstance(getattr(response, "data", None), dict):
+                code = (response.data.get("error") or {}).get("code") or ""
+            await self.record(status=response.status_code, error_code=code)
+        response.setdefault("x-request-id", self.request_id)
+        return response
+
+    def caller_ids(self) -> tuple[int | None, int | None]:
+        grant = getattr(self.request, "auth", None)
+        if grant is None:
+            return None, None
+        return grant.user_id, grant.key_id
+
+    async def record(self, *, status: int, error_code: str = "") -> None:
+        self.metered = True
+        user_id, key_id = self.caller_ids()
+        if user_id is None or not settings.GATEWAY_POLICY_ENABLED:
+            return
+        await ausage_record_enqueue(
+            async_redis(),
+            request_id=self.request_id,
+            user_id=user_id,
+            key_id=key_id,
+            endpoint=self.endpoint,
+            status=status,
+            error_code=error_code or "",
+            latency_ms=int((time.monotonic() - self.started) * 1000),
+            ts=time.time(),
+            **self.usage,
+        )
+
+
+class ModelListView(MeteredView):
+    endpoint = "models"
+    required_scope = None
+
+    @extend_schema(operation_id="listModels", summary="List models", responses={200: serializers.ModelList, **ERRORS})
+    async def get(self, request):
+        user_id, _key = self.caller_ids()
+        models = await catalog.alist_models(user_id=user_id)
+        return Response({"object": "list", "data": [m.as_openai() for m in models]})
+
+
+class ModelDetailView(MeteredView):
+    endpoint = "models"
+    required_scope = None
+
+    @extend_schema(
+        operation_id="retrieveModel", summary="Retrieve a model", responses={200: serializers.ModelObject, **ERRORS}
+    )
+    async def get(self, request, model_id: str):
+        user_id, _key = self.caller_ids()
+        self.usage["model"] = model_id
+        return Response((await catalog.aget_model(model_id=model_id, user_id=user_id)).as_openai())
+
+
+class InferenceView(JSONBodyMixin, MeteredView):
+    """What chat, completions and embeddings share: model, credits, limits, dispatch."""
+
+    required_scope = "inference"
+    request_serializer: type = serializers.SamplingFields
+    model_task = "chat"
+
+    def validated(self, request) -> dict:
+        serializer = self.request_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    async def model_for(self, data: dict) -> catalog.ModelInfo:
+        user_id, _key = self.caller_ids()
+        self.usage["model"] = data["model"]
+        model = await catalog.aget_model(model_id=data["model"], user_id=user_id)
+        if model.task != self.model_task:
+            what = "embeddings" if self.model_task == "embeddings" else "chat or text completions"
+            raise OpenAIError(
+                400,
+                f"The model `{model.model_id}` does not support {what}.",
+                code="model_not_supported",
+                param="model",
+            )
+        return model
+
+    async def check_credits(self, model: catalog.ModelInfo) -> None:
+        user_id, _key = self.caller_ids()
+        if user_id is None or model.price_per_1k_tokens <= 0:
+            return
+        redis = async_redis()
+        raw = await redis.get(balance_cache_key(user_id))
+        if raw is None:
+            balance = await sync_to_async(_latest_balance, thread_sensitive=False)(user_id)
+            await redis.set(balance_cache_key(user_id), str(balance), ex=BALANCE_CACHE_SECONDS)
+        else:
+            balance = Decimal(raw.decode())
+        if balance <= 0:
+            raise OpenAIError(
+                429,
+                "You exceeded your current quota: your credit balance is used up. Credits renew monthly; "
+                f"see your balance and usage at {settings.SITE_URL.rstrip('/')}/usage/.",
+                type="insufficient_quota",
+                code="insufficient_quota",
+            )
+
+    def priced(self, model: catalog.ModelInfo, prompt_tokens: int, completion_tokens: int) -> None:
+        self.usage.update(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost=str(
+                usage_cost(price_per_1k_tokens=model.price_per_1k_tokens, tokens=prompt_tokens + completion_tokens)
+            ),
+        )
+
+
+class GenerationView(InferenceView):
+    """Chat and text completions, streamed or not."""
+
+    object_name = ""
+
+    def prompt_params(self, data: dict) -> dict:
+        raise NotImplementedError
+
+    def prompt_text(self, data: dict) -> str:
+        raise NotImplementedError
+
+    def choice(self, index: int, text: str, finish_reason: str | None) -> dict:
+        raise NotImplementedError
+
+    def chunk_choice(self, index: int, text: str | None, finish_reason: str | None, *, first: bool) -> dict:
+        raise NotImplementedError
+
+    async def post(self, request):
+        data = self.validated(request)
+        model = await self.model_for(data)
+        max_tokens = data.get("max_tokens") or model.max_output_tokens
+        if max_tokens > model.max_output_tokens:
+            raise OpenAIError(
+                400,
+                f"max_tokens is too large: {max_tokens}. This model supports at most {model.max_output_tokens} "
+                f"completion tokens (context length {model.context_length}).",
+                code="invalid_value",
+                param="max_tokens",
+            )
+        await self.check_credits(model)
+        n = data.get("n") or 1
+        reserved = estimate_tokens(self.prompt_text(data)) + max_tokens * n
+        await self.admit(tokens=reserved)
+        params = {
+            **self.prompt_params(data),
+            "max_tokens": max_tokens,
+            "temperature": data.get("temperature"),
+            "top_p": data.get("top_p"),
+            "stop": data.get("stop") or [],
+            "seed": data.get("seed"),
+            "n": n,
+        }
+        run = Dispatch(redis=async_redis(), task_name=protocol.GENERATE_TASK, model=model.model_id, params=params)
+        self.request_id = run.request_id
+        events = run.events()
+        created = int(time.time())
+        if data.get("stream"):
+            include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
+            first = await anext(events)  # errors before the first token still get their HTTP status
+            return self.stream(
+                events, first, model=model, n=n, created=created, include_usage=include_usage, reserved=reserved
+            )
+        texts: dict[int, str] = defaultdict(str)
+        reasons: dict[int, str] = {}
+        usage = {"prompt_tokens": 0, "completion_tokens": 0}
+        async for event in events:
+            if event["type"] == "delta":
+                texts[event["index"]] += event["text"]
+            elif event["type"] == "finish":
+                reasons[event["index"]] = event["finish_reason"]
+            elif event["type"] == "usage":
+                usage = {"prompt_tokens": event["prompt_tokens"], "completion_tokens": event["completion_tokens"]}
+        self.priced(model, usage["prompt_tokens"], usage["completion_tokens"])
+        await self.refund(reserved)
+        return Response(
+            {
+                "id": self.response_id(),
+                "object": self.object_name,
+                "created": created,
+                "model": model.model_id,
+                "system_fingerprint": None,
+                "choices": [self.choice(i, texts[i], reasons.get(i, "stop")) for i in range(n)],
+                "usage": {**usage, "total_tokens": usage["prompt_tokens"] + usage["completion_tokens"]},
+            }
+        )
+
+    def response_id(self) -> str:
+        return self.request_id.replace("req_", "chatcmpl-" if self.object_name == "chat.completion" else "cmpl-")
+
+    async def refund(self, reserved: int) -> None:
+        if self.limiter is not None:
+            used = self.usage["prompt_tokens"] + self.usage["completion_tokens"]
+            await self.limiter.arefund(async_redis(), tokens=reserved - used)
+
+    def stream(self, events, first: dict, *, model, n: int, created: int, include_usage: bool, reserved: int):
+        self.usage["stream"] = True
+        self.metered = True  # recorded when the stream ends
+        chunk_object = f"{self.object_name}.chunk" if self.object_name == "chat.completion" else self.object_name
+        base = {
+            "id": self.response_id(),
+            "object": chunk_object,
+            "created": created,
+            "model": model.model_id,
+            "system_fingerprint": None,
+        }
+
+        def sse(payload: dict) -> str:
+            return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n"
+
+        async def body():
+            status, error_code = 200, ""
+            started = set()
+            try:
+                event = first
+                while True:
+                    kind = event["type"]
+                    if kind in ("delta", "finish"):
+                        index = event["index"]
+                        if index not in started and self.object_name == "chat.completion":
+                            started.add(index)
+                            yield sse({**base, "choices": [self.chunk_choice(index, "", None, first=True)]})
+                        if kind == "delta":
+                            yield sse({**base, "choices": [self.chunk_choice(index, event["text"], None, first=False)]})
+                        else:
+                            yield sse(
+                                {
+                                    **base,
+                                    "choices": [self.chunk_choice(index, None, event["finish_reason"], first=False)],
+                                }
+                            )
+                    elif kind == "usage":
+                        self.priced(model, event["prompt_tokens"], event["completion_tokens"])
+                        if include_usage:
+                            usage = {
+                                "prompt_tokens": event["prompt_tokens"],
+                                "completion_tokens": event["completion_tokens"],
+                                "total_tokens": event["prompt_tokens"] + event["completion_tokens"],
+                            }
+                            yield sse({**base, "choices": [], "usage": usage})
+                        break
+                    try:
+                        event = await anext(events)
+                    except StopAsyncIteration:
+                        break
+                yield "data: [DONE]\n\n"
+            except OpenAIError as exc:
+                status, error_code = exc.status, exc.code or ""
+                yield sse(error_body(message=exc.message, type=exc.type, code=exc.code, param=exc.param))
+            except BaseException:
+                status, error_code = 499, "client_closed_request"
+                raise
+            finally:
+                await self.refund(reserved)
+                await self.record(status=status, error_code=error_code)
+
+        response = StreamingHttpResponse(body(), content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"
+        return response
+
+
+class ChatCompletionsView(GenerationView):
+    endpoint = "chat.completions"
+    object_name = "chat.completion"
+    request_serializer = serializers.ChatCompletionRequest
+
+    def prompt_params(self, data):
+        return {"messages": [{"role": m["role"], "content": m.get("content") or ""} for m in data["messages"]]}
+
+    def prompt_text(self, data):
+        return "".join(m.get("content") or "" for m in data["messages"])
+
+    def choice(self, index, text, finish_reason):
+        return {
+            "index": index,
+            "message": {"role": "assistant", "content": text, "refusal": None},
+            "logprobs": None,
+            "finish_reason": finish_reason,
+        }
+
+    def chunk_choice(self, index, text, finish_reason, *, first):
+        delta = {"role": "assistant", "content": ""} if first else ({"content": text} if text is not None else {})
+        return {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+
+    @extend_schema(
+        operation_id="createChatCompletion",
+        summary="Create a chat completion",
+        request=serializers.ChatCompletionRequest,
+        responses={200: serializers.ChatCompletion, **ERRORS},
+    )
+    async def post(self, request):
+        return await super().post(request)
+
+
+class CompletionsView(GenerationView):
+    endpoint = "completions"
+    object_name = "text_completion"
+    request_serializer = serializers.CompletionRequest
+
+    def prompt_params(self, data):
+        return {"prompt": data["prompt"][0]}
+
+    def prompt_text(self, data):
+        return data["prompt"][0]
+
+    def choice(self, index, text, finish_reason):
+        return {"index": index, "text": text, "logprobs": None, "finish_reason": finish_reason}
+
+    def chunk_choice(self, index, text, finish_reason, *, first):
+        return {"index": index, "text": text or "", "logprobs": None, "finish_reason": finish_reason}
+
+    @extend_schema(
+        operation_id="createCompletion",
+        summary="Create a text completion",
+        request=serializers.CompletionRequest,
+        responses={200: serializers.Completion, **ERRORS},
+    )
+    async def post(self, request):
+        return await super().post(request)
+
+
+class EmbeddingsView(InferenceView):
+    endpoint = "embeddings"
+    model_task = "embeddings"
+    request_serializer = serializers.EmbeddingRequest
+
+    @extend_schema(
+        operation_id="createEmbedding",
+        summary="Create embeddings",
+        request=serializers.EmbeddingRequest,
+        responses={200: serializers.EmbeddingList, **ERRORS},
+    )
+    async def post(self, request):
+        data = self.validated(request)
+        model = await self.model_for(data)
+        await self.check_credits(model)
+        inputs = data["input"]
+        reserved = sum(estimate_tokens(text) for text in inputs)
+        await self.admit(tokens=reserved)
+        run = Dispatch(
+            redis=async_redis(), task_name=protocol.EMBED_TASK, model=model.model_id, params={"inputs": inputs}
+        )
+        self.request_id = run.request_id
+        vectors, prompt_tokens = [], 0
+        async for event in run.events():
+            if event["type"] == "embeddings":
+                vectors = event["data"]
+            elif event["type"] == "usage":
+                prompt_tokens = event["prompt_tokens"]
+        self.priced(model, prompt_tokens, 0)
+        if self.limiter is not None:
+            await self.limiter.arefund(async_redis(), tokens=reserved - prompt_tokens)
+        if data.get("dimensions"):
+            vectors = [v[: data["dimensions"]] for v in vectors]
+        if data["encoding_format"] == "base64":
+            encoded = [base64.b64encode(struct.pack(f"<{len(v)}f", *v)).decode() for v in vectors]
+        else:
+            encoded = vectors
+        return Response(
+            {
+                "object": "list",
+                "model": model.model_id,
+                "data": [{"object": "embedding", "index": i, "embedding": e} for i, e in enumerate(encoded)],
+                "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
+            }
+        )
+
+
+async def unknown_endpoint(request, path: str = ""):
+    """OpenAI's answer for a URL under /v1 that no endpoint serves."""
+    from .errors import error_response
+
+    return error_response(OpenAIError(404, f"Invalid URL ({request.method} {request.path}).", code="unknown_url"))
