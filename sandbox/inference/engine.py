@@ -227,6 +227,8 @@ class InferenceEngine:
         self._resident: dict[str, ResidentLM | ResidentEmbedder] = {}
         self._failures: dict[str, LoadFailure] = {}
         self.device, self.dtype = select_device()
+        if self.device.type == "cpu":
+            torch.set_num_threads(settings.INFERENCE_CPU_THREADS)
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         threading.Thread(target=self._report_forever, name="inference-health", daemon=True).start()
 
