@@ -123,6 +123,7 @@ def render_markdown(text: str, *, known_handles: set[str] | None = None) -> Rend
             "tables",
             "sane_lists",
             "nl2br",
+            "pymdownx.magiclink",  # bare URLs become links, as members expect
             MentionExtension(known_handles=known_handles),
         ],
         extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False, "wrapcode": True}},
