@@ -37,10 +37,11 @@ def avatar_size(requested: str | None) -> int:
 
 def avatar_png(*, handle: str, size: int = DEFAULT_AVATAR_SIZE) -> bytes:
     """The PNG identicon of a handle: the same handle always draws the same picture."""
-    key = f"accounts:avatar:v1:{size}:{handle}"
+    key = f"accounts:avatar:v2:{size}:{handle}"
     png = cache.get(key)
     if png is None:
-        padding = size // 10
-        png = _generator.generate(handle, size, size, padding=(padding,) * 4, output_format="png")
+        padding = size // 10  # pydenticon adds the padding around the drawn size
+        inner = size - 2 * padding
+        png = _generator.generate(handle, inner, inner, padding=(padding,) * 4, output_format="png")
         cache.set(key, png, timeout=7 * 24 * 3600)
     return png

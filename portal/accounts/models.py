@@ -65,7 +65,7 @@ class Profile(models.Model):
         max_length=HANDLE_MAX_LENGTH,
         unique=True,
         validators=[handle_format_validator, validate_handle_not_reserved],
-        help_text=_("Your public name in URLs and mentions: atrium/u/<handle>/."),
+        help_text=_("Your name in your profile address (/u/your-handle/) and in @mentions."),
         error_messages={"unique": _("This handle is already taken.")},
     )
     display_name = models.CharField(_("display name"), max_length=80, blank=True)

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='profile',
             name='handle',
-            field=models.CharField(error_messages={'unique': 'This handle is already taken.'}, help_text='Your public name in URLs and mentions: atrium/u/<handle>/.', max_length=39, unique=True, validators=[django.core.validators.RegexValidator(code='invalid_handle', message='Use 3 to 39 lowercase letters, digits or single hyphens, starting and ending with a letter or digit.', regex='\\A[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,38}\\Z'), portal.accounts.validators.validate_handle_not_reserved], verbose_name='handle'),
+            field=models.CharField(error_messages={'unique': 'This handle is already taken.'}, help_text='Your name in your profile address (/u/your-handle/) and in @mentions.', max_length=39, unique=True, validators=[django.core.validators.RegexValidator(code='invalid_handle', message='Use 3 to 39 lowercase letters, digits or single hyphens, starting and ending with a letter or digit.', regex='\\A[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,38}\\Z'), portal.accounts.validators.validate_handle_not_reserved], verbose_name='handle'),
         ),
         migrations.AlterField(
             model_name='profile',

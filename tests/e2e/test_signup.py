@@ -1,0 +1,77 @@
+"""A new visitor signs up in a real browser, verifies their address from the mail, logs
+in, edits their profile and sees it on their public page."""
+
+import re
+
+import pytest
+from django.core import mail
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a-long-and-unusual-passphrase-42"
+SCREENSHOTS = "/tmp/atrium-e2e"
+
+
+def test_visitor_signs_up_verifies_logs_in_and_edits_profile(live_server, page):
+    from playwright.sync_api import expect
+
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Sign Up")).to_be_visible()
+
+    # A weak password is refused with a clear error, and the email typed is kept.
+    page.get_by_label("Email").fill("Lin.Dev@Example.com")
+    page.get_by_label("Password", exact=True).fill("password")
+    page.get_by_label("Password (again)").fill("password")
+    page.get_by_role("button", name="Sign Up").click()
+    expect(page.get_by_text("This password is too short")).to_be_visible()
+    expect(page.get_by_label("Email")).to_have_value("Lin.Dev@Example.com")
+    assert mail.outbox == []
+
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+    page.screenshot(path=f"{SCREENSHOTS}-verification-sent.png", full_page=True)
+
+    # The verification link from the mail.
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["lin.dev@example.com"]
+    link = re.search(r"http://\S+/accounts/confirm-email/\S+", mail.outbox[0].body).group(0)
+    assert link.startswith(live_server.url)
+    page.goto(link)
+    page.get_by_role("button", name="Confirm").click()
+
+    # Signed in; sign out, then sign in with the form.
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("link", name="Log in").click()
+    expect(page.get_by_role("heading", name="Sign In")).to_be_visible()
+    page.get_by_label("Email").fill("lin.dev@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.screenshot(path=f"{SCREENSHOTS}-login.png", full_page=True)
+    page.get_by_role("button", name="Sign In").click()
+
+    # Lands on the profile editor, which shows the generated avatar.
+    expect(page.get_by_role("heading", name="Public profile")).to_be_visible()
+    avatar = page.locator("main img.avatar").first
+    expect(avatar).to_be_visible()
+    assert page.evaluate("(img) => img.naturalWidth", avatar.element_handle()) > 0
+
+    page.get_by_label("Display name").fill("Lin Developer")
+    page.get_by_label("Handle").fill("admin")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("is reserved")).to_be_visible()
+    expect(page.get_by_label("Display name")).to_have_value("Lin Developer")
+
+    page.get_by_label("Handle").fill("lin-dev")
+    page.get_by_label("Bio").fill("I fine-tune small models for code review.")
+    page.get_by_label("GitHub").fill("https://github.com/lin-dev")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Your profile was saved.")).to_be_visible()
+    page.screenshot(path=f"{SCREENSHOTS}-profile-edit.png", full_page=True)
+
+    page.get_by_role("link", name="View your public profile").click()
+    assert page.url == f"{live_server.url}/u/lin-dev/"
+    expect(page.get_by_role("heading", name="Lin Developer")).to_be_visible()
+    expect(page.get_by_text("I fine-tune small models for code review.")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("GitHub"))).to_have_attribute("href", "https://github.com/lin-dev")
+    page.screenshot(path=f"{SCREENSHOTS}-profile.png", full_page=True)
