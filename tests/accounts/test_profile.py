@@ -94,8 +94,9 @@ def test_avatar_is_a_deterministic_png_with_cache_headers(client, user):
     assert "max-age=86400" in first["Cache-Control"] and "public" in first["Cache-Control"]
     assert client.get(url, {"s": "64"}).content == first.content
 
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     assert Image.open(io.BytesIO(first.content)).size == (64, 64)
     assert Image.open(io.BytesIO(client.get(url, {"s": "9999"}).content)).size == (256, 256)
