@@ -1,6 +1,6 @@
 """Celery tasks of fine-tuning: thin adapters over services and the worker runner.
 
-`finetune_job_run` runs on the `training` queue with late acks: a worker that dies
+`finetune_job_run` is sent to the `training` queue (services._send_run_task) with late acks: a worker that dies
 leaves the job row `running` with a stale heartbeat, and the beat reaper
 (`jobs_reap`) queues it again to resume from its last checkpoint.
 """
@@ -12,7 +12,7 @@ TRAINING_QUEUE = "training"
 
 
 @shared_task(
-    name="sandbox.finetuning.job_run", queue=TRAINING_QUEUE, acks_late=True, reject_on_worker_lost=True,
+    name="sandbox.finetuning.job_run", acks_late=True, reject_on_worker_lost=True,
     track_started=True, ignore_result=True, autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=True, max_retries=3,
 )
