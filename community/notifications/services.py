@@ -48,7 +48,12 @@ def notifications_create(*, recipients: Iterable, kind: str, title: str, url: st
         return []
     created = Notification.objects.bulk_create(rows)
     prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=seen)}
-    to_mail = [n.pk for n in created if prefs.get(n.recipient_id, NotificationPreference()).wants_email(kind)]
+    missing = [NotificationPreference(user_id=user_id) for user_id in seen if user_id not in prefs]
+    if missing:
+        # Everyone who is notified gets the default preferences (and so the weekly digest).
+        NotificationPreference.objects.bulk_create(missing, ignore_conflicts=True)
+        prefs.update({p.user_id: p for p in missing})
+    to_mail = [n.pk for n in created if prefs[n.recipient_id].wants_email(kind)]
     if to_mail:
         from .tasks import notification_email_send
 
