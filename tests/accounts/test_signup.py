@@ -151,3 +151,16 @@ def test_mail_greets_from_atrium(client):
     signup(client, "greet@example.com")
     assert "Atrium" in mail.outbox[0].body
     assert "example.com!" not in mail.outbox[0].body.split("\n")[0]
+
+
+def test_login_with_unknown_email_or_wrong_password_looks_the_same(user):
+    from django.test import Client
+
+    url = reverse("account_login")
+    wrong = Client().post(url, {"login": user.email, "password": "wrong-password-1"})
+    unknown = Client().post(url, {"login": "nobody@example.com", "password": "wrong-password-1"})
+    assert wrong.status_code == unknown.status_code == 200
+    assert without_csrf(wrong.content).replace(user.email.encode(), b"EMAIL") == without_csrf(unknown.content).replace(
+        b"nobody@example.com", b"EMAIL"
+    )
+    assert b"not correct" in wrong.content
