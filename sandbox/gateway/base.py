@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -87,8 +88,9 @@ class AsyncV1View(V1View):
         request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
         self.ratelimit_headers = {}
         self.limiter = None
+        # Set before authenticating: DRF would otherwise run its sync authenticators lazily.
+        request.user, request.auth = AnonymousUser(), None
         if not settings.GATEWAY_POLICY_ENABLED:
-            request.user, request.auth = None, None
             return
         grant = await aauthenticate_secret(request.META.get("HTTP_AUTHORIZATION", ""), redis=async_redis())
         request.user, request.auth = user_for_grant(grant), grant

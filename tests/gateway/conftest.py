@@ -1,7 +1,7 @@
 import pytest
 from openai import OpenAI
 
-from tests.apikeys.conftest import api_key, echo_model, secret  # noqa: F401
+from tests.apikeys.fixtures import *  # noqa: F403
 
 
 @pytest.fixture

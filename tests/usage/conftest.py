@@ -1,0 +1,1 @@
+from tests.apikeys.fixtures import *  # noqa: F403
