@@ -28,9 +28,10 @@ class AccountDeleteForm(forms.Form):
         label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
         if not user.has_usable_password():
             del self.fields["password"]
 
@@ -41,7 +42,12 @@ class AccountDeleteForm(forms.Form):
         return email
 
     def clean_password(self):
+        from allauth.core import ratelimit
+
         password = self.cleaned_data["password"]
+        # Guessing the password through this form is throttled like allauth's reauthentication.
+        if self.request is not None and not ratelimit.consume(self.request, action="reauthenticate", user=self.user):
+            raise forms.ValidationError(_("Too many attempts. Wait a minute and try again."), code="rate_limited")
         if not self.user.check_password(password):
             raise forms.ValidationError(_("The password is not correct."), code="password_incorrect")
         return password

@@ -60,7 +60,7 @@ def account_settings(request):
 
 @login_required
 def account_delete_confirm(request):
-    form = AccountDeleteForm(request.POST or None, user=request.user)
+    form = AccountDeleteForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         account_delete(user=request.user)
         logout(request)
