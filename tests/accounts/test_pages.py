@@ -142,3 +142,28 @@ def test_logout_is_a_post(client, user):
     client.force_login(user)
     assert client.post(reverse("account_logout")).status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_changing_to_an_address_another_account_uses_reveals_nothing(client, user, other_user):
+    from django.test import Client
+
+    from tests.conftest import make_user
+
+    from .conftest import without_csrf
+
+    taken_client, free_client = Client(), Client()
+    taken_client.force_login(user)
+    free_client.force_login(make_user("free@example.com"))
+    taken = taken_client.post(reverse("account_email"), {"action_add": "", "email": other_user.email})
+    free = free_client.post(reverse("account_email"), {"action_add": "", "email": "unused@example.com"})
+    assert taken.status_code == free.status_code == 302
+    assert taken["Location"] == free["Location"]
+    taken_page = without_csrf(taken_client.get(taken["Location"]).content)
+    free_page = without_csrf(free_client.get(free["Location"]).content)
+    normalize = [(other_user.email.encode(), b"NEW"), (b"unused@example.com", b"NEW")]
+    normalize += [(user.email.encode(), b"OLD"), (b"free@example.com", b"OLD"), (b">ada<", b">X<"), (b">free<", b">X<")]
+    for old, new in normalize:
+        taken_page, free_page = taken_page.replace(old, new), free_page.replace(old, new)
+    assert taken_page == free_page
+    # The other account keeps its verified address.
+    assert EmailAddress.objects.get(email=other_user.email, user=other_user).verified
