@@ -367,7 +367,10 @@ class ModerationActionKind(models.TextChoices):
 class ModerationAction(models.Model):
     """The moderation log: every action, who took it, on what, and why."""
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Null for the system's own actions (the key-leak guard) and for deleted accounts.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=20, choices=ModerationActionKind.choices)
     thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -114,15 +114,24 @@ def _check_may_post(*, user, body: str, rendered) -> None:
 def _redact_leaked_keys(*, text: str, source_url: str) -> str:
     """The key-leak guard: live Atrium keys in the text are revoked and redacted.
 
-    portal.apikeys owns key lookup, revocation and the owner's one-click roll; the forum
-    only hands it every text it is about to publish.
+    portal.apikeys owns key lookup, revocation and the owner's email with a one-click
+    roll; the forum hands it every text it is about to publish (not previews: those only
+    go back to their writer).
     """
-    from portal.apikeys import services as apikeys_services
+    from portal.apikeys.services import api_keys_redact_leaked
 
-    redact = getattr(apikeys_services, "api_keys_redact_leaked", None)
-    if redact is None:  # the API keys app has not shipped its guard yet
-        return text
-    return redact(text=text, source_url=source_url)
+    return api_keys_redact_leaked(text=text, source_url=source_url)
+
+
+def _key_leak_recorded(*, post: Post) -> None:
+    """Log the redaction and tell the writer why their post now says REDACTED."""
+    _log(actor=None, kind=ModerationActionKind.KEY_REDACTED, thread=post.thread, post=post, target_user=post.author)
+    if post.author:
+        notifications_create(
+            recipients=[post.author], kind=NotificationKind.SECURITY, actor=None, url=post.get_absolute_url(),
+            title=_("Your post contained a live Atrium API key. We redacted it and revoked the key; "
+                    "its owner was emailed a link to roll it."),
+        )
 
 
 def image_upload(*, user, file) -> PostImage:
@@ -178,11 +187,14 @@ def thread_create(*, author, category: Category, title: str, body: str, tags=(),
     rendered = render_markdown(body, known_handles=known)
     _check_may_post(user=author, body=body, rendered=rendered)
     now = timezone.now()
-    thread = Thread(category=category, author=author, title=title.strip(), created_at=now,
+    submitted_title = title.strip()
+    title = _redact_leaked_keys(text=submitted_title, source_url=settings.SITE_URL + category.get_absolute_url())
+    thread = Thread(category=category, author=author, title=title, created_at=now,
                     last_activity_at=now, last_poster=author, error_code=error_code)
     thread.full_clean()
     thread.save()
     thread.tags.set(tags)
+    submitted = body
     body = _redact_leaked_keys(text=body, source_url=settings.SITE_URL + thread.get_absolute_url())
     rendered = render_markdown(body, known_handles=known)
     post = Post(thread=thread, author=author, is_first=True, body=body, body_html=rendered.html,
@@ -192,6 +204,8 @@ def thread_create(*, author, category: Category, title: str, body: str, tags=(),
     Thread.objects.filter(pk=thread.pk).update(search_text=body)
     Watch.objects.get_or_create(user=author, thread=thread)
     _notify_new_post(post=post, mentions=rendered.mentions)
+    if body != submitted or title != submitted_title:
+        _key_leak_recorded(post=post)
     return thread
 
 
@@ -206,6 +220,7 @@ def post_create(*, author, thread: Thread, body: str, image=None) -> Post:
     body = _with_image(user=author, body=body, image=image)
     known = _known_handles(body)
     _check_may_post(user=author, body=body, rendered=render_markdown(body, known_handles=known))
+    submitted = body
     body = _redact_leaked_keys(text=body, source_url=settings.SITE_URL + thread.get_absolute_url())
     rendered = render_markdown(body, known_handles=known)
     now = timezone.now()
@@ -220,6 +235,8 @@ def post_create(*, author, thread: Thread, body: str, image=None) -> Post:
     _append_search_text(thread_id=thread.pk, body=body)
     Watch.objects.get_or_create(user=author, thread=thread)
     _notify_new_post(post=post, mentions=rendered.mentions)
+    if body != submitted:
+        _key_leak_recorded(post=post)
     return post
 
 
@@ -283,7 +300,10 @@ def post_edit(*, editor, post: Post, body: str, title: str | None = None) -> Pos
     rendered = render_markdown(body, known_handles=known)
     if not permissions.is_trusted(editor):
         _check_edit_limits(rendered=rendered)
+    submitted = body
     body = _redact_leaked_keys(text=body, source_url=settings.SITE_URL + post.get_absolute_url())
+    if new_title != thread.title:
+        new_title = _redact_leaked_keys(text=new_title, source_url=settings.SITE_URL + post.get_absolute_url())
     rendered = render_markdown(body, known_handles=known)
     old_mentions = render_markdown(post.body, known_handles=_known_handles(post.body)).mentions
     PostRevision.objects.create(post=post, body=post.body, title=thread.title if post.is_first else "",
@@ -306,6 +326,8 @@ def post_edit(*, editor, post: Post, body: str, title: str | None = None) -> Pos
         notifications_create(recipients=_users_by_handles(new_mentions), kind=NotificationKind.MENTION, actor=editor,
                              url=post.get_absolute_url(),
                              title=_("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title})
+    if body != submitted:
+        _key_leak_recorded(post=post)
     return post
 
 

@@ -164,3 +164,11 @@ def test_similar_questions_while_typing(client, question):
     response = client.get(reverse("forums:similar"), {"title": "stream completions python"})
     assert response.status_code == 200 and question.title.encode() in response.content
     assert client.get(reverse("forums:similar"), {"title": "zzzzzzzzz qqqqqq"}).content.strip() == b""
+
+
+def test_posts_survive_account_deletion_as_deleted_user(client, question, answer, answerer):
+    answerer.delete()
+    answer.refresh_from_db()
+    assert answer.author is None
+    page = client.get(question.get_absolute_url()).content.decode()
+    assert "deleted user" in page and "Iterate over the response" in page
