@@ -6,33 +6,92 @@ from .models import Category, CategoryKind, Post, Tag, Thread
 
 CATEGORIES = [
     # name, kind, color, description
-    ("Q&A", CategoryKind.QA, "#0d7a5f", "Ask how to do something with the API, SDKs or fine-tuning; accept the answer that worked."),
-    ("Discussions", CategoryKind.DISCUSSION, "#3a2d8f", "Talk shop: prompts, evaluation, architectures, what you are building."),
-    ("Announcements", CategoryKind.ANNOUNCEMENT, "#b02a37", "News from the Atrium team: releases, deprecations, incidents."),
-    ("Ideas & feedback", CategoryKind.IDEAS, "#a15c00", "Suggest features and vote on others' ideas; staff reply with a status."),
+    (
+        "Q&A",
+        CategoryKind.QA,
+        "#0d7a5f",
+        "Ask how to do something with the API, SDKs or fine-tuning; accept the answer that worked.",
+    ),
+    (
+        "Discussions",
+        CategoryKind.DISCUSSION,
+        "#3a2d8f",
+        "Talk shop: prompts, evaluation, architectures, what you are building.",
+    ),
+    (
+        "Announcements",
+        CategoryKind.ANNOUNCEMENT,
+        "#b02a37",
+        "News from the Atrium team: releases, deprecations, incidents.",
+    ),
+    (
+        "Ideas & feedback",
+        CategoryKind.IDEAS,
+        "#a15c00",
+        "Suggest features and vote on others' ideas; staff reply with a status.",
+    ),
     ("Showcase", CategoryKind.SHOWCASE, "#1b6ec2", "Show what you built on Atrium."),
 ]
 TAGS = ["python", "javascript", "fine-tuning", "rate-limits", "streaming", "embeddings", "billing", "sdk"]
 
 THREADS = [
     # category, author email, title, body, tags, error code, replies [(author, body, accept)]
-    ("Q&A", "dev@atrium.local", "Getting 429 rate_limit_exceeded when batching requests",
-     "I send about 50 requests in parallel with the Python SDK and get `429 rate_limit_exceeded` after the "
-     "first few. How do I batch without hitting the limit?",
-     ["python", "rate-limits"], "rate_limit_exceeded",
-     [("manager@atrium.local",
-       "Retry with exponential backoff and keep concurrency under your tier's limit. The SDK can do it:\n\n"
-       "```python\nfrom openai import OpenAI\n\nclient = OpenAI(base_url=\"http://127.0.0.1:8000/v1\", max_retries=5)\n```\n\n"
-       "Also read the `x-ratelimit-remaining-requests` header to pace yourself.", True)]),
-    ("Q&A", "dev@atrium.local", "How long may a prompt be before context_length_exceeded?",
-     "Where can I see the context window of each hosted model?", ["sdk"], "context_length_exceeded", []),
-    ("Announcements", "manager@atrium.local", "Welcome to the Atrium community",
-     "This is the place to ask questions, share what you build and tell us what to improve. "
-     "Be kind, search before asking, and accept the answer that solved your problem.", [], "", []),
-    ("Ideas & feedback", "dev@atrium.local", "Per-key spending limits",
-     "I would like to cap the monthly spend of each API key separately, for CI keys.", ["billing"], "", []),
-    ("Discussions", "manager@atrium.local", "What are you fine-tuning this month?",
-     "Share your dataset size, LoRA rank and what worked.", ["fine-tuning"], "", []),
+    (
+        "Q&A",
+        "dev@atrium.local",
+        "Getting 429 rate_limit_exceeded when batching requests",
+        "I send about 50 requests in parallel with the Python SDK and get `429 rate_limit_exceeded` after the "
+        "first few. How do I batch without hitting the limit?",
+        ["python", "rate-limits"],
+        "rate_limit_exceeded",
+        [
+            (
+                "manager@atrium.local",
+                "Retry with exponential backoff and keep concurrency under your tier's limit. The SDK can do it:\n\n"
+                "```python\nfrom openai import OpenAI\n\n"
+                'client = OpenAI(base_url="http://127.0.0.1:8000/v1", max_retries=5)\n```\n\n'
+                "Also read the `x-ratelimit-remaining-requests` header to pace yourself.",
+                True,
+            )
+        ],
+    ),
+    (
+        "Q&A",
+        "dev@atrium.local",
+        "How long may a prompt be before context_length_exceeded?",
+        "Where can I see the context window of each hosted model?",
+        ["sdk"],
+        "context_length_exceeded",
+        [],
+    ),
+    (
+        "Announcements",
+        "manager@atrium.local",
+        "Welcome to the Atrium community",
+        "This is the place to ask questions, share what you build and tell us what to improve. "
+        "Be kind, search before asking, and accept the answer that solved your problem.",
+        [],
+        "",
+        [],
+    ),
+    (
+        "Ideas & feedback",
+        "dev@atrium.local",
+        "Per-key spending limits",
+        "I would like to cap the monthly spend of each API key separately, for CI keys.",
+        ["billing"],
+        "",
+        [],
+    ),
+    (
+        "Discussions",
+        "manager@atrium.local",
+        "What are you fine-tuning this month?",
+        "Share your dataset size, LoRA rank and what worked.",
+        ["fine-tuning"],
+        "",
+        [],
+    ),
 ]
 
 
@@ -53,20 +112,31 @@ def seed(*, stdout) -> None:
         if Thread.objects.filter(title=title).exists():
             continue
         category = Category.objects.get(name=cat_name)
-        thread = Thread(category=category, author=users[author], title=title, error_code=code,
-                        last_poster=users[author])
+        thread = Thread(
+            category=category, author=users[author], title=title, error_code=code, last_poster=users[author]
+        )
         thread.save()
         thread.tags.set(Tag.objects.filter(slug__in=tags))
         # Direct writes: the demo skips flood limits and notifications, not rendering.
         from .rendering import render_markdown
 
-        Post.objects.create(thread=thread, author=users[author], is_first=True, body=body,
-                            body_html=render_markdown(body).html, is_staff_reply=users[author].is_staff)
+        Post.objects.create(
+            thread=thread,
+            author=users[author],
+            is_first=True,
+            body=body,
+            body_html=render_markdown(body).html,
+            is_staff_reply=users[author].is_staff,
+        )
         text = [body]
         for reply_author, reply_body, accept in replies:
-            post = Post.objects.create(thread=thread, author=users[reply_author], body=reply_body,
-                                       body_html=render_markdown(reply_body).html,
-                                       is_staff_reply=users[reply_author].is_staff)
+            post = Post.objects.create(
+                thread=thread,
+                author=users[reply_author],
+                body=reply_body,
+                body_html=render_markdown(reply_body).html,
+                is_staff_reply=users[reply_author].is_staff,
+            )
             text.append(reply_body)
             thread.reply_count += 1
             thread.first_response_at = thread.first_response_at or post.created_at

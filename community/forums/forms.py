@@ -35,15 +35,23 @@ class ImageField(forms.ImageField):
 
 
 class ThreadForm(forms.Form):
-    category = forms.ModelChoiceField(queryset=Category.objects.none(), widget=forms.Select(attrs={"class": "form-select"}))
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.none(), widget=forms.Select(attrs={"class": "form-select"})
+    )
     title = forms.CharField(min_length=10, max_length=200, widget=forms.TextInput(attrs={"class": "form-control"}))
     body = BodyField()
-    tags = forms.ModelMultipleChoiceField(queryset=Tag.objects.all(), required=False,
-                                          widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 5}),
-                                          help_text=_("Up to five, from the managed list."))
-    error_code = forms.ChoiceField(required=False, label=_("API error code (optional)"),
-                                   choices=[("", "—")] + [(c, c) for c in KNOWN_ERROR_CODES],
-                                   widget=forms.Select(attrs={"class": "form-select"}))
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 5}),
+        help_text=_("Up to five, from the managed list."),
+    )
+    error_code = forms.ChoiceField(
+        required=False,
+        label=_("API error code (optional)"),
+        choices=[("", "—")] + [(c, c) for c in KNOWN_ERROR_CODES],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     image = ImageField()
 
     def __init__(self, *args, user, **kwargs):
@@ -72,8 +80,9 @@ class ReplyForm(forms.Form):
 
 
 class PostEditForm(forms.Form):
-    title = forms.CharField(min_length=10, max_length=200, required=False,
-                            widget=forms.TextInput(attrs={"class": "form-control"}))
+    title = forms.CharField(
+        min_length=10, max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
     body = BodyField(min_length=2)
 
     def __init__(self, *args, is_first: bool, **kwargs):
@@ -90,7 +99,9 @@ class PreviewForm(forms.Form):
 
 class FlagForm(forms.Form):
     reason = forms.ChoiceField(choices=FlagReason.choices, widget=forms.RadioSelect)
-    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
+    note = forms.CharField(
+        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"})
+    )
 
     def clean(self):
         data = super().clean()
@@ -108,20 +119,25 @@ class OptionalReasonForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    category = forms.ModelChoiceField(queryset=Category.objects.all(), widget=forms.Select(attrs={"class": "form-select"}))
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.all(), widget=forms.Select(attrs={"class": "form-select"})
+    )
     reason = forms.CharField(max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
 
 
 class MergeForm(forms.Form):
-    target = forms.IntegerField(min_value=1, label=_("Merge into thread number"),
-                                widget=forms.NumberInput(attrs={"class": "form-control"}))
+    target = forms.IntegerField(
+        min_value=1, label=_("Merge into thread number"), widget=forms.NumberInput(attrs={"class": "form-control"})
+    )
     reason = forms.CharField(max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
 
 
 class SuspendForm(forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
-    ends_at = forms.DateTimeField(label=_("Suspended until (UTC)"),
-                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}))
+    ends_at = forms.DateTimeField(
+        label=_("Suspended until (UTC)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}),
+    )
 
     def clean_ends_at(self):
         ends_at = self.cleaned_data["ends_at"]
@@ -133,8 +149,9 @@ class SuspendForm(forms.Form):
 
 
 class IdeaStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[c for c in IdeaStatus.choices if c[0]],
-                               widget=forms.Select(attrs={"class": "form-select"}))
+    status = forms.ChoiceField(
+        choices=[c for c in IdeaStatus.choices if c[0]], widget=forms.Select(attrs={"class": "form-select"})
+    )
     reply = BodyField(min_length=2, label=_("Official reply"))
 
 

@@ -113,9 +113,7 @@ class Thread(models.Model):
     )
     reply_count = models.PositiveIntegerField(default=0)
     score = models.IntegerField(default=0)
-    accepted_answer = models.ForeignKey(
-        "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    accepted_answer = models.ForeignKey("Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     first_response_at = models.DateTimeField(null=True, blank=True)
     error_code = models.SlugField(max_length=64, blank=True, db_index=True)
     idea_status = models.CharField(max_length=20, choices=IdeaStatus.choices, blank=True, default="")

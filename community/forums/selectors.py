@@ -69,17 +69,20 @@ def tag_list():
     return Tag.objects.all()
 
 
-def thread_list(*, user, sort: str = Sort.LATEST, period: str = "all", category: Category | None = None,
-                tag: Tag | None = None):
+def thread_list(
+    *, user, sort: str = Sort.LATEST, period: str = "all", category: Category | None = None, tag: Tag | None = None
+):
     """Threads a reader may see, sorted and filtered, with everything the list shows joined in.
 
     The queryset costs a fixed number of queries however many threads exist: authors,
     categories and last posters are joined, tags come in one prefetch, and the reader's
     read marker is a subquery.
     """
-    qs = Thread.objects.visible().select_related(
-        "category", "author__profile", "last_poster__profile"
-    ).prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name", "slug")))
+    qs = (
+        Thread.objects.visible()
+        .select_related("category", "author__profile", "last_poster__profile")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name", "slug")))
+    )
     qs = qs.defer("search_text")
     if category is not None:
         qs = qs.filter(category=category)
@@ -104,8 +107,12 @@ def thread_list(*, user, sort: str = Sort.LATEST, period: str = "all", category:
 def thread_get_for_user(*, user, pk: int) -> Thread:
     """The thread if this reader may see it (moderators see hidden ones); 404 otherwise."""
     try:
-        return Thread.objects.visible_to(user).select_related("category", "author__profile").defer(
-            "search_text").get(pk=pk)
+        return (
+            Thread.objects.visible_to(user)
+            .select_related("category", "author__profile")
+            .defer("search_text")
+            .get(pk=pk)
+        )
     except Thread.DoesNotExist as exc:
         merged = Thread.objects.filter(pk=pk, merged_into__isnull=False).values_list("merged_into", flat=True).first()
         if merged:
@@ -136,8 +143,12 @@ def post_get_for_user(*, user, pk: int) -> Post:
 def thread_posts(*, user, thread: Thread):
     """The posts of a thread in reading order: the question, the accepted answer, then replies."""
     qs = thread.posts.select_related("author__profile").order_by(
-        Case(When(is_first=True, then=Value(0)), When(pk=thread.accepted_answer_id or 0, then=Value(1)),
-             default=Value(2), output_field=IntegerField()),
+        Case(
+            When(is_first=True, then=Value(0)),
+            When(pk=thread.accepted_answer_id or 0, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        ),
         "created_at",
         "id",
     )
@@ -193,16 +204,21 @@ def thread_search(*, query: str, limit: int = 10) -> list[SearchHit]:
         return []
     base = Thread.objects.visible().select_related("category")
     if connection.vendor == "postgresql":
+        # The query text always travels as a bound parameter; only constant SQL is formatted in.
         tsq = _tsquery_sql()
-        rank = RawSQL(f"ts_rank_cd(forums_thread.search_vector, {tsq}, 32)", (query,))
+        rank = RawSQL(  # noqa: S611
+            f"ts_rank_cd(forums_thread.search_vector, {tsq}, 32)", (query,)
+        )
         qs = (
             base.extra(where=[f"forums_thread.search_vector @@ {tsq}"], params=[query])  # noqa: S610
             .annotate(rank=rank)
-            .annotate(snippet=RawSQL(
-                f"ts_headline('english', left(forums_thread.search_text, 20000), {tsq}, "
-                "'StartSel=[[[, StopSel=]]], MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter= … ')",
-                (query,),
-            ))
+            .annotate(
+                snippet=RawSQL(  # noqa: S611
+                    f"ts_headline('english', left(forums_thread.search_text, 20000), {tsq}, "
+                    "'StartSel=[[[, StopSel=]]], MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter= … ')",
+                    (query,),
+                )
+            )
             .defer("search_text")
             .order_by("-rank", "-score", "-last_activity_at")[:limit]
         )
@@ -230,7 +246,7 @@ def _python_snippet(text: str, words: list[str], width: int = 160) -> str:
     lowered = text.lower()
     positions = [lowered.find(w.lower()) for w in words if lowered.find(w.lower()) >= 0]
     start = max(min(positions) - width // 3, 0) if positions else 0
-    fragment = text[start:start + width]
+    fragment = text[start : start + width]
     escaped = html.escape(fragment)
     for word in sorted(set(words), key=len, reverse=True):
         escaped = re.sub(f"({re.escape(html.escape(word))})", r"<mark>\1</mark>", escaped, flags=re.IGNORECASE)
@@ -251,8 +267,12 @@ def similar_threads(*, title: str, limit: int = 5) -> list[SearchHit]:
 def _solved_for_code(code: str | None):
     qs = (
         Thread.objects.visible()
-        .filter(accepted_answer__isnull=False, category__kind=CategoryKind.QA,
-                accepted_answer__is_hidden=False, accepted_answer__is_deleted=False)
+        .filter(
+            accepted_answer__isnull=False,
+            category__kind=CategoryKind.QA,
+            accepted_answer__is_hidden=False,
+            accepted_answer__is_deleted=False,
+        )
         .select_related("accepted_answer")
         .defer("search_text")
         .order_by("-accepted_answer__score", "-score", "-last_activity_at")

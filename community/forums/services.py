@@ -23,7 +23,6 @@ from . import permissions
 from .models import (
     Category,
     Flag,
-    FlagReason,
     FlagStatus,
     IdeaStatus,
     ModerationAction,
@@ -128,9 +127,14 @@ def _key_leak_recorded(*, post: Post) -> None:
     _log(actor=None, kind=ModerationActionKind.KEY_REDACTED, thread=post.thread, post=post, target_user=post.author)
     if post.author:
         notifications_create(
-            recipients=[post.author], kind=NotificationKind.SECURITY, actor=None, url=post.get_absolute_url(),
-            title=_("Your post contained a live Atrium API key. We redacted it and revoked the key; "
-                    "its owner was emailed a link to roll it."),
+            recipients=[post.author],
+            kind=NotificationKind.SECURITY,
+            actor=None,
+            url=post.get_absolute_url(),
+            title=_(
+                "Your post contained a live Atrium API key. We redacted it and revoked the key; "
+                "its owner was emailed a link to roll it."
+            ),
         )
 
 
@@ -177,8 +181,9 @@ def thread_search_text_rebuild(*, thread: Thread) -> None:
 
 
 @transaction.atomic
-def thread_create(*, author, category: Category, title: str, body: str, tags=(), error_code: str = "",
-                  image=None) -> Thread:
+def thread_create(
+    *, author, category: Category, title: str, body: str, tags=(), error_code: str = "", image=None
+) -> Thread:
     """Start a thread; its first post holds the body. Category rules apply (announcements)."""
     if not permissions.can_start_thread(author, category):
         raise PermissionDenied(_("Only staff can start threads in %(category)s.") % {"category": category.name})
@@ -189,16 +194,31 @@ def thread_create(*, author, category: Category, title: str, body: str, tags=(),
     now = timezone.now()
     submitted_title = title.strip()
     title = _redact_leaked_keys(text=submitted_title, source_url=settings.SITE_URL + category.get_absolute_url())
-    thread = Thread(category=category, author=author, title=title, created_at=now,
-                    last_activity_at=now, last_poster=author, error_code=error_code)
+    thread = Thread(
+        category=category,
+        author=author,
+        title=title,
+        created_at=now,
+        last_activity_at=now,
+        last_poster=author,
+        error_code=error_code,
+    )
     thread.full_clean()
     thread.save()
     thread.tags.set(tags)
     submitted = body
     body = _redact_leaked_keys(text=body, source_url=settings.SITE_URL + thread.get_absolute_url())
     rendered = render_markdown(body, known_handles=known)
-    post = Post(thread=thread, author=author, is_first=True, body=body, body_html=rendered.html,
-                body_hash=_body_hash(body), is_staff_reply=permissions.is_forum_staff(author), created_at=now)
+    post = Post(
+        thread=thread,
+        author=author,
+        is_first=True,
+        body=body,
+        body_html=rendered.html,
+        body_hash=_body_hash(body),
+        is_staff_reply=permissions.is_forum_staff(author),
+        created_at=now,
+    )
     post.full_clean()
     post.save()
     Thread.objects.filter(pk=thread.pk).update(search_text=body)
@@ -224,8 +244,15 @@ def post_create(*, author, thread: Thread, body: str, image=None) -> Post:
     body = _redact_leaked_keys(text=body, source_url=settings.SITE_URL + thread.get_absolute_url())
     rendered = render_markdown(body, known_handles=known)
     now = timezone.now()
-    post = Post(thread=thread, author=author, body=body, body_html=rendered.html, body_hash=_body_hash(body),
-                is_staff_reply=permissions.is_forum_staff(author), created_at=now)
+    post = Post(
+        thread=thread,
+        author=author,
+        body=body,
+        body_html=rendered.html,
+        body_hash=_body_hash(body),
+        is_staff_reply=permissions.is_forum_staff(author),
+        created_at=now,
+    )
     post.full_clean()
     post.save()
     changes = {"reply_count": F("reply_count") + 1, "last_activity_at": now, "last_poster": author}
@@ -256,12 +283,22 @@ def _notify_new_post(*, post: Post, mentions: set[str]) -> None:
     notified = {author.pk}
     mentioned = [u for u in _users_by_handles(mentions) if u.pk not in notified]
     if mentioned:
-        notifications_create(recipients=mentioned, kind=NotificationKind.MENTION, actor=author, url=url,
-                             title=_("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title})
+        notifications_create(
+            recipients=mentioned,
+            kind=NotificationKind.MENTION,
+            actor=author,
+            url=url,
+            title=_("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title},
+        )
         notified |= {u.pk for u in mentioned}
     if not post.is_first and thread.author and thread.author_id not in notified:
-        notifications_create(recipients=[thread.author], kind=NotificationKind.REPLY, actor=author, url=url,
-                             title=_("%(name)s replied to “%(title)s”") % {"name": name, "title": thread.title})
+        notifications_create(
+            recipients=[thread.author],
+            kind=NotificationKind.REPLY,
+            actor=author,
+            url=url,
+            title=_("%(name)s replied to “%(title)s”") % {"name": name, "title": thread.title},
+        )
         notified.add(thread.author_id)
     watches = Watch.objects.select_related("user")
     if post.is_first:
@@ -276,8 +313,9 @@ def _notify_new_post(*, post: Post, mentions: set[str]) -> None:
 
 
 def _log(*, actor, kind: str, thread=None, post=None, target_user=None, reason: str = "", **details):
-    entry = ModerationAction(actor=actor, kind=kind, thread=thread, post=post, target_user=target_user,
-                             reason=reason[:500], details=details)
+    entry = ModerationAction(
+        actor=actor, kind=kind, thread=thread, post=post, target_user=target_user, reason=reason[:500], details=details
+    )
     entry.full_clean()
     entry.save()
     return entry
@@ -306,8 +344,7 @@ def post_edit(*, editor, post: Post, body: str, title: str | None = None) -> Pos
         new_title = _redact_leaked_keys(text=new_title, source_url=settings.SITE_URL + post.get_absolute_url())
     rendered = render_markdown(body, known_handles=known)
     old_mentions = render_markdown(post.body, known_handles=_known_handles(post.body)).mentions
-    PostRevision.objects.create(post=post, body=post.body, title=thread.title if post.is_first else "",
-                                editor=editor)
+    PostRevision.objects.create(post=post, body=post.body, title=thread.title if post.is_first else "", editor=editor)
     post.body, post.body_html, post.body_hash = body, rendered.html, _body_hash(body)
     post.edited_at = timezone.now()
     post.edit_count += 1
@@ -323,9 +360,13 @@ def post_edit(*, editor, post: Post, body: str, title: str | None = None) -> Pos
     new_mentions = rendered.mentions - old_mentions
     if new_mentions:
         name = editor.profile.name
-        notifications_create(recipients=_users_by_handles(new_mentions), kind=NotificationKind.MENTION, actor=editor,
-                             url=post.get_absolute_url(),
-                             title=_("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title})
+        notifications_create(
+            recipients=_users_by_handles(new_mentions),
+            kind=NotificationKind.MENTION,
+            actor=editor,
+            url=post.get_absolute_url(),
+            title=_("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title},
+        )
     if body != submitted:
         _key_leak_recorded(post=post)
     return post
@@ -406,9 +447,13 @@ def post_accept_answer(*, user, post: Post) -> Thread:
     thread.full_clean()
     thread.save(update_fields=["accepted_answer"])
     if post.author and post.author_id != user.pk:
-        notifications_create(recipients=[post.author], kind=NotificationKind.ACCEPTED, actor=user,
-                             url=post.get_absolute_url(),
-                             title=_("Your answer in “%(title)s” was accepted") % {"title": thread.title})
+        notifications_create(
+            recipients=[post.author],
+            kind=NotificationKind.ACCEPTED,
+            actor=user,
+            url=post.get_absolute_url(),
+            title=_("Your answer in “%(title)s” was accepted") % {"title": thread.title},
+        )
     return thread
 
 
@@ -458,15 +503,26 @@ def post_hide(*, moderator, post: Post, reason: str) -> Post:
     if post.is_first:
         Thread.objects.filter(pk=post.thread_id).update(is_hidden=True)
     Flag.objects.filter(post=post, status=FlagStatus.OPEN).update(
-        status=FlagStatus.ACTIONED, resolved_by=moderator, resolved_at=timezone.now())
+        status=FlagStatus.ACTIONED, resolved_by=moderator, resolved_at=timezone.now()
+    )
     thread_search_text_rebuild(thread=post.thread)
-    _log(actor=moderator, kind=ModerationActionKind.HIDE, thread=post.thread, post=post, target_user=post.author,
-         reason=reason)
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.HIDE,
+        thread=post.thread,
+        post=post,
+        target_user=post.author,
+        reason=reason,
+    )
     if post.author:
-        notifications_create(recipients=[post.author], kind=NotificationKind.MODERATION, actor=None,
-                             url=post.get_absolute_url(),
-                             title=_("A moderator hid your post in “%(title)s”: %(reason)s")
-                             % {"title": post.thread.title, "reason": reason})
+        notifications_create(
+            recipients=[post.author],
+            kind=NotificationKind.MODERATION,
+            actor=None,
+            url=post.get_absolute_url(),
+            title=_("A moderator hid your post in “%(title)s”: %(reason)s")
+            % {"title": post.thread.title, "reason": reason},
+        )
     return post
 
 
@@ -478,17 +534,30 @@ def post_restore(*, moderator, post: Post, reason: str = "") -> Post:
     if post.is_first:
         Thread.objects.filter(pk=post.thread_id).update(is_hidden=False)
     thread_search_text_rebuild(thread=post.thread)
-    _log(actor=moderator, kind=ModerationActionKind.RESTORE, thread=post.thread, post=post, target_user=post.author,
-         reason=reason)
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.RESTORE,
+        thread=post.thread,
+        post=post,
+        target_user=post.author,
+        reason=reason,
+    )
     return post
 
 
 def flags_dismiss(*, moderator, post: Post, reason: str = "") -> int:
     _require(moderator, "moderate_flags")
     count = Flag.objects.filter(post=post, status=FlagStatus.OPEN).update(
-        status=FlagStatus.DISMISSED, resolved_by=moderator, resolved_at=timezone.now())
-    _log(actor=moderator, kind=ModerationActionKind.DISMISS_FLAGS, thread=post.thread, post=post, reason=reason,
-         count=count)
+        status=FlagStatus.DISMISSED, resolved_by=moderator, resolved_at=timezone.now()
+    )
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.DISMISS_FLAGS,
+        thread=post.thread,
+        post=post,
+        reason=reason,
+        count=count,
+    )
     return count
 
 
@@ -496,8 +565,12 @@ def thread_set_locked(*, moderator, thread: Thread, locked: bool, reason: str = 
     _require(moderator, "lock_thread")
     thread.is_locked = locked
     thread.save(update_fields=["is_locked"])
-    _log(actor=moderator, kind=ModerationActionKind.LOCK if locked else ModerationActionKind.UNLOCK, thread=thread,
-         reason=reason)
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.LOCK if locked else ModerationActionKind.UNLOCK,
+        thread=thread,
+        reason=reason,
+    )
     return thread
 
 
@@ -505,8 +578,12 @@ def thread_set_pinned(*, moderator, thread: Thread, pinned: bool, reason: str = 
     _require(moderator, "pin_thread")
     thread.is_pinned = pinned
     thread.save(update_fields=["is_pinned"])
-    _log(actor=moderator, kind=ModerationActionKind.PIN if pinned else ModerationActionKind.UNPIN, thread=thread,
-         reason=reason)
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.PIN if pinned else ModerationActionKind.UNPIN,
+        thread=thread,
+        reason=reason,
+    )
     return thread
 
 
@@ -516,8 +593,14 @@ def thread_move(*, moderator, thread: Thread, category: Category, reason: str = 
     thread.category = category
     thread.full_clean()
     thread.save(update_fields=["category"])
-    _log(actor=moderator, kind=ModerationActionKind.MOVE, thread=thread, reason=reason,
-         from_category=old.slug, to_category=category.slug)
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.MOVE,
+        thread=thread,
+        reason=reason,
+        from_category=old.slug,
+        to_category=category.slug,
+    )
     return thread
 
 
@@ -539,11 +622,18 @@ def thread_merge(*, moderator, source: Thread, target: Thread, reason: str = "")
     )
     Thread.objects.filter(pk=source.pk).update(merged_into=target, reply_count=0)
     Watch.objects.filter(thread=source).exclude(user__in=Watch.objects.filter(thread=target).values("user")).update(
-        thread=target)
+        thread=target
+    )
     target.refresh_from_db()
     thread_search_text_rebuild(thread=target)
-    _log(actor=moderator, kind=ModerationActionKind.MERGE, thread=target, reason=reason, source_thread=source.pk,
-         moved_posts=moved)
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.MERGE,
+        thread=target,
+        reason=reason,
+        source_thread=source.pk,
+        moved_posts=moved,
+    )
     return target
 
 
@@ -558,11 +648,17 @@ def user_suspend(*, moderator, user, reason: str, ends_at) -> Suspension:
     suspension = Suspension(user=user, reason=reason.strip(), ends_at=ends_at, created_by=moderator)
     suspension.full_clean()
     suspension.save()
-    _log(actor=moderator, kind=ModerationActionKind.SUSPEND, target_user=user, reason=reason,
-         ends_at=ends_at.isoformat())
-    notifications_create(recipients=[user], kind=NotificationKind.MODERATION, actor=None, url="/community/",
-                         title=_("You are suspended from posting until %(date)s: %(reason)s")
-                         % {"date": ends_at.strftime("%Y-%m-%d"), "reason": reason})
+    _log(
+        actor=moderator, kind=ModerationActionKind.SUSPEND, target_user=user, reason=reason, ends_at=ends_at.isoformat()
+    )
+    notifications_create(
+        recipients=[user],
+        kind=NotificationKind.MODERATION,
+        actor=None,
+        url="/community/",
+        title=_("You are suspended from posting until %(date)s: %(reason)s")
+        % {"date": ends_at.strftime("%Y-%m-%d"), "reason": reason},
+    )
     return suspension
 
 
@@ -596,8 +692,16 @@ def idea_status_set(*, staff, thread: Thread, status: str, reply: str) -> Post:
 # --- Taxonomy (community managers) ------------------------------------------------------------
 
 
-def category_create(*, user, name: str, slug: str, description: str = "", color: str = "#3a2d8f",
-                    kind: str = "discussion", position: int = 100) -> Category:
+def category_create(
+    *,
+    user,
+    name: str,
+    slug: str,
+    description: str = "",
+    color: str = "#3a2d8f",
+    kind: str = "discussion",
+    position: int = 100,
+) -> Category:
     if not user.has_perm("forums.add_category"):
         raise PermissionDenied
     category = Category(name=name, slug=slug, description=description, color=color, kind=kind, position=position)
@@ -615,4 +719,3 @@ def tag_create(*, user, name: str, description: str = "") -> Tag:
     tag.full_clean()
     tag.save()
     return tag
-

@@ -94,13 +94,24 @@ class ThreadListView(View):
             period = "all"
         threads = selectors.thread_list(user=request.user, sort=sort, period=period, category=category, tag=tag)
         page = _page(threads, selectors.THREADS_PER_PAGE, request)
-        watching = bool(category and request.user.is_authenticated
-                        and category.watches.filter(user=request.user).exists())
-        return render(request, self.template_name, {
-            "categories": selectors.category_list(), "tags": selectors.tag_list(), "category": category,
-            "tag": tag, "sort": sort, "period": period, "page": page, "watching": watching,
-            "can_start": category is None or permissions.can_start_thread(request.user, category),
-        })
+        watching = bool(
+            category and request.user.is_authenticated and category.watches.filter(user=request.user).exists()
+        )
+        return render(
+            request,
+            self.template_name,
+            {
+                "categories": selectors.category_list(),
+                "tags": selectors.tag_list(),
+                "category": category,
+                "tag": tag,
+                "sort": sort,
+                "period": period,
+                "page": page,
+                "watching": watching,
+                "can_start": category is None or permissions.can_start_thread(request.user, category),
+            },
+        )
 
 
 class ThreadDetailView(ThreadScopedMixin, View):
@@ -117,17 +128,25 @@ class ThreadDetailView(ThreadScopedMixin, View):
             form = ReplyForm(initial={"body": self._quote(request)})
         user = request.user
         services.thread_mark_read(user=user, thread=thread)
-        return render(request, self.template_name, {
-            "thread": thread, "category": thread.category, "page": page, "form": form,
-            "can_reply": permissions.can_reply(user, thread),
-            "can_accept": permissions.can_accept(user, thread),
-            "can_moderate": permissions.can_moderate(user),
-            "is_forum_staff": permissions.is_forum_staff(user),
-            "watching": selectors.thread_is_watched(user=user, thread=thread),
-            "idea_form": IdeaStatusForm() if thread.category.is_ideas and user.has_perm("forums.set_idea_status")
-            else None,
-            "show_response_time": user.has_perm("forums.view_unanswered_queue") or user.is_staff,
-        })
+        return render(
+            request,
+            self.template_name,
+            {
+                "thread": thread,
+                "category": thread.category,
+                "page": page,
+                "form": form,
+                "can_reply": permissions.can_reply(user, thread),
+                "can_accept": permissions.can_accept(user, thread),
+                "can_moderate": permissions.can_moderate(user),
+                "is_forum_staff": permissions.is_forum_staff(user),
+                "watching": selectors.thread_is_watched(user=user, thread=thread),
+                "idea_form": IdeaStatusForm()
+                if thread.category.is_ideas and user.has_perm("forums.set_idea_status")
+                else None,
+                "show_response_time": user.has_perm("forums.view_unanswered_queue") or user.is_staff,
+            },
+        )
 
     def _quote(self, request) -> str:
         quote_id = request.GET.get("quote", "")
@@ -146,8 +165,12 @@ class ReplyCreateView(LoginRequiredMixin, ThreadScopedMixin, View):
         form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                post = services.post_create(author=request.user, thread=self.thread, body=form.cleaned_data["body"],
-                                            image=form.cleaned_data.get("image"))
+                post = services.post_create(
+                    author=request.user,
+                    thread=self.thread,
+                    body=form.cleaned_data["body"],
+                    image=form.cleaned_data.get("image"),
+                )
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -165,7 +188,8 @@ class PostRedirectView(PostScopedMixin, View):
         post = self.post_obj
         page = selectors.post_page_number(post=post)
         url = post.thread.get_absolute_url()
-        return HttpResponseRedirect(f"{url}{'?page=%d' % page if page > 1 else ''}#post-{post.pk}")
+        query = f"?page={page}" if page > 1 else ""
+        return HttpResponseRedirect(f"{url}{query}#post-{post.pk}")
 
 
 class ThreadCreateView(LoginRequiredMixin, View):
@@ -181,9 +205,15 @@ class ThreadCreateView(LoginRequiredMixin, View):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                thread = services.thread_create(author=request.user, category=data["category"], title=data["title"],
-                                                body=data["body"], tags=data["tags"], error_code=data["error_code"],
-                                                image=data.get("image"))
+                thread = services.thread_create(
+                    author=request.user,
+                    category=data["category"],
+                    title=data["title"],
+                    body=data["body"],
+                    tags=data["tags"],
+                    error_code=data["error_code"],
+                    image=data.get("image"),
+                )
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -238,8 +268,9 @@ class PostEditView(LoginRequiredMixin, PostScopedMixin, View):
         form = PostEditForm(request.POST, is_first=post.is_first)
         if form.is_valid():
             try:
-                services.post_edit(editor=request.user, post=post, body=form.cleaned_data["body"],
-                                   title=form.cleaned_data.get("title"))
+                services.post_edit(
+                    editor=request.user, post=post, body=form.cleaned_data["body"], title=form.cleaned_data.get("title")
+                )
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -275,8 +306,9 @@ class PostVoteView(LoginRequiredMixin, PostScopedMixin, View):
         except ValidationError as exc:
             error = exc.messages[0]
         if request.htmx:
-            return render(request, "forums/_vote.html", {"p": post, "score": score, "voted": voted, "error": error},
-                          status=200)
+            return render(
+                request, "forums/_vote.html", {"p": post, "score": score, "voted": voted, "error": error}, status=200
+            )
         if error:
             messages.error(request, error)
         return redirect(post.get_absolute_url())
@@ -301,8 +333,12 @@ class PostFlagView(LoginRequiredMixin, PostScopedMixin, View):
         form = FlagForm(request.POST)
         if form.is_valid():
             try:
-                services.post_flag(reporter=request.user, post=self.post_obj, reason=form.cleaned_data["reason"],
-                                   note=form.cleaned_data["note"])
+                services.post_flag(
+                    reporter=request.user,
+                    post=self.post_obj,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                )
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -333,8 +369,12 @@ class IdeaStatusView(ModeratorMixin, ThreadScopedMixin, View):
         form = IdeaStatusForm(request.POST)
         if form.is_valid():
             try:
-                services.idea_status_set(staff=request.user, thread=self.thread, status=form.cleaned_data["status"],
-                                         reply=form.cleaned_data["reply"])
+                services.idea_status_set(
+                    staff=request.user,
+                    thread=self.thread,
+                    status=form.cleaned_data["status"],
+                    reply=form.cleaned_data["reply"],
+                )
                 return redirect(self.thread.get_absolute_url())
             except ValidationError as exc:
                 _add_errors(form, exc)
@@ -390,10 +430,22 @@ class ThreadModerateView(LoginRequiredMixin, ThreadScopedMixin, View):
     """lock / unlock / pin / unpin; each needs its own permission."""
 
     ACTIONS = {
-        "lock": ("forums.lock_thread", lambda u, t, r: services.thread_set_locked(moderator=u, thread=t, locked=True, reason=r)),
-        "unlock": ("forums.lock_thread", lambda u, t, r: services.thread_set_locked(moderator=u, thread=t, locked=False, reason=r)),
-        "pin": ("forums.pin_thread", lambda u, t, r: services.thread_set_pinned(moderator=u, thread=t, pinned=True, reason=r)),
-        "unpin": ("forums.pin_thread", lambda u, t, r: services.thread_set_pinned(moderator=u, thread=t, pinned=False, reason=r)),
+        "lock": (
+            "forums.lock_thread",
+            lambda u, t, r: services.thread_set_locked(moderator=u, thread=t, locked=True, reason=r),
+        ),
+        "unlock": (
+            "forums.lock_thread",
+            lambda u, t, r: services.thread_set_locked(moderator=u, thread=t, locked=False, reason=r),
+        ),
+        "pin": (
+            "forums.pin_thread",
+            lambda u, t, r: services.thread_set_pinned(moderator=u, thread=t, pinned=True, reason=r),
+        ),
+        "unpin": (
+            "forums.pin_thread",
+            lambda u, t, r: services.thread_set_pinned(moderator=u, thread=t, pinned=False, reason=r),
+        ),
     }
 
     def post(self, request, pk, action):
@@ -414,14 +466,21 @@ class ThreadMoveView(ModeratorMixin, ThreadScopedMixin, View):
     template_name = "forums/mod_thread_form.html"
 
     def get(self, request, pk):
-        return render(request, self.template_name, {"form": MoveForm(initial={"category": self.thread.category}),
-                                                    "thread": self.thread, "action": "move"})
+        return render(
+            request,
+            self.template_name,
+            {"form": MoveForm(initial={"category": self.thread.category}), "thread": self.thread, "action": "move"},
+        )
 
     def post(self, request, pk):
         form = MoveForm(request.POST)
         if form.is_valid():
-            services.thread_move(moderator=request.user, thread=self.thread, category=form.cleaned_data["category"],
-                                 reason=form.cleaned_data["reason"])
+            services.thread_move(
+                moderator=request.user,
+                thread=self.thread,
+                category=form.cleaned_data["category"],
+                reason=form.cleaned_data["reason"],
+            )
             return redirect(self.thread.get_absolute_url())
         return render(request, self.template_name, {"form": form, "thread": self.thread, "action": "move"}, status=400)
 
@@ -441,13 +500,13 @@ class ThreadMergeView(ModeratorMixin, ThreadScopedMixin, View):
                 form.add_error("target", _("There is no such thread."))
             else:
                 try:
-                    services.thread_merge(moderator=request.user, source=self.thread, target=target,
-                                          reason=form.cleaned_data["reason"])
+                    services.thread_merge(
+                        moderator=request.user, source=self.thread, target=target, reason=form.cleaned_data["reason"]
+                    )
                     return redirect(target.get_absolute_url())
                 except ValidationError as exc:
                     _add_errors(form, exc)
-        return render(request, self.template_name, {"form": form, "thread": self.thread, "action": "merge"},
-                      status=400)
+        return render(request, self.template_name, {"form": form, "thread": self.thread, "action": "merge"}, status=400)
 
 
 class UserSuspendView(ModeratorMixin, View):
@@ -459,23 +518,34 @@ class UserSuspendView(ModeratorMixin, View):
 
     def get(self, request, user_id):
         member = self._member(user_id)
-        return render(request, self.template_name, {"form": SuspendForm(), "member": member,
-                                                    "suspensions": member.forum_suspensions.all()})
+        return render(
+            request,
+            self.template_name,
+            {"form": SuspendForm(), "member": member, "suspensions": member.forum_suspensions.all()},
+        )
 
     def post(self, request, user_id):
         member = self._member(user_id)
         form = SuspendForm(request.POST)
         if form.is_valid():
             try:
-                services.user_suspend(moderator=request.user, user=member, reason=form.cleaned_data["reason"],
-                                      ends_at=form.cleaned_data["ends_at"])
+                services.user_suspend(
+                    moderator=request.user,
+                    user=member,
+                    reason=form.cleaned_data["reason"],
+                    ends_at=form.cleaned_data["ends_at"],
+                )
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
                 messages.success(request, _("%(name)s is suspended.") % {"name": member.profile.name})
                 return redirect("forums:mod_log")
-        return render(request, self.template_name, {"form": form, "member": member,
-                                                    "suspensions": member.forum_suspensions.all()}, status=400)
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "member": member, "suspensions": member.forum_suspensions.all()},
+            status=400,
+        )
 
 
 # --- Community managers --------------------------------------------------------------------------------
@@ -500,11 +570,17 @@ class TaxonomyView(ModeratorMixin, View):
     template_name = "forums/manage_taxonomy.html"
 
     def get(self, request, category_form=None, tag_form=None, status=200):
-        return render(request, self.template_name, {
-            "category_form": category_form or CategoryForm(prefix="category"),
-            "tag_form": tag_form or TagForm(prefix="tag"),
-            "categories": selectors.category_list(), "tags": selectors.tag_list(),
-        }, status=status)
+        return render(
+            request,
+            self.template_name,
+            {
+                "category_form": category_form or CategoryForm(prefix="category"),
+                "tag_form": tag_form or TagForm(prefix="tag"),
+                "categories": selectors.category_list(),
+                "tags": selectors.tag_list(),
+            },
+            status=status,
+        )
 
     def post(self, request):
         if "category-name" in request.POST:
@@ -524,4 +600,3 @@ class TaxonomyView(ModeratorMixin, View):
                 messages.success(request, _("Tag created."))
                 return redirect("forums:manage_taxonomy")
         return self.get(request, tag_form=form, status=400)
-

@@ -34,7 +34,9 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     title = models.CharField(max_length=300)
     url = models.CharField(max_length=500)
     created_at = models.DateTimeField(default=timezone.now)
@@ -54,12 +56,16 @@ class Notification(models.Model):
 class NotificationPreference(models.Model):
     """Which notifications a member also wants by email, and their digest."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
     email_reply = models.BooleanField(_("Replies to my threads"), default=True)
     email_mention = models.BooleanField(_("Mentions of me"), default=True)
     email_accepted = models.BooleanField(_("My answer was accepted"), default=True)
     email_watched = models.BooleanField(_("Threads and categories I watch"), default=True)
-    digest = models.CharField(_("Digest email"), max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY)
+    digest = models.CharField(
+        _("Digest email"), max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
+    )
     last_digest_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):

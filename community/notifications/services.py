@@ -80,7 +80,9 @@ def unsubscribe_token(*, user, scope: str) -> str:
 
 
 def unsubscribe_url(*, user, scope: str) -> str:
-    return settings.SITE_URL + reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(user=user, scope=scope)})
+    return settings.SITE_URL + reverse(
+        "notifications:unsubscribe", kwargs={"token": unsubscribe_token(user=user, scope=scope)}
+    )
 
 
 def unsubscribe_token_read(token: str) -> tuple[int, str]:
@@ -133,8 +135,13 @@ def notification_email_send(*, notification_id: int) -> bool:
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     scope = notification.kind if notification.kind in UNSUBSCRIBE_SCOPES else "all"
-    _send(user=user, subject=notification.title, template="notification",
-          context={"notification": notification}, scope=scope)
+    _send(
+        user=user,
+        subject=notification.title,
+        template="notification",
+        context={"notification": notification},
+        scope=scope,
+    )
     return True
 
 
@@ -153,9 +160,13 @@ def digest_send(*, user_id: int, frequency: str) -> bool:
     pref.save(update_fields=["last_digest_at"])
     if not unread and not threads:
         return False
-    _send(user=pref.user, subject=f"Your {pref.get_digest_display().lower()} digest", template="digest",
-          context={"notifications": unread, "threads": threads, "frequency": pref.get_digest_display()},
-          scope="digest")
+    _send(
+        user=pref.user,
+        subject=f"Your {pref.get_digest_display().lower()} digest",
+        template="digest",
+        context={"notifications": unread, "threads": threads, "frequency": pref.get_digest_display()},
+        scope="digest",
+    )
     return True
 
 

@@ -5,14 +5,24 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="community.notifications.tasks.notification_email_send", ignore_result=True,
-             autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="community.notifications.tasks.notification_email_send",
+    ignore_result=True,
+    autoretry_for=(ConnectionError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
 def notification_email_send(*, notification_id: int) -> None:
     services.notification_email_send(notification_id=notification_id)
 
 
-@shared_task(name="community.notifications.tasks.digest_send", ignore_result=True,
-             autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="community.notifications.tasks.digest_send",
+    ignore_result=True,
+    autoretry_for=(ConnectionError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
 def digest_send(*, user_id: int, frequency: str) -> None:
     services.digest_send(user_id=user_id, frequency=frequency)
 

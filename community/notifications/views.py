@@ -52,8 +52,9 @@ def preferences(request):
         form.save()
         messages.success(request, _("Your notification settings were saved."))
         return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request, "notifications/preferences.html", {"form": form}, status=400 if request.method == "POST" else 200
+    )
 
 
 @csrf_exempt  # the signed token is the credential; mail clients POST here (RFC 8058)

@@ -45,9 +45,11 @@ def test_ask_answer_mention_accept_and_notifications(browser, live_server):
         # Grace answers with a code block and a mention.
         _log_in(grace, base, "grace@example.org")
         grace.goto(f"{base}{thread.get_absolute_url()}")
-        grace.fill("#reply textarea[name=body]",
-                   "@ada iterate over the stream:\n\n```python\nfor chunk in client.chat.completions.create("
-                   "stream=True):\n    print(chunk)\n```")
+        grace.fill(
+            "#reply textarea[name=body]",
+            "@ada iterate over the stream:\n\n```python\nfor chunk in client.chat.completions.create("
+            "stream=True):\n    print(chunk)\n```",
+        )
         expect(grace.locator("#reply .preview-pane .highlight")).to_be_visible()
         grace.get_by_role("button", name="Post reply").click()
         answer = grace.locator("article.forum-post").nth(1)

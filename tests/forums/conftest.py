@@ -33,9 +33,13 @@ def _forum_settings(settings):
 
 @pytest.fixture
 def categories(db):
-    kinds = [("Q&A", "qa", CategoryKind.QA), ("Discussions", "discussions", CategoryKind.DISCUSSION),
-             ("Announcements", "announcements", CategoryKind.ANNOUNCEMENT),
-             ("Ideas & feedback", "ideas", CategoryKind.IDEAS), ("Showcase", "showcase", CategoryKind.SHOWCASE)]
+    kinds = [
+        ("Q&A", "qa", CategoryKind.QA),
+        ("Discussions", "discussions", CategoryKind.DISCUSSION),
+        ("Announcements", "announcements", CategoryKind.ANNOUNCEMENT),
+        ("Ideas & feedback", "ideas", CategoryKind.IDEAS),
+        ("Showcase", "showcase", CategoryKind.SHOWCASE),
+    ]
     return {slug: Category.objects.create(name=name, slug=slug, kind=kind) for name, slug, kind in kinds}
 
 
@@ -73,8 +77,9 @@ def newbie(db):
 def moderator(db):
     user = make_member("mod@example.org", handle="mod")
     group, _created = Group.objects.get_or_create(name="Moderator")
-    group.permissions.set(Permission.objects.filter(content_type__app_label="forums",
-                                                    codename__in=MODERATION_CODENAMES))
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label="forums", codename__in=MODERATION_CODENAMES)
+    )
     user.groups.add(group)
     return user
 
@@ -86,11 +91,18 @@ def staff(db):
 
 @pytest.fixture
 def question(qa, asker):
-    return services.thread_create(author=asker, category=qa, title="How do I stream completions in Python?",
-                                  body="I call the API with `stream=True` but get one chunk. What am I missing?")
+    return services.thread_create(
+        author=asker,
+        category=qa,
+        title="How do I stream completions in Python?",
+        body="I call the API with `stream=True` but get one chunk. What am I missing?",
+    )
 
 
 @pytest.fixture
 def answer(question, answerer):
-    return services.post_create(author=answerer, thread=question,
-                                body="Iterate over the response:\n\n```python\nfor chunk in stream:\n    print(chunk)\n```")
+    return services.post_create(
+        author=answerer,
+        thread=question,
+        body="Iterate over the response:\n\n```python\nfor chunk in stream:\n    print(chunk)\n```",
+    )

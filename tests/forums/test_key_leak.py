@@ -17,8 +17,10 @@ def test_reply_with_a_live_key_is_redacted_and_the_key_revoked(client, question,
     key, secret = api_key_create(user=asker, name="laptop")
     client.force_login(answerer)
     mail.outbox.clear()
-    response = client.post(reverse("forums:reply", kwargs={"pk": question.pk}),
-                           {"body": f"Works for me with:\n\n```\nOPENAI_API_KEY={secret}\n```"})
+    response = client.post(
+        reverse("forums:reply", kwargs={"pk": question.pk}),
+        {"body": f"Works for me with:\n\n```\nOPENAI_API_KEY={secret}\n```"},
+    )
     assert response.status_code == 302
     post = question.posts.get(is_first=False)
     assert secret not in post.body and secret not in post.body_html and keyformat.REDACTED in post.body
@@ -42,8 +44,12 @@ def test_edit_and_new_thread_are_guarded_too(qa, question, answer, asker, answer
     key.refresh_from_db()
     assert key.revoked_at is not None
     other_key, other_secret = api_key_create(user=asker, name="notebook")
-    thread = services.thread_create(author=asker, category=qa, title="Why is my key refused?",
-                                    body=f"curl -H 'Authorization: Bearer {other_secret}' …")
+    thread = services.thread_create(
+        author=asker,
+        category=qa,
+        title="Why is my key refused?",
+        body=f"curl -H 'Authorization: Bearer {other_secret}' …",
+    )
     assert other_secret not in thread.posts.get().body
     other_key.refresh_from_db()
     assert other_key.revoked_at is not None

@@ -62,8 +62,9 @@ def test_flood_protection(question, answerer, settings):
     services.post_create(author=answerer, thread=question, body="A quick first answer.")
     with pytest.raises(ValidationError, match="too quickly"):
         services.post_create(author=answerer, thread=question, body="An immediate second one.")
-    Post.objects.filter(author=answerer).update(created_at=Post.objects.get(author=answerer).created_at
-                                                - timedelta(seconds=31))
+    Post.objects.filter(author=answerer).update(
+        created_at=Post.objects.get(author=answerer).created_at - timedelta(seconds=31)
+    )
     services.post_create(author=answerer, thread=question, body="After waiting, fine.")
 
 
@@ -72,15 +73,21 @@ def test_duplicate_posts_are_refused(question, answerer, qa):
     with pytest.raises(ValidationError, match="already posted exactly this"):
         services.post_create(author=answerer, thread=question, body="  buy cheap   TOKENS at example dot com ")
     with pytest.raises(ValidationError, match="already posted"):
-        services.thread_create(author=answerer, category=qa, title="Cheap tokens for everyone here",
-                               body="Buy cheap tokens at example dot com")
+        services.thread_create(
+            author=answerer,
+            category=qa,
+            title="Cheap tokens for everyone here",
+            body="Buy cheap tokens at example dot com",
+        )
 
 
 def test_new_thread_limits_apply_through_the_form(client, qa, settings):
     settings.FORUM_NEW_USER_MAX_LINKS = 0
     user = make_user("fresh@example.org")
     client.force_login(user)
-    response = client.post(reverse("forums:thread_create"), {
-        "category": qa.pk, "title": "Check out my site for answers", "body": "https://spam.example is great"})
+    response = client.post(
+        reverse("forums:thread_create"),
+        {"category": qa.pk, "title": "Check out my site for answers", "body": "https://spam.example is great"},
+    )
     assert response.status_code == 400 and b"at most 0 links" in response.content
     assert b"https://spam.example is great" in response.content

@@ -26,8 +26,10 @@ def test_flag_goes_to_the_queue_and_hiding_resolves_it(client, answer, asker, th
     client.force_login(moderator)
     queue = client.get(reverse("forums:mod_flags")).content.decode()
     assert "2 open flags" in queue and "Rude" in queue
-    response = client.post(reverse("forums:post_moderate", kwargs={"pk": answer.pk, "action": "hide"}),
-                           {"reason": "Spam link", "next": reverse("forums:mod_flags")})
+    response = client.post(
+        reverse("forums:post_moderate", kwargs={"pk": answer.pk, "action": "hide"}),
+        {"reason": "Spam link", "next": reverse("forums:mod_flags")},
+    )
     assert response.status_code == 302 and response["Location"] == reverse("forums:mod_flags")
     answer.refresh_from_db()
     assert answer.is_hidden and answer.hidden_reason == "Spam link"
@@ -41,8 +43,9 @@ def test_flag_other_needs_a_note(client, answer, asker):
     assert response.status_code == 400 and not Flag.objects.exists()
 
 
-def test_hidden_posts_show_a_placeholder_to_members_and_content_to_moderators(client, question, answer, moderator,
-                                                                              third):
+def test_hidden_posts_show_a_placeholder_to_members_and_content_to_moderators(
+    client, question, answer, moderator, third
+):
     services.post_hide(moderator=moderator, post=answer, reason="off-topic")
     client.force_login(third)
     page = client.get(question.get_absolute_url()).content.decode()
@@ -96,11 +99,19 @@ def test_moderation_pages_send_visitors_to_log_in(client, question):
 
 def test_non_moderators_cannot_move_merge_or_suspend(client, question, third, asker, qa, categories):
     client.force_login(third)
-    assert client.post(reverse("forums:thread_move", kwargs={"pk": question.pk}),
-                       {"category": categories["discussions"].pk}).status_code == 403
+    assert (
+        client.post(
+            reverse("forums:thread_move", kwargs={"pk": question.pk}), {"category": categories["discussions"].pk}
+        ).status_code
+        == 403
+    )
     assert client.post(reverse("forums:thread_merge", kwargs={"pk": question.pk}), {"target": 1}).status_code == 403
-    assert client.post(reverse("forums:user_suspend", kwargs={"user_id": asker.pk}),
-                       {"reason": "x", "ends_at": "2099-01-01T00:00"}).status_code == 403
+    assert (
+        client.post(
+            reverse("forums:user_suspend", kwargs={"user_id": asker.pk}), {"reason": "x", "ends_at": "2099-01-01T00:00"}
+        ).status_code
+        == 403
+    )
     question.refresh_from_db()
     assert question.category == qa and not asker.forum_suspensions.exists()
 
@@ -117,10 +128,16 @@ def test_moderator_can_edit_others_posts_and_it_is_logged(client, answer, modera
 def test_lock_pin_move_are_logged_and_visible(client, question, moderator, categories):
     client.force_login(moderator)
     for action in ("lock", "pin"):
-        assert client.post(reverse("forums:thread_moderate", kwargs={"pk": question.pk, "action": action}),
-                           {"reason": "because"}).status_code == 302
-    response = client.post(reverse("forums:thread_move", kwargs={"pk": question.pk}),
-                           {"category": categories["discussions"].pk, "reason": "not a question"})
+        assert (
+            client.post(
+                reverse("forums:thread_moderate", kwargs={"pk": question.pk, "action": action}), {"reason": "because"}
+            ).status_code
+            == 302
+        )
+    response = client.post(
+        reverse("forums:thread_move", kwargs={"pk": question.pk}),
+        {"category": categories["discussions"].pk, "reason": "not a question"},
+    )
     assert response.status_code == 302
     question.refresh_from_db()
     assert question.is_locked and question.is_pinned and question.category == categories["discussions"]
@@ -129,8 +146,9 @@ def test_lock_pin_move_are_logged_and_visible(client, question, moderator, categ
 
 
 def test_pinned_threads_come_first_in_latest(client, qa, asker, moderator):
-    old = services.thread_create(author=asker, category=qa, title="An old but important question",
-                                 body="Pinned content here please.")
+    old = services.thread_create(
+        author=asker, category=qa, title="An old but important question", body="Pinned content here please."
+    )
     services.thread_create(author=asker, category=qa, title="A newer ordinary question", body="Ordinary content here.")
     Thread.objects.filter(pk=old.pk).update(last_activity_at=timezone.now() - timedelta(days=30))
     services.thread_set_pinned(moderator=moderator, thread=old, pinned=True)
@@ -139,11 +157,16 @@ def test_pinned_threads_come_first_in_latest(client, qa, asker, moderator):
 
 
 def test_merge_moves_posts_and_redirects_the_old_thread(client, question, answer, qa, third, moderator):
-    duplicate = services.thread_create(author=third, category=qa, title="Streaming returns a single chunk",
-                                       body="Same problem as everyone, one chunk only.")
+    duplicate = services.thread_create(
+        author=third,
+        category=qa,
+        title="Streaming returns a single chunk",
+        body="Same problem as everyone, one chunk only.",
+    )
     client.force_login(moderator)
-    response = client.post(reverse("forums:thread_merge", kwargs={"pk": duplicate.pk}),
-                           {"target": question.pk, "reason": "duplicate"})
+    response = client.post(
+        reverse("forums:thread_merge", kwargs={"pk": duplicate.pk}), {"target": question.pk, "reason": "duplicate"}
+    )
     assert response.status_code == 302
     question.refresh_from_db()
     assert question.posts.count() == 3 and question.reply_count == 2
@@ -151,8 +174,9 @@ def test_merge_moves_posts_and_redirects_the_old_thread(client, question, answer
     assert client.get(duplicate.get_absolute_url())["Location"] == question.get_absolute_url()
     assert ModerationAction.objects.filter(kind=ModerationActionKind.MERGE).exists()
     # Merging into a thread that does not exist is a form error, not a crash.
-    other = services.thread_create(author=third, category=qa, title="Yet another streaming question",
-                                   body="More streaming trouble here.")
+    other = services.thread_create(
+        author=third, category=qa, title="Yet another streaming question", body="More streaming trouble here."
+    )
     response = client.post(reverse("forums:thread_merge", kwargs={"pk": other.pk}), {"target": 999999})
     assert response.status_code == 400 and b"no such thread" in response.content
 
@@ -160,8 +184,9 @@ def test_merge_moves_posts_and_redirects_the_old_thread(client, question, answer
 def test_suspension_blocks_posting_until_its_end(client, question, answerer, moderator):
     client.force_login(moderator)
     ends = (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(reverse("forums:user_suspend", kwargs={"user_id": answerer.pk}),
-                           {"reason": "Repeated spam", "ends_at": ends})
+    response = client.post(
+        reverse("forums:user_suspend", kwargs={"user_id": answerer.pk}), {"reason": "Repeated spam", "ends_at": ends}
+    )
     assert response.status_code == 302
     with pytest.raises(PermissionDenied, match="Repeated spam"):
         services.post_create(author=answerer, thread=question, body="I am back with more spam")
@@ -172,8 +197,9 @@ def test_suspension_blocks_posting_until_its_end(client, question, answerer, mod
     suspension.ends_at = timezone.now() - timedelta(seconds=1)
     suspension.save()
     services.post_create(author=answerer, thread=question, body="Suspension over, a real answer now.")
-    assert ModerationAction.objects.filter(kind=ModerationActionKind.SUSPEND, target_user=answerer,
-                                           reason="Repeated spam").exists()
+    assert ModerationAction.objects.filter(
+        kind=ModerationActionKind.SUSPEND, target_user=answerer, reason="Repeated spam"
+    ).exists()
     assert answerer.notifications.filter(kind="moderation").exists()
 
 
@@ -201,13 +227,28 @@ def test_managers_create_categories_and_tags(client, staff, third):
 
     staff.user_permissions.add(*Permission.objects.filter(codename__in=["add_category", "add_tag"]))
     client.force_login(staff)
-    response = client.post(reverse("forums:manage_taxonomy"), {
-        "category-name": "Model releases", "category-slug": "model-releases", "category-description": "New models",
-        "category-color": "#123abc", "category-kind": "discussion", "category-position": 10})
+    response = client.post(
+        reverse("forums:manage_taxonomy"),
+        {
+            "category-name": "Model releases",
+            "category-slug": "model-releases",
+            "category-description": "New models",
+            "category-color": "#123abc",
+            "category-kind": "discussion",
+            "category-position": 10,
+        },
+    )
     assert response.status_code == 302
-    response = client.post(reverse("forums:manage_taxonomy"), {
-        "category-name": "Bad", "category-slug": "bad", "category-color": "red", "category-kind": "discussion",
-        "category-position": 1})
+    response = client.post(
+        reverse("forums:manage_taxonomy"),
+        {
+            "category-name": "Bad",
+            "category-slug": "bad",
+            "category-color": "red",
+            "category-kind": "discussion",
+            "category-position": 1,
+        },
+    )
     assert response.status_code == 400 and b"hex color" in response.content
     assert client.post(reverse("forums:manage_taxonomy"), {"tag-name": "Embeddings"}).status_code == 302
     assert client.get(reverse("forums:category", kwargs={"slug": "model-releases"})).status_code == 200

@@ -21,11 +21,16 @@ def _png(size=(8, 8)) -> bytes:
 
 def test_member_starts_a_thread_through_the_form(client, asker, qa, tags):
     client.force_login(asker)
-    response = client.post(reverse("forums:thread_create"), {
-        "category": qa.pk, "title": "Why does my fine-tune stop at step 50?",
-        "body": "The job log says `checkpoint saved` and then nothing.", "tags": [tags[2].pk],
-        "error_code": "context_length_exceeded",
-    })
+    response = client.post(
+        reverse("forums:thread_create"),
+        {
+            "category": qa.pk,
+            "title": "Why does my fine-tune stop at step 50?",
+            "body": "The job log says `checkpoint saved` and then nothing.",
+            "tags": [tags[2].pk],
+            "error_code": "context_length_exceeded",
+        },
+    )
     thread = Thread.objects.get()
     assert response.status_code == 302 and response["Location"] == thread.get_absolute_url()
     assert thread.author == asker and list(thread.tags.all()) == [tags[2]]
@@ -38,7 +43,9 @@ def test_member_starts_a_thread_through_the_form(client, asker, qa, tags):
 
 def test_invalid_thread_form_keeps_what_was_typed(client, asker, qa):
     client.force_login(asker)
-    response = client.post(reverse("forums:thread_create"), {"category": qa.pk, "title": "short", "body": "A body long enough to keep"})
+    response = client.post(
+        reverse("forums:thread_create"), {"category": qa.pk, "title": "short", "body": "A body long enough to keep"}
+    )
     assert response.status_code == 400
     assert b"A body long enough to keep" in response.content
     assert b"at least 10 characters" in response.content
@@ -48,11 +55,17 @@ def test_invalid_thread_form_keeps_what_was_typed(client, asker, qa):
 def test_only_staff_start_announcements(client, asker, staff, categories):
     announcements = categories["announcements"]
     client.force_login(asker)
-    response = client.post(reverse("forums:thread_create"), {
-        "category": announcements.pk, "title": "Everyone look at my thing", "body": "Not an announcement."})
+    response = client.post(
+        reverse("forums:thread_create"),
+        {"category": announcements.pk, "title": "Everyone look at my thing", "body": "Not an announcement."},
+    )
     assert response.status_code == 400 and Thread.objects.count() == 0
-    thread = services.thread_create(author=staff, category=announcements, title="Scheduled maintenance on Friday",
-                                    body="The API is read-only from 02:00 to 03:00 UTC.")
+    thread = services.thread_create(
+        author=staff,
+        category=announcements,
+        title="Scheduled maintenance on Friday",
+        body="The API is read-only from 02:00 to 03:00 UTC.",
+    )
     # ...and everyone may reply.
     reply = services.post_create(author=asker, thread=thread, body="Thanks for the notice!")
     assert reply.thread == thread
@@ -81,8 +94,10 @@ def test_reply_through_the_page_and_invalid_reply(client, question, answerer):
 def test_edit_keeps_visible_history(client, question, asker):
     first = question.posts.get()
     client.force_login(asker)
-    response = client.post(reverse("forums:post_edit", kwargs={"pk": first.pk}),
-                           {"title": "How do I stream chat completions in Python?", "body": "Edited: I use `stream=True`."})
+    response = client.post(
+        reverse("forums:post_edit", kwargs={"pk": first.pk}),
+        {"title": "How do I stream chat completions in Python?", "body": "Edited: I use `stream=True`."},
+    )
     assert response.status_code == 302
     first.refresh_from_db()
     question.refresh_from_db()
@@ -135,10 +150,12 @@ def test_image_upload_is_checked_and_embedded(client, question, answerer, settin
     settings.MEDIA_ROOT = tmp_path
     client.force_login(answerer)
     image = SimpleUploadedFile("shot.png", _png(), content_type="image/png")
-    response = client.post(reverse("forums:reply", kwargs={"pk": question.pk}), {"body": "Here is my screen", "image": image})
+    response = client.post(
+        reverse("forums:reply", kwargs={"pk": question.pk}), {"body": "Here is my screen", "image": image}
+    )
     assert response.status_code == 302
     post = Post.objects.get(is_first=False)
-    assert "<img alt=\"image\" src=\"/media/forums/" in post.body_html
+    assert '<img alt="image" src="/media/forums/' in post.body_html
 
 
 def test_non_images_and_oversized_images_are_refused(client, question, answerer, settings, tmp_path):

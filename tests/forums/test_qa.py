@@ -42,8 +42,12 @@ def test_question_votes_count_on_the_thread(question, answerer):
 
 
 def test_votes_are_not_offered_in_discussions(categories, asker, answerer):
-    thread = services.thread_create(author=asker, category=categories["discussions"], title="What are you building?",
-                                    body="Tell us about your projects.")
+    thread = services.thread_create(
+        author=asker,
+        category=categories["discussions"],
+        title="What are you building?",
+        body="Tell us about your projects.",
+    )
     with pytest.raises(ValidationError):
         services.post_vote(user=answerer, post=thread.posts.get())
 
@@ -66,8 +70,11 @@ def test_asker_accepts_an_answer_and_it_is_shown_first(client, question, answer,
     assert question.accepted_answer == later
     page = client.get(question.get_absolute_url()).content.decode()
     # Question first, then the accepted answer, then the rest.
-    assert page.index(f'id="post-{question.posts.get(is_first=True).pk}"') < page.index(f'id="post-{later.pk}"') \
+    assert (
+        page.index(f'id="post-{question.posts.get(is_first=True).pk}"')
+        < page.index(f'id="post-{later.pk}"')
         < page.index(f'id="post-{answer.pk}"')
+    )
     assert "Accepted answer" in page and "Solved" in page
     # Accepting again un-accepts.
     client.post(reverse("forums:post_accept", kwargs={"pk": later.pk}))
@@ -91,8 +98,12 @@ def test_the_question_itself_cannot_be_accepted(question, asker):
 
 
 def test_accepting_is_only_for_qa(categories, asker, answerer):
-    thread = services.thread_create(author=asker, category=categories["discussions"], title="Thoughts on LoRA rank?",
-                                    body="Which rank works for you?")
+    thread = services.thread_create(
+        author=asker,
+        category=categories["discussions"],
+        title="Thoughts on LoRA rank?",
+        body="Which rank works for you?",
+    )
     reply = services.post_create(author=answerer, thread=thread, body="Rank 8 is plenty for me.")
     with pytest.raises(PermissionDenied):
         services.post_accept_answer(user=asker, post=reply)
@@ -105,16 +116,22 @@ def test_staff_replies_carry_the_official_badge(client, question, staff, moderat
 
 
 def test_ideas_get_votes_and_a_status_with_a_staff_reply(client, categories, asker, answerer, staff, moderator):
-    idea = services.thread_create(author=asker, category=categories["ideas"], title="Per-key spending limits please",
-                                  body="Cap monthly spend per API key.")
+    idea = services.thread_create(
+        author=asker,
+        category=categories["ideas"],
+        title="Per-key spending limits please",
+        body="Cap monthly spend per API key.",
+    )
     services.post_vote(user=answerer, post=idea.posts.get())
     # A plain member cannot set a status.
     client.force_login(answerer)
     response = client.post(reverse("forums:idea_status", kwargs={"pk": idea.pk}), {"status": "planned", "reply": "yes"})
     assert response.status_code == 403
     client.force_login(moderator)
-    response = client.post(reverse("forums:idea_status", kwargs={"pk": idea.pk}),
-                           {"status": "planned", "reply": "We will ship this next quarter."})
+    response = client.post(
+        reverse("forums:idea_status", kwargs={"pk": idea.pk}),
+        {"status": "planned", "reply": "We will ship this next quarter."},
+    )
     assert response.status_code == 302
     idea.refresh_from_db()
     assert idea.idea_status == IdeaStatus.PLANNED and idea.score == 1

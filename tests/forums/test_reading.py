@@ -19,28 +19,46 @@ pytestmark = pytest.mark.django_db
 
 def _bulk_replies(thread, authors, count):
     html = render_markdown("A reply with `code` and **bold**.").html
-    Post.objects.bulk_create([
-        Post(thread=thread, author=authors[n % len(authors)], body=f"Reply {n}", body_html=html,
-             created_at=thread.created_at + timedelta(seconds=n + 1)) for n in range(count)
-    ])
+    Post.objects.bulk_create(
+        [
+            Post(
+                thread=thread,
+                author=authors[n % len(authors)],
+                body=f"Reply {n}",
+                body_html=html,
+                created_at=thread.created_at + timedelta(seconds=n + 1),
+            )
+            for n in range(count)
+        ]
+    )
     Thread.objects.filter(pk=thread.pk).update(reply_count=count)
 
 
 def _bulk_threads(category, authors, count, tags=()):
-    threads = Thread.objects.bulk_create([
-        Thread(category=category, author=authors[n % len(authors)], title=f"Generated thread number {n}",
-               slug=f"generated-{n}", last_poster=authors[(n + 1) % len(authors)]) for n in range(count)
-    ])
+    threads = Thread.objects.bulk_create(
+        [
+            Thread(
+                category=category,
+                author=authors[n % len(authors)],
+                title=f"Generated thread number {n}",
+                slug=f"generated-{n}",
+                last_poster=authors[(n + 1) % len(authors)],
+            )
+            for n in range(count)
+        ]
+    )
     for thread in threads:
         thread.tags.set(tags)
     return threads
 
 
 def test_latest_top_and_unanswered(client, qa, asker, answerer):
-    quiet = services.thread_create(author=asker, category=qa, title="Nobody answered this one yet",
-                                   body="Hello? Is anyone there?")
-    popular = services.thread_create(author=asker, category=qa, title="Everyone loves this question",
-                                     body="It has many votes.")
+    quiet = services.thread_create(
+        author=asker, category=qa, title="Nobody answered this one yet", body="Hello? Is anyone there?"
+    )
+    popular = services.thread_create(
+        author=asker, category=qa, title="Everyone loves this question", body="It has many votes."
+    )
     services.post_create(author=answerer, thread=popular, body="An answer for the popular one.")
     services.post_vote(user=answerer, post=popular.posts.get(is_first=True))
     Thread.objects.filter(pk=quiet.pk).update(last_activity_at=timezone.now() - timedelta(hours=1))
@@ -58,10 +76,16 @@ def test_latest_top_and_unanswered(client, qa, asker, answerer):
 
 
 def test_category_and_tag_filters(client, categories, tags, asker):
-    services.thread_create(author=asker, category=categories["qa"], title="Python streaming question here",
-                           body="About python.", tags=[tags[0]])
-    services.thread_create(author=asker, category=categories["discussions"], title="A discussion about agents",
-                           body="Agents, agents.")
+    services.thread_create(
+        author=asker,
+        category=categories["qa"],
+        title="Python streaming question here",
+        body="About python.",
+        tags=[tags[0]],
+    )
+    services.thread_create(
+        author=asker, category=categories["discussions"], title="A discussion about agents", body="Agents, agents."
+    )
     by_category = client.get(reverse("forums:category", kwargs={"slug": "discussions"})).content.decode()
     assert "A discussion about agents" in by_category and "Python streaming question" not in by_category
     by_tag = client.get(reverse("forums:index"), {"tag": "python"}).content.decode()
@@ -110,10 +134,12 @@ def _count_queries(client, url):
 
 
 def test_thread_page_query_count_does_not_grow_with_replies(client, qa, asker, answerer, third, moderator):
-    small = services.thread_create(author=asker, category=qa, title="A thread with few replies",
-                                   body="Small thread body.")
-    big = services.thread_create(author=asker, category=qa, title="A thread with hundreds of replies",
-                                 body="Big thread body.")
+    small = services.thread_create(
+        author=asker, category=qa, title="A thread with few replies", body="Small thread body."
+    )
+    big = services.thread_create(
+        author=asker, category=qa, title="A thread with hundreds of replies", body="Big thread body."
+    )
     _bulk_replies(small, [answerer], 3)
     authors = [answerer, third, moderator] + [make_member(f"m{n}@example.org", handle=f"m{n}") for n in range(20)]
     _bulk_replies(big, authors, 500)

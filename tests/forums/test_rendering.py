@@ -10,13 +10,36 @@ from django.urls import reverse
 from community.forums import services
 from community.forums.rendering import render_markdown
 
-SCHEMES = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "java&#x09;script:alert(1)",
-           "&#106;avascript:alert(1)", "javascript&colon;alert(1)", " javascript:alert(1)", "vbscript:msgbox(1)",
-           "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "data:image/svg+xml,<svg onload=alert(1)>",
-           "\x01javascript:alert(1)", "javascript://%0aalert(1)", "livescript:alert(1)", "jav&#x0A;ascript:alert(1)",
-           "&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;&#x3A;alert(1)", "file:///etc/passwd"]
-HANDLERS = ["onerror", "onload", "onclick", "onmouseover", "onfocus", "onanimationstart", "onpointerenter",
-            "ontoggle", "onbegin", "onwheel"]
+SCHEMES = [
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "java\tscript:alert(1)",
+    "java&#x09;script:alert(1)",
+    "&#106;avascript:alert(1)",
+    "javascript&colon;alert(1)",
+    " javascript:alert(1)",
+    "vbscript:msgbox(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "data:image/svg+xml,<svg onload=alert(1)>",
+    "\x01javascript:alert(1)",
+    "javascript://%0aalert(1)",
+    "livescript:alert(1)",
+    "jav&#x0A;ascript:alert(1)",
+    "&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;&#x3A;alert(1)",
+    "file:///etc/passwd",
+]
+HANDLERS = [
+    "onerror",
+    "onload",
+    "onclick",
+    "onmouseover",
+    "onfocus",
+    "onanimationstart",
+    "onpointerenter",
+    "ontoggle",
+    "onbegin",
+    "onwheel",
+]
 
 PAYLOADS = (
     [f"[click]({s})" for s in SCHEMES]
@@ -25,7 +48,7 @@ PAYLOADS = (
     + [f"[ref]\n\n[ref]: {s}" for s in SCHEMES[:6]]
     + [f"<{s}>" for s in SCHEMES[:4]]
     + [f'<img src=x {h}="alert(1)">' for h in HANDLERS]
-    + [f'<div {h}=alert(1)>x</div>' for h in HANDLERS]
+    + [f"<div {h}=alert(1)>x</div>" for h in HANDLERS]
     + [f'<svg><a {h}="alert(1)">x</a></svg>' for h in HANDLERS[:4]]
     + [
         "<script>alert(1)</script>",
@@ -54,7 +77,7 @@ PAYLOADS = (
         "<marquee onstart=alert(1)>",
         "<isindex action=javascript:alert(1) type=image>",
         "<a href='javascript&#58;alert(1)'>x</a>",
-        '<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058alert(1)">x</a>',
+        '<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058alert(1)">x</a>',  # noqa: E501
         '<a href="jav&#x09;ascript:alert(1)">x</a>',
         '<p style="background:url(javascript:alert(1))">x</p>',
         '<span style="position:fixed;top:0;left:0;width:100%;height:100%">overlay</span>',
@@ -78,28 +101,61 @@ PAYLOADS = (
         "[x](javascript:alert`1`)",
         "@<script>alert(1)</script>",
         "@ada<img src=x onerror=alert(1)>",
-        "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+        '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
         "<template><script>alert(1)</script></template>",
         "<xmp><script>alert(1)</script></xmp>",
         "<plaintext><script>alert(1)</script>",
         "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
         "<svg><set attributeName=href to=javascript:alert(1)>",
-        "<a href=\"https://ok.example\" onmouseover=\"alert(1)\">hover</a>",
-        "<img src=\"/media/forums/a.png\" onload=\"alert(1)\">",
-        "<img srcset=\"javascript:alert(1)\">",
-        "<img src=\"http://tracker.example/pixel.gif\">",
+        '<a href="https://ok.example" onmouseover="alert(1)">hover</a>',
+        '<img src="/media/forums/a.png" onload="alert(1)">',
+        '<img srcset="javascript:alert(1)">',
+        '<img src="http://tracker.example/pixel.gif">',
         "<button formaction=javascript:alert(1)>x</button>",
-        "<a href=\"data:text/html,<script>alert(1)</script>\">x</a>",
+        '<a href="data:text/html,<script>alert(1)</script>">x</a>',
         "<frameset onload=alert(1)>",
         "<table background=javascript:alert(1)>",
-        "<div id=\"main\">id clobbering</div>",
-        "<img name=\"getElementById\" src=\"https://ok.example/a.png\">",
+        '<div id="main">id clobbering</div>',
+        '<img name="getElementById" src="https://ok.example/a.png">',
     ]
 )
 
-SAFE_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "s", "code",
-             "pre", "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "span",
-             "div", "sup", "sub", "kbd"}
+SAFE_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "del",
+    "s",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "img",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "span",
+    "div",
+    "sup",
+    "sub",
+    "kbd",
+}
 SAFE_ATTRIBUTES = {"href", "title", "class", "rel", "src", "alt", "width", "height", "align", "start"}
 SAFE_URL = re.compile(r"^(https?://|mailto:|/(?!/)|#|[\w./-]*$)", re.IGNORECASE)
 
@@ -144,7 +200,9 @@ def test_payload_renders_inert(payload):
         if tag == "img" and "src" in attrs:
             assert attrs["src"].startswith(("/media/", "https://")), html
         for css_class in (attrs.get("class") or "").split():
-            assert css_class in {"highlight", "mention"} or len(css_class) <= 3 or css_class.startswith("language-"), html
+            assert css_class in {"highlight", "mention"} or len(css_class) <= 3 or css_class.startswith("language-"), (
+                html
+            )
         if tag == "a":
             assert attrs.get("rel") == "nofollow ugc noopener", html
 
@@ -185,7 +243,9 @@ def test_uploaded_and_https_images_are_kept():
 @pytest.mark.django_db
 def test_a_stored_payload_is_inert_on_the_thread_page(client, question, answerer):
     """End to end: a hostile reply is stored and served sanitized on the page."""
-    services.post_create(author=answerer, thread=question, body='<img src=x onerror="alert(1)"> [x](javascript:alert(1))')
+    services.post_create(
+        author=answerer, thread=question, body='<img src=x onerror="alert(1)"> [x](javascript:alert(1))'
+    )
     response = client.get(question.get_absolute_url())
     body = response.content.decode()
     assert "onerror" not in body and "javascript:alert" not in body

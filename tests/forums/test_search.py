@@ -16,13 +16,25 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def corpus(qa, categories, asker, answerer):
-    a = services.thread_create(author=asker, category=qa, title="Embeddings dimension mismatch",
-                               body="My vector store expects 768 dimensions but embeddings come back with 384.")
-    b = services.thread_create(author=asker, category=categories["discussions"], title="Favourite tokenizer tricks",
-                               body="Tell me how you count tokens before sending a prompt.")
+    a = services.thread_create(
+        author=asker,
+        category=qa,
+        title="Embeddings dimension mismatch",
+        body="My vector store expects 768 dimensions but embeddings come back with 384.",
+    )
+    b = services.thread_create(
+        author=asker,
+        category=categories["discussions"],
+        title="Favourite tokenizer tricks",
+        body="Tell me how you count tokens before sending a prompt.",
+    )
     services.post_create(author=answerer, thread=b, body="I truncate embeddings input to the context window first.")
-    c = services.thread_create(author=asker, category=qa, title="Rate limits for batch jobs",
-                               body="How many requests per minute can a batch job send?")
+    c = services.thread_create(
+        author=asker,
+        category=qa,
+        title="Rate limits for batch jobs",
+        body="How many requests per minute can a batch job send?",
+    )
     return a, b, c
 
 
@@ -46,8 +58,12 @@ def test_search_skips_hidden_and_deleted_threads(corpus, moderator):
 
 
 def test_search_snippets_escape_markup(qa, asker):
-    services.thread_create(author=asker, category=qa, title="Escaping question in search",
-                           body="searchable <script>alert('searchable')</script> <b>searchable</b> text")
+    services.thread_create(
+        author=asker,
+        category=qa,
+        title="Escaping question in search",
+        body="searchable <script>alert('searchable')</script> <b>searchable</b> text",
+    )
     hits = selectors.thread_search(query="searchable")
     assert hits
     import re
@@ -70,12 +86,22 @@ def test_search_tolerates_query_syntax(corpus):
 
 def test_error_help_url_points_at_the_best_accepted_answer(qa, asker, answerer, third):
     assert selectors.error_help_url(code="rate_limit_exceeded") is None
-    weak = services.thread_create(author=asker, category=qa, title="429 rate_limit_exceeded on every request",
-                                  body="I get 429 with a fresh key.", error_code="rate_limit_exceeded")
+    weak = services.thread_create(
+        author=asker,
+        category=qa,
+        title="429 rate_limit_exceeded on every request",
+        body="I get 429 with a fresh key.",
+        error_code="rate_limit_exceeded",
+    )
     weak_answer = services.post_create(author=answerer, thread=weak, body="Wait a minute and retry.")
     services.post_accept_answer(user=asker, post=weak_answer)
-    strong = services.thread_create(author=third, category=qa, title="Handling rate_limit_exceeded in batch jobs",
-                                    body="Batch jobs fail with 429.", error_code="rate_limit_exceeded")
+    strong = services.thread_create(
+        author=third,
+        category=qa,
+        title="Handling rate_limit_exceeded in batch jobs",
+        body="Batch jobs fail with 429.",
+        error_code="rate_limit_exceeded",
+    )
     strong_answer = services.post_create(author=answerer, thread=strong, body="Use exponential backoff with jitter.")
     services.post_accept_answer(user=third, post=strong_answer)
     services.post_vote(user=asker, post=strong_answer)
@@ -89,23 +115,36 @@ def test_error_help_url_points_at_the_best_accepted_answer(qa, asker, answerer, 
 
 
 def test_solved_threads_for_error_codes(qa, asker, answerer):
-    solved = services.thread_create(author=asker, category=qa, title="insufficient_quota after top-up",
-                                    body="I added credits but still see it.", error_code="insufficient_quota")
+    solved = services.thread_create(
+        author=asker,
+        category=qa,
+        title="insufficient_quota after top-up",
+        body="I added credits but still see it.",
+        error_code="insufficient_quota",
+    )
     reply = services.post_create(author=answerer, thread=solved, body="Credits take a minute to apply.")
     services.post_accept_answer(user=asker, post=reply)
-    services.thread_create(author=asker, category=qa, title="insufficient_quota unsolved one",
-                           body="No answer yet here.", error_code="insufficient_quota")
+    services.thread_create(
+        author=asker,
+        category=qa,
+        title="insufficient_quota unsolved one",
+        body="No answer yet here.",
+        error_code="insufficient_quota",
+    )
     result = selectors.solved_threads_for_error_codes(codes=["insufficient_quota", "model_not_found"])
     assert result == {"insufficient_quota": [solved], "model_not_found": []}
 
 
 def test_unanswered_queue_and_time_to_first_response(client, qa, asker, answerer, staff, third):
-    old = services.thread_create(author=asker, category=qa, title="Old unanswered question here",
-                                 body="Waiting for a day.")
-    answered = services.thread_create(author=third, category=qa, title="Old but answered question",
-                                      body="Someone answered this.")
-    fresh = services.thread_create(author=third, category=qa, title="Fresh unanswered question",
-                                   body="Just asked this.")
+    old = services.thread_create(
+        author=asker, category=qa, title="Old unanswered question here", body="Waiting for a day."
+    )
+    answered = services.thread_create(
+        author=third, category=qa, title="Old but answered question", body="Someone answered this."
+    )
+    fresh = services.thread_create(
+        author=third, category=qa, title="Fresh unanswered question", body="Just asked this."
+    )
     day_ago = timezone.now() - timedelta(hours=30)
     Thread.objects.filter(pk__in=[old.pk, answered.pk]).update(created_at=day_ago)
     services.post_create(author=answerer, thread=answered, body="Here is your answer.")
@@ -121,3 +160,18 @@ def test_unanswered_queue_and_time_to_first_response(client, qa, asker, answerer
     assert "Old unanswered question here" in queue_section and "Fresh unanswered question" not in queue_section
     times = {t.pk: t.time_to_first_response for t in selectors.thread_response_times()}
     assert times[fresh.pk] is None and times[answered.pk] is not None
+
+
+def test_search_fallback_without_postgresql(corpus, monkeypatch):
+    """The embedded default (SQLite) has no tsvector: plain matching, titles first, marked snippets."""
+    a, b, _c = corpus
+
+    class NotPostgres:
+        vendor = "sqlite"
+
+    monkeypatch.setattr(selectors, "connection", NotPostgres())
+    hits = selectors.thread_search(query="embeddings")
+    assert [h.thread for h in hits] == [a, b]
+    assert "<mark>embeddings</mark>" in hits[0].snippet.lower()
+    assert selectors.thread_search(query="embeddings nonexistentword") == []
+    assert [h.thread for h in selectors.similar_threads(title="embeddings dimension problem")][:1] == [a]

@@ -31,7 +31,7 @@ def test_reply_notifies_the_asker_and_shows_on_the_bell(client, question, answer
     assert response.status_code == 302 and response["Location"] == reverse("forums:post", kwargs={"pk": answer.pk})
     notification.refresh_from_db()
     assert notification.read_at is not None
-    assert 'data-unread' not in client.get(reverse("forums:index")).content.decode()
+    assert "data-unread" not in client.get(reverse("forums:index")).content.decode()
 
 
 def test_mentions_notify_once_and_not_inside_code(question, asker, answerer, third):
@@ -60,8 +60,9 @@ def test_watchers_of_threads_and_categories(client, qa, question, asker, answere
     assert client.post(reverse("forums:category_watch", kwargs={"slug": qa.slug})).status_code == 302
     services.post_create(author=answerer, thread=question, body="A reply the watcher should hear about.")
     assert kinds(third) == [NotificationKind.WATCHED]
-    services.thread_create(author=asker, category=qa, title="A brand new question in Q&A",
-                           body="Category watchers hear about this.")
+    services.thread_create(
+        author=asker, category=qa, title="A brand new question in Q&A", body="Category watchers hear about this."
+    )
     assert kinds(third) == [NotificationKind.WATCHED, NotificationKind.WATCHED]
     # Repliers follow the thread automatically.
     services.post_create(author=asker, thread=question, body="Follow-up from the asker here.")
@@ -92,8 +93,10 @@ def test_email_has_the_link_and_a_one_click_unsubscribe(question, answer, asker)
 
 def test_preferences_switch_email_off(client, question, asker, answerer):
     client.force_login(asker)
-    response = client.post(reverse("notifications:preferences"), {
-        "email_mention": "on", "email_accepted": "on", "email_watched": "on", "digest": "daily"})
+    response = client.post(
+        reverse("notifications:preferences"),
+        {"email_mention": "on", "email_accepted": "on", "email_watched": "on", "digest": "daily"},
+    )
     assert response.status_code == 302
     pref = NotificationPreference.objects.get(user=asker)
     assert not pref.email_reply and pref.digest == DigestFrequency.DAILY
@@ -151,12 +154,14 @@ def _wait_for(predicate, timeout=30):
 @pytest.mark.django_db(transaction=True)
 def test_emails_go_out_through_the_celery_worker(celery_worker, categories, asker, answerer):
     """The reply's email is sent by the real worker after commit (it stamps emailed_at)."""
-    question = services.thread_create(author=asker, category=categories["qa"], title="Worker-delivered question",
-                                      body="Will I get an email?")
+    question = services.thread_create(
+        author=asker, category=categories["qa"], title="Worker-delivered question", body="Will I get an email?"
+    )
     services.post_create(author=answerer, thread=question, body="Yes, through Celery.")
     notification = Notification.objects.get(recipient=asker)
-    assert _wait_for(lambda: Notification.objects.filter(pk=notification.pk, emailed_at__isnull=False).exists()), \
+    assert _wait_for(lambda: Notification.objects.filter(pk=notification.pk, emailed_at__isnull=False).exists()), (
         celery_worker.output
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -166,5 +171,6 @@ def test_digests_are_dispatched_by_the_worker(celery_worker, asker):
     NotificationPreference.objects.create(user=asker, digest=DigestFrequency.WEEKLY)
     Notification.objects.create(recipient=asker, kind=NotificationKind.REPLY, title="Someone replied", url="/")
     digests_dispatch.delay(frequency="weekly")
-    assert _wait_for(lambda: NotificationPreference.objects.filter(user=asker, last_digest_at__isnull=False).exists()), \
-        celery_worker.output
+    assert _wait_for(
+        lambda: NotificationPreference.objects.filter(user=asker, last_digest_at__isnull=False).exists()
+    ), celery_worker.output
