@@ -1,0 +1,152 @@
+"""The developer's usage page (charts, CSV) and the Playground."""
+
+import csv
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from rest_framework.exceptions import NotAuthenticated
+
+from portal.apikeys.cache import KeyGrant
+from portal.apikeys.selectors import api_keys_for_user
+from portal.billing.selectors import credit_entries_for_user
+from portal.billing.services import credits_balance
+from sandbox.gateway import ratelimit
+from sandbox.gateway.views import ChatCompletionsView
+from sandbox.registry.models import HostedModel
+
+from .forms import UsageFilterForm
+from .selectors import usage_range_queryset, usage_summary
+
+
+def _filters(request) -> tuple[UsageFilterForm, dict]:
+    form = UsageFilterForm(request.GET or None)
+    if form.is_valid():
+        data = form.cleaned_data
+    else:
+        end = timezone.now().date()
+        data = {"start": end - timedelta(days=29), "end": end, "model": "", "key": None}
+    return form, {
+        "start": data["start"],
+        "end": data["end"],
+        "model": data.get("model") or "",
+        "key_id": data.get("key"),
+    }
+
+
+@login_required
+@require_GET
+def usage(request):
+    form, filters = _filters(request)
+    summary = usage_summary(user=request.user, **filters)
+    context = {
+        "form": form,
+        "filters": filters,
+        "summary": summary,
+        "chart_data": summary.chart_data(),
+        "keys": api_keys_for_user(user=request.user).only("id", "name", "prefix", "last_four"),
+        "models": HostedModel.objects.visible_to(request.user).values_list("model_id", flat=True),
+        "balance": credits_balance(user=request.user),
+        "entries": credit_entries_for_user(user=request.user)[:50],
+    }
+    return render(request, "usage/usage.html", context, status=200 if form.is_valid() or not request.GET else 400)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+@require_GET
+def usage_export(request):
+    """CSV of every call in the range (streamed, so large ranges do not build up in memory)."""
+    _form, filters = _filters(request)
+    records = usage_range_queryset(user=request.user, **filters).select_related("api_key").order_by("created_at")
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(
+            [
+                "created_at",
+                "request_id",
+                "endpoint",
+                "model",
+                "key_name",
+                "key_prefix",
+                "stream",
+                "status",
+                "error_code",
+                "prompt_tokens",
+                "completion_tokens",
+                "total_tokens",
+                "latency_ms",
+                "cost",
+            ]
+        )
+        for r in records.iterator(chunk_size=2000):
+            key = r.api_key
+            yield writer.writerow(
+                [
+                    r.created_at.isoformat(),
+                    r.request_id,
+                    r.endpoint,
+                    r.model_id,
+                    key.name if key else "Playground",
+                    key.masked if key else "",
+                    r.stream,
+                    r.status_code,
+                    r.error_code,
+                    r.prompt_tokens,
+                    r.completion_tokens,
+                    r.total_tokens,
+                    r.latency_ms,
+                    r.cost,
+                ]
+            )
+
+    name = f"atrium-usage-{filters['start']}-{filters['end']}.csv"
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def playground(request):
+    models = HostedModel.objects.available().visible_to(request.user).filter(task=HostedModel.Task.CHAT)
+    return render(request, "playground/playground.html", {"models": models})
+
+
+class PlaygroundChatView(ChatCompletionsView):
+    """The Playground's chat endpoint: /v1/chat/completions for the signed-in browser session.
+
+    Same validation, limits (the account's, plus a per-session bucket), credits, dispatch
+    and metering as the API; authenticated by the session cookie and CSRF-protected.
+    """
+
+    schema = None  # not part of the public API
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        view.csrf_exempt = False  # a browser endpoint: Django's CSRF check applies
+        return view
+
+    async def ainitial(self, request, *args, **kwargs):
+        from django.contrib.auth.models import AnonymousUser
+
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
+        self.ratelimit_headers, self.limiter = {}, None
+        request.user, request.auth = AnonymousUser(), None
+        user = await request._request.auser()
+        if not user.is_authenticated:
+            raise NotAuthenticated("Sign in to use the Playground.")
+        grant = KeyGrant(key_id=None, user_id=user.pk, scopes=("inference",), expires_at=None, revoked=False)
+        request.user, request.auth = user, grant
+        self.limiter = ratelimit.RateLimiter(user_id=user.pk, key_id=None, limits=ratelimit.Limits.for_grant(grant))
+        await self.admit(tokens=0)
