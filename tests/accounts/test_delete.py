@@ -119,3 +119,15 @@ def _forum_thread_with_post(user):
     category = Category.objects.create(name="General", slug="general")
     thread = thread_create(author=user, category=category, title="Hello there everyone", body="First post body text")
     return thread, thread.posts.first()
+
+
+def test_password_guessing_on_the_delete_form_is_throttled(client, user):
+    client.force_login(user)
+    url = reverse("accounts:delete")
+    for attempt in range(10):
+        response = client.post(url, {"email": user.email, "password": f"guess-{attempt}"})
+        assert b"password is not correct" in response.content
+    response = client.post(url, {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert b"Too many attempts" in response.content
+    assert User.objects.filter(pk=user.pk).exists()
