@@ -6,8 +6,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sites.models import Site
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
 
 from .models import Profile, User
 from .roles import Role
@@ -52,7 +54,11 @@ def profile_update(*, profile: Profile, display_name: str, handle: str, bio: str
     profile.github = github.strip()
     profile.website = website.strip()
     profile.full_clean()
-    profile.save()
+    try:
+        with transaction.atomic():
+            profile.save()
+    except IntegrityError as exc:  # another account took the handle since full_clean()
+        raise ValidationError({"handle": _("This handle is already taken.")}, code="unique") from exc
     return profile
 
 

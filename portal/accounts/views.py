@@ -2,6 +2,7 @@ from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -39,9 +40,13 @@ def profile_edit(request):
     profile = profile_ensure(user=request.user)
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        profile_update(profile=profile, **form.cleaned_data)
-        messages.success(request, _("Your profile was saved."))
-        return redirect("accounts:profile_edit")
+        try:
+            profile_update(profile=profile, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            return redirect("accounts:profile_edit")
     if form.errors:
         # The form changed the instance while validating: show the saved handle and avatar.
         profile.refresh_from_db()

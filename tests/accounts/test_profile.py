@@ -135,3 +135,16 @@ def test_public_profile_query_count(client, user, django_assert_max_num_queries)
 
 def test_profile_ensure_is_idempotent(user):
     assert profile_ensure(user=user) == user.profile
+
+
+def test_profile_update_service_refuses_a_taken_handle_and_saves_nothing(user, other_user):
+    from django.core.exceptions import ValidationError
+
+    from portal.accounts.services import profile_update
+
+    with pytest.raises(ValidationError) as error:
+        profile_update(
+            profile=user.profile, display_name="X", handle=other_user.profile.handle, bio="", github="", website=""
+        )
+    assert "handle" in error.value.message_dict
+    assert Profile.objects.get(user=user).display_name == ""
