@@ -1,3 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "dashboards"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.OverviewView.as_view(), name="overview"),
+]

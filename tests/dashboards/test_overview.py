@@ -1,0 +1,101 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from community.forums.models import Category, CategoryKind, Post, Thread
+from portal.apikeys.services import api_key_create
+from sandbox.usage.models import UsageRecord
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def usage(user, *, status=200, latency=100, tokens=(5, 7), request_id=None):
+    return UsageRecord.objects.create(
+        request_id=request_id or f"req_{user.pk}_{status}_{latency}",
+        user=user,
+        model_id="echo",
+        endpoint=UsageRecord.Endpoint.CHAT,
+        status_code=status,
+        prompt_tokens=tokens[0],
+        completion_tokens=tokens[1],
+        latency_ms=latency,
+        created_at=timezone.now(),
+    )
+
+
+def post_question(author, category, title="How do I stream?"):
+    thread = Thread.objects.create(category=category, author=author, title=title)
+    Post.objects.create(thread=thread, author=author, is_first=True, body="Question body")
+    return thread
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(reverse("dashboards:overview"))
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+def test_developers_are_refused(client, user):
+    client.force_login(user)
+    assert client.get(reverse("dashboards:overview")).status_code == 403
+
+
+def test_managers_see_the_activation_funnel_and_usage(client, staff_user):
+    """Sign-ups, the funnel's steps and API usage count what happened in the window."""
+    verified = make_user("verified@example.com")
+    caller = make_user("caller@example.com")
+    make_user("unverified@example.com", verified=False)
+    api_key_create(user=caller, name="ci")
+    usage(caller, latency=120)
+    usage(caller, status=429, latency=5)
+    category = Category.objects.create(name="Q&A", slug="qa", kind=CategoryKind.QA)
+    post_question(verified, category)
+
+    client.force_login(staff_user)
+    response = client.get(reverse("dashboards:overview"), {"days": 7})
+    assert response.status_code == 200
+    funnel = {step["key"]: step["count"] for step in response.context["funnel"]}
+    # staff_user, verified, caller, unverified
+    assert funnel == {"signed_up": 4, "verified": 3, "created_key": 1, "first_call": 1, "posted": 1}
+    api = response.context["api"]
+    assert api["requests"] == 2 and api["errors"] == 1 and api["error_percent"] == 50.0
+    assert api["tokens"] == 24
+    assert api["latency_p95_ms"] == 120
+    assert response.context["forum"]["threads"] == 1
+    assert response.context["forum"]["questions"] == 1
+
+
+def test_retention_counts_a_cohort_active_in_its_first_week(client, staff_user):
+    active = make_user("active@example.com")
+    make_user("idle@example.com")
+    usage(active)
+    client.force_login(staff_user)
+    rows = client.get(reverse("dashboards:overview")).context["retention"]["rows"]
+    this_week = rows[-1]
+    assert this_week["size"] == 3  # staff_user, active, idle
+    assert this_week["cells"] == [pytest.approx(33.3)]
+
+
+def test_unanswered_queue_counts_threads_older_than_a_day(client, staff_user, user):
+    category = Category.objects.create(name="Q&A", slug="qa", kind=CategoryKind.QA)
+    old = post_question(user, category, "Old question")
+    Thread.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=30))
+    post_question(user, category, "Fresh question")
+    client.force_login(staff_user)
+    assert client.get(reverse("dashboards:overview")).context["forum"]["unanswered_over_24h"] == 1
+
+
+def test_the_page_query_count_does_not_grow_with_data(client, staff_user, django_assert_max_num_queries):
+    category = Category.objects.create(name="Q&A", slug="qa", kind=CategoryKind.QA)
+    for i in range(15):
+        member = make_user(f"member{i}@example.com")
+        usage(member, request_id=f"req_{i}")
+        post_question(member, category, f"Question {i}")
+    client.force_login(staff_user)
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("dashboards:overview"))
+    assert response.status_code == 200
+    assert b'data-metric="requests">15<' in response.content
