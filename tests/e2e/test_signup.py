@@ -45,10 +45,14 @@ def test_visitor_signs_up_verifies_logs_in_and_edits_profile(live_server, page):
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("link", name="Log in").click()
     expect(page.get_by_role("heading", name="Sign In")).to_be_visible()
-    page.get_by_label("Email").fill("lin.dev@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
+    # Keyboard only: the email field, Tab to the password, Enter submits.
+    page.get_by_label("Email").focus()
+    page.keyboard.type("lin.dev@example.com")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
     page.screenshot(path=f"{SCREENSHOTS}-login.png", full_page=True)
-    page.get_by_role("button", name="Sign In").click()
+    page.keyboard.press("Enter")
 
     # Lands on the profile editor, which shows the generated avatar.
     expect(page.get_by_role("heading", name="Public profile")).to_be_visible()
