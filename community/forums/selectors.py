@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import BooleanField, Case, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -32,7 +32,7 @@ from .models import (
 )
 
 THREADS_PER_PAGE = 30
-POSTS_PER_PAGE = 50
+POSTS_PER_PAGE = 30  # as Stack Overflow pages answers
 KNOWN_ERROR_CODES = [
     "rate_limit_exceeded",
     "insufficient_quota",
@@ -153,8 +153,8 @@ def thread_posts(*, user, thread: Thread):
         "id",
     )
     if user.is_authenticated:
-        qs = qs.annotate(voted=Exists(Vote.objects.filter(post=OuterRef("pk"), user=user)))
-    return qs
+        return qs.annotate(voted=Exists(Vote.objects.filter(post=OuterRef("pk"), user=user)))
+    return qs.annotate(voted=Value(False, output_field=BooleanField()))
 
 
 def thread_is_watched(*, user, thread: Thread) -> bool:

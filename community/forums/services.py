@@ -473,7 +473,13 @@ def post_flag(*, reporter, post: Post, reason: str, note: str = "") -> Flag:
 
 def thread_mark_read(*, user, thread: Thread) -> None:
     if user.is_authenticated:
-        ThreadRead.objects.update_or_create(user=user, thread=thread, defaults={"read_at": timezone.now()})
+        # One upsert: reading a thread costs a single query.
+        ThreadRead.objects.bulk_create(
+            [ThreadRead(user=user, thread=thread, read_at=timezone.now())],
+            update_conflicts=True,
+            unique_fields=["user", "thread"],
+            update_fields=["read_at"],
+        )
 
 
 def watch_toggle(*, user, thread: Thread | None = None, category: Category | None = None) -> bool:

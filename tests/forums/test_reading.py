@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from community.forums import services
+from community.forums import selectors, services
 from community.forums.models import Post, Thread
 from community.forums.rendering import render_markdown
 from tests.forums.conftest import make_member
@@ -117,13 +117,16 @@ def test_read_and_unread_tracking(client, question, asker, answerer):
 
 def test_thread_pages_and_links_to_posts(client, question, asker, answerer):
     _bulk_replies(question, [asker, answerer], 120)
+    per_page = selectors.POSTS_PER_PAGE
     page1 = client.get(question.get_absolute_url()).content.decode()
-    assert page1.count('class="card mb-3 forum-post') == 50
+    assert page1.count('class="card mb-3 forum-post') == per_page
     last = Post.objects.filter(thread=question).order_by("-created_at").first()
+    last_page = 121 // per_page + 1  # 121 posts: the question and 120 replies
     response = client.get(reverse("forums:post", kwargs={"pk": last.pk}))
-    assert response["Location"] == f"{question.get_absolute_url()}?page=3#post-{last.pk}"
-    page3 = client.get(response["Location"].split("#")[0]).content.decode()
-    assert f'id="post-{last.pk}"' in page3
+    assert response["Location"] == f"{question.get_absolute_url()}?page={last_page}#post-{last.pk}"
+    page = client.get(response["Location"].split("#")[0]).content.decode()
+    assert f'id="post-{last.pk}"' in page
+    assert page.count('class="card mb-3 forum-post') == 121 - per_page * (last_page - 1)
 
 
 def _count_queries(client, url):

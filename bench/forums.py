@@ -1,0 +1,346 @@
+"""Benchmark the forums at size: 100k threads, 1M posts, 10 concurrent readers.
+
+Run: ``.venv/bin/python -m bench.forums`` (PostgreSQL and Redis as for ``make test``).
+
+It fills a dedicated database (``atrium_bench_forums``; created and migrated when
+missing, filled once with COPY, reused by later runs), starts the site under uvicorn
+(``--workers`` processes, as in production), and measures with real HTTP requests:
+
+- the topic list (``/community/``, latest, page 1) and
+- a thread with 500 replies (``/community/t/<id>/<slug>/``, the first page of 50 posts),
+
+each first with one reader (the server's own time per request, nothing queued) and then
+with 10 concurrent readers (what a reader waits under load), anonymous and logged in.
+It prints p50/p95 per scenario and the SQL query count per page (the test suite guards
+that it does not grow with size). Target: p95 under 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DB_NAME = "atrium_bench_forums"
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+os.environ["DATABASE_URL"] = f"{PG}/{DB_NAME}"
+os.environ["REDIS_URL"] = REDIS
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def generate(*, threads: int, posts: int, big_replies: int, seed: int = 7) -> int:
+    """Fill the database with COPY; returns the id of the thread with `big_replies` replies."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from community.forums.demo import seed as seed_forums
+    from community.forums.models import Category, Tag, Thread
+    from community.forums.rendering import render_markdown
+    from portal.accounts.models import Profile, User
+
+    rng = random.Random(seed)
+    existing = Thread.objects.count()
+    if existing >= threads:
+        big = Thread.objects.filter(title__startswith="[bench] big thread").values_list("pk", flat=True).first()
+        print(f"Reusing {existing:,} threads in {DB_NAME}.")
+        return big
+    if existing:
+        sys.exit(f"{DB_NAME} holds {existing:,} threads (< {threads:,}); drop it and run again.")
+
+    started = time.perf_counter()
+
+    class Quiet:
+        def write(self, *_args):
+            pass
+
+    seed_forums(stdout=Quiet())  # the five categories and tags
+    Thread.objects.all().delete()
+    categories = list(Category.objects.values_list("pk", flat=True))
+    tags = list(Tag.objects.values_list("pk", flat=True))
+    users = User.objects.bulk_create(
+        [User(email=f"bench{n}@example.org", date_joined=timezone.now() - timedelta(days=400)) for n in range(1000)]
+    )
+    Profile.objects.bulk_create(
+        [Profile(user=u, handle=f"bench{n}", display_name=f"Bench Member {n}") for n, u in enumerate(users)]
+    )
+    user_ids = [u.pk for u in users]
+
+    bodies = [
+        "How do I stream completions with the Python SDK? I only get one chunk.",
+        "Use `stream=True` and iterate:\n\n```python\nfor chunk in stream:\n    print(chunk.choices[0].delta)\n```",
+        "> quoted text\n\nI see the same **rate limit** on batch jobs; backoff fixed it for me.",
+        "Fine-tuning with LoRA rank 8 on 2k examples took 40 minutes. See https://example.org/notes",
+    ]
+    rendered = [render_markdown(b).html for b in bodies]
+    digests = [hashlib.sha256(b.encode()).hexdigest() for b in bodies]
+
+    replies_total = posts - threads
+    counts = [0] * threads
+    counts[0] = big_replies
+    for index in rng.choices(range(1, threads), k=max(replies_total - big_replies, 0)):
+        counts[index] += 1
+
+    now = timezone.now()
+    thread_rows = []
+    for i in range(threads):
+        created = now - timedelta(minutes=rng.randint(60, 525_600))
+        last = created + timedelta(minutes=counts[i] * rng.randint(1, 30)) if counts[i] else created
+        last = min(last, now)
+        title = "[bench] big thread with hundreds of replies" if i == 0 else f"Question {i} about streaming and limits"
+        thread_rows.append(
+            (
+                categories[i % len(categories)],
+                user_ids[i % len(user_ids)],
+                title,
+                f"question-{i}",
+                created,
+                last,
+                user_ids[(i * 7) % len(user_ids)],
+                counts[i],
+                rng.randint(0, 40),
+                created + timedelta(minutes=5) if counts[i] else None,
+                "",
+                "",
+                False,
+                False,
+                False,
+                False,
+                bodies[i % 4],
+            )
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+        with cursor.connection.cursor().copy(
+            "COPY forums_thread (category_id, author_id, title, slug, created_at, last_activity_at, last_poster_id,"
+            " reply_count, score, first_response_at, error_code, idea_status, is_pinned, is_locked, is_hidden,"
+            " is_deleted, search_text) FROM STDIN"
+        ) as copy:
+            for row in thread_rows:
+                copy.write_row(row)
+        cursor.execute("SELECT id FROM forums_thread ORDER BY id")
+        thread_ids = [row[0] for row in cursor.fetchall()]
+        with cursor.connection.cursor().copy("COPY forums_thread_tags (thread_id, tag_id) FROM STDIN") as copy:
+            for n, thread_id in enumerate(thread_ids):
+                copy.write_row((thread_id, tags[n % len(tags)]))
+        print(f"  {threads:,} threads in {time.perf_counter() - started:.0f} s")
+        with cursor.connection.cursor().copy(
+            "COPY forums_post (thread_id, author_id, is_first, body, body_html, body_hash, is_staff_reply, score,"
+            " created_at, edit_count, is_hidden, hidden_reason, is_deleted) FROM STDIN"
+        ) as copy:
+            written = 0
+            for i, thread_id in enumerate(thread_ids):
+                created = thread_rows[i][4]
+                for n in range(counts[i] + 1):
+                    k = 0 if n == 0 else 1 + (n + i) % 3
+                    copy.write_row(
+                        (
+                            thread_id,
+                            user_ids[(i + n * 13) % len(user_ids)],
+                            n == 0,
+                            bodies[k],
+                            rendered[k],
+                            digests[k],
+                            False,
+                            n % 5,
+                            created + timedelta(seconds=n * 60),
+                            0,
+                            False,
+                            "",
+                            False,
+                        )
+                    )
+                written += counts[i] + 1
+        cursor.execute("ANALYZE")
+    print(f"  {written:,} posts; generated in {time.perf_counter() - started:.0f} s")
+    return thread_ids[0]
+
+
+def session_cookie() -> str:
+    from django.conf import settings
+    from django.test import Client
+
+    from portal.accounts.models import User
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(email="bench1@example.org"))
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def measure(base: str, path: str, *, readers: int, requests: int, cookie: str = "") -> list[float]:
+    """Each reader keeps one connection and sends its share of requests back to back."""
+    host = urlsplit(base)
+    times: list[float] = []
+    lock = threading.Lock()
+    errors: list[str] = []
+
+    def reader(count: int) -> None:
+        conn = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
+        headers = {"Cookie": cookie} if cookie else {}
+        mine = []
+        try:
+            for _ in range(count):
+                started = time.perf_counter()
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                mine.append((time.perf_counter() - started) * 1000)
+                if response.status != 200:
+                    errors.append(f"{response.status} for {path}")
+        except OSError as exc:
+            errors.append(repr(exc))
+        finally:
+            conn.close()
+        with lock:
+            times.extend(mine)
+
+    per_reader = max(requests // readers, 1)
+    workers = [threading.Thread(target=reader, args=(per_reader,)) for _ in range(readers)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if errors:
+        raise SystemExit(f"errors: {errors[:3]}")
+    return times
+
+
+def wait_until_up(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def query_count(path: str, cookie_user: bool) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.accounts.models import User
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    if cookie_user:
+        client.force_login(User.objects.get(email="bench1@example.org"))
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=100_000)
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--big-replies", type=int, default=500)
+    parser.add_argument("--readers", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=300, help="requests per scenario")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    args = parser.parse_args()
+
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    big = generate(threads=args.threads, posts=args.posts, big_replies=args.big_replies)
+
+    from django.db import connection
+
+    from community.forums.models import Post, Thread
+
+    thread = Thread.objects.get(pk=big)
+    print(
+        f"Database {DB_NAME}: {Thread.objects.count():,} threads, "
+        f"{Post.objects.count():,} posts; big thread has {thread.reply_count} replies."
+    )
+    pages = {"topic list": "/community/", "500-reply thread": thread.get_absolute_url()}
+    cookie = session_cookie()
+    connection.close()
+
+    port = 8765
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "portal.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(port)
+        for path in pages.values():  # warm every worker's connections and template caches
+            measure(base, path, readers=args.workers * 2, requests=args.workers * 8)
+        print(f"\nuvicorn, {args.workers} workers; {os.cpu_count()} CPU cores on this machine.")
+        print(
+            f"{'page':<18} {'reader':<10} {'queries':>7} {'1 reader p50/p95 ms':>21} "
+            f"{f'{args.readers} readers p50/p95 ms':>22} {'req/s':>7}"
+        )
+        for name, path in pages.items():
+            for who, who_cookie in (("anonymous", ""), ("logged in", cookie)):
+                queries = query_count(path, bool(who_cookie))
+                solo = measure(base, path, readers=1, requests=max(args.requests // 5, 20), cookie=who_cookie)
+                started = time.perf_counter()
+                loaded = measure(base, path, readers=args.readers, requests=args.requests, cookie=who_cookie)
+                rate = len(loaded) / (time.perf_counter() - started)
+                print(
+                    f"{name:<18} {who:<10} {queries:>7} {statistics.median(solo):>10.1f} / "
+                    f"{percentile(solo, 0.95):>6.1f}   {statistics.median(loaded):>10.1f} / "
+                    f"{percentile(loaded, 0.95):>6.1f} {rate:>8.1f}"
+                )
+        print("\nTarget: p95 under 100 ms with 10 concurrent readers.")
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
