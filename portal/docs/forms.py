@@ -7,7 +7,9 @@ class FeedbackForm(forms.Form):
         choices=[("yes", _("Yes")), ("no", _("No"))], coerce=lambda value: value == "yes", widget=forms.RadioSelect
     )
     comment = forms.CharField(
-        required=False, max_length=2000, label=_("Anything we should add or fix? (optional)"),
+        required=False,
+        max_length=2000,
+        label=_("Anything we should add or fix? (optional)"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

@@ -87,10 +87,13 @@ def v1_error_responses(result, generator, request, public):
                 continue
             responses = operation.setdefault("responses", {})
             for status in _error_statuses(path, method):
-                responses.setdefault(status, {
-                    "description": ERROR_DESCRIPTIONS[status],
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                })
+                responses.setdefault(
+                    status,
+                    {
+                        "description": ERROR_DESCRIPTIONS[status],
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
     return result
 
 
@@ -116,7 +119,8 @@ def v1_routes(urlconf=None) -> dict[str, set[str]]:
     routes: dict[str, set[str]] = {}
     for route, callback in _walk(get_resolver(urlconf).url_patterns):
         path = _openapi_path(route)
-        if not path.startswith(V1_PREFIX):
+        # The `v1/<path:...>` catch-all answers unknown URLs with a 404 error; not an endpoint.
+        if not path.startswith(V1_PREFIX) or re.fullmatch(r"\^?v1/<path:\w+>\$?", route):
             continue
         view_class = getattr(callback, "view_class", getattr(callback, "cls", None))
         if view_class is None:

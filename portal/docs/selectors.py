@@ -78,14 +78,14 @@ class SearchResults:
 
 def _marked(text: str) -> SafeString:
     """Escape ``text`` and turn the START/STOP sentinels into <mark> tags."""
-    return mark_safe(html.escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))
+    return mark_safe(html.escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308 (escaped)
 
 
 def _terms(query: str) -> list[str]:
     terms = [w.lower() for w in WORD.findall(query) if not CJK.fullmatch(w)]
     for run in CJK.findall(query):
         # Chinese has no spaces: search its character pairs (and single characters).
-        terms.extend([run] if len(run) < 2 else [run[i:i + 2] for i in range(len(run) - 1)])
+        terms.extend([run] if len(run) < 2 else [run[i : i + 2] for i in range(len(run) - 1)])
     return list(dict.fromkeys(t for t in terms if t))
 
 
@@ -108,8 +108,14 @@ def _fulltext_postgres(query: str, language: str, config: str, limit: int) -> li
     # of the query's words they contain, then by ts_rank (where and how densely).
     tsquery = SearchQuery(" | ".join(f"({o})" for o in operands), search_type="raw", config=config)
     coverage = sum(
-        (Case(When(search_vector=SearchQuery(o, search_type="raw", config=config), then=1), default=0,
-              output_field=IntegerField()) for o in operands),
+        (
+            Case(
+                When(search_vector=SearchQuery(o, search_type="raw", config=config), then=1),
+                default=0,
+                output_field=IntegerField(),
+            )
+            for o in operands
+        ),
         Value(0),
     )
     rows = (
@@ -118,8 +124,15 @@ def _fulltext_postgres(query: str, language: str, config: str, limit: int) -> li
             coverage=coverage,
             rank=SearchRank(F("search_vector"), tsquery, normalization=1),
             headline=SearchHeadline(
-                "body", tsquery, config=config, start_sel=START, stop_sel=STOP,
-                max_words=35, min_words=15, max_fragments=2, fragment_delimiter=" … ",
+                "body",
+                tsquery,
+                config=config,
+                start_sel=START,
+                stop_sel=STOP,
+                max_words=35,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
             ),
         )
         .order_by("-coverage", "-rank", "page_slug", "position")[:limit]
@@ -134,7 +147,7 @@ def _snippet(body: str, terms: list[str], width: int = 160) -> SafeString:
     lowered = body.lower()
     positions = [lowered.find(t) for t in terms if lowered.find(t) >= 0]
     start = max(min(positions, default=0) - width // 3, 0)
-    text = body[start:start + width]
+    text = body[start : start + width]
     pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
     text = pattern.sub(lambda m: f"{START}{m.group(0)}{STOP}", text) if terms else text
     return _marked(("… " if start else "") + text + (" …" if start + width < len(body) else ""))
@@ -146,16 +159,23 @@ def _fulltext_fallback(query: str, language: str, limit: int) -> list[SearchHit]
     if not terms:
         return []
     hits = []
-    for s in DocSection.objects.filter(language=language).only(
-        "page_slug", "page_title", "heading", "anchor", "body"
-    ):
+    for s in DocSection.objects.filter(language=language).only("page_slug", "page_title", "heading", "anchor", "body"):
         title, heading, body = s.page_title.lower(), s.heading.lower(), s.body.lower()
         score = sum(3 * (t in title) + 2 * (t in heading) + min(body.count(t), 5) for t in terms)
         matched = sum(1 for t in terms if t in title or t in heading or t in body)
         if score:
             # Coverage of the query's words counts most, then where and how often they occur.
-            hits.append(SearchHit(s.page_slug, s.page_title, s.heading, s.anchor,
-                                  _snippet(s.body, terms), matched * 10 + score, {"text"}))
+            hits.append(
+                SearchHit(
+                    s.page_slug,
+                    s.page_title,
+                    s.heading,
+                    s.anchor,
+                    _snippet(s.body, terms),
+                    matched * 10 + score,
+                    {"text"},
+                )
+            )
     hits.sort(key=lambda h: -h.score)
     return hits[:limit]
 
@@ -176,8 +196,15 @@ def _semantic(query: str, languages: list[str], limit: int, timeout: float) -> l
     ranked = sorted(sections, key=lambda s: -cosine(vector, s.embedding))[:limit]
     terms = _terms(query)
     return [
-        SearchHit(s.page_slug, s.page_title, s.heading, s.anchor, _snippet(s.body, terms),
-                  cosine(vector, s.embedding), {"semantic"})
+        SearchHit(
+            s.page_slug,
+            s.page_title,
+            s.heading,
+            s.anchor,
+            _snippet(s.body, terms),
+            cosine(vector, s.embedding),
+            {"semantic"},
+        )
         for s in ranked
     ]
 
@@ -188,8 +215,9 @@ def _fuse(*rankings: list[SearchHit], limit: int) -> list[SearchHit]:
     for ranking in rankings:
         for rank, hit in enumerate(ranking, start=1):
             key = (hit.page_slug, hit.anchor)
-            fused = by_section.setdefault(key, SearchHit(
-                hit.page_slug, hit.page_title, hit.heading, hit.anchor, hit.snippet, 0.0, set()))
+            fused = by_section.setdefault(
+                key, SearchHit(hit.page_slug, hit.page_title, hit.heading, hit.anchor, hit.snippet, 0.0, set())
+            )
             fused.score += 1 / (RRF_K + rank)
             fused.matched_by |= hit.matched_by
             if "text" in hit.matched_by:
@@ -217,7 +245,11 @@ def search_languages(language: str) -> list[str]:
 
 
 def doc_search(
-    *, query: str, languages: list[str], limit: int = 10, semantic_timeout: float = 1.5,
+    *,
+    query: str,
+    languages: list[str],
+    limit: int = 10,
+    semantic_timeout: float = 1.5,
     include_threads: bool = True,
 ) -> SearchResults:
     """Docs sections ranked for ``query``: full-text and (when a worker answers) semantic.

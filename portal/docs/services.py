@@ -9,8 +9,8 @@ import re
 
 import nh3
 from django.conf import settings
-from django.core.cache import cache
 from django.contrib.postgres.search import SearchVector
+from django.core.cache import cache
 from django.db import connection, transaction
 
 from .models import DocSection, PageFeedback, PageView
@@ -23,6 +23,7 @@ FENCE = re.compile(r"^\s*(```|~~~)")
 # Text search configuration per content language; PostgreSQL has no Chinese parser, so
 # Chinese goes through the substring search of the fallback (see selectors).
 SEARCH_CONFIGS = {"en": "english"}
+EMBED_RETRY_SECONDS = 300
 
 
 def _plain_text(markdown_source: str) -> str:
@@ -36,8 +37,9 @@ def _plain_text(markdown_source: str) -> str:
 def _split_sections(page: DocPage) -> list[dict]:
     """The page cut at its h2/h3 headings, each part with the anchor the renderer gives it."""
     source = personalize(page.source, base_url=settings.SITE_URL + "/v1", api_key_hint="YOUR_API_KEY")
-    anchors = [entry["id"] for entry in page_render(page, base_url=settings.SITE_URL + "/v1",
-                                                     api_key_hint="YOUR_API_KEY").toc]
+    anchors = [
+        entry["id"] for entry in page_render(page, base_url=settings.SITE_URL + "/v1", api_key_hint="YOUR_API_KEY").toc
+    ]
     parts: list[dict] = [{"heading": "", "lines": []}]
     in_fence = False
     for line in source.splitlines():
@@ -57,10 +59,15 @@ def _split_sections(page: DocPage) -> list[dict]:
         if not body and not part["heading"]:
             continue
         heading = re.sub(r"[`*]", "", part["heading"])
-        sections.append({
-            "position": position, "anchor": anchor, "heading": heading, "body": body,
-            "content_hash": hashlib.sha256(f"{page.title}\0{heading}\0{body}".encode()).hexdigest(),
-        })
+        sections.append(
+            {
+                "position": position,
+                "anchor": anchor,
+                "heading": heading,
+                "body": body,
+                "content_hash": hashlib.sha256(f"{page.title}\0{heading}\0{body}".encode()).hexdigest(),
+            }
+        )
     return sections
 
 
@@ -68,8 +75,8 @@ def _split_sections(page: DocPage) -> list[dict]:
 def doc_sections_sync(*, language: str) -> bool:
     """Make the search index of ``language`` match the Markdown files; True when it changed.
 
-    Embeddings of unchanged sections are kept; new ones are requested from an inference
-    worker after commit.
+    Embeddings of unchanged sections are kept; doc_sections_ensure (or the docs_index
+    command) asks an inference worker for the new ones.
     """
     pages = [page_get(slug, language) for slug in PAGE_ORDER]
     pages = [page for page in pages if page.language == language]
@@ -84,8 +91,11 @@ def doc_sections_sync(*, language: str) -> bool:
     for page, section in wanted:
         previous = existing.get(section["content_hash"])
         row = DocSection(
-            language=language, page_slug=page.slug, page_title=page.title,
-            embedding=previous.embedding if previous else None, **section,
+            language=language,
+            page_slug=page.slug,
+            page_title=page.title,
+            embedding=previous.embedding if previous else None,
+            **section,
         )
         row.full_clean(exclude=["search_vector", "embedding"])
         rows.append(row)
@@ -97,15 +107,12 @@ def doc_sections_sync(*, language: str) -> bool:
             + SearchVector("heading", weight="B", config=config)
             + SearchVector("body", weight="C", config=config)
         )
-    if DocSection.objects.filter(language=language, embedding__isnull=True).exists():
-        from .tasks import doc_sections_embed
-
-        transaction.on_commit(lambda: doc_sections_embed.delay(language=language))
     return True
 
 
 def doc_sections_ensure() -> None:
-    """Sync the search index once per version of the Markdown sources (cheap when current)."""
+    """Sync the search index once per version of the Markdown sources (cheap when current),
+    and ask a worker for missing embeddings at most every few minutes."""
     fingerprint = hashlib.sha256()
     for language in languages_with_content():
         for page in pages_all(language):
@@ -115,7 +122,14 @@ def doc_sections_ensure() -> None:
         return
     for language in languages_with_content():
         doc_sections_sync(language=language)
-    cache.set(key, True, 24 * 3600)
+    missing = set(DocSection.objects.filter(embedding__isnull=True).values_list("language", flat=True))
+    if missing and cache.add("docs:embed-requested", True, EMBED_RETRY_SECONDS):
+        from .tasks import doc_sections_embed
+
+        for language in sorted(missing):
+            transaction.on_commit(lambda language=language: doc_sections_embed.delay(language=language))
+    # Until every section has its embedding, check again after the retry interval.
+    cache.set(key, True, EMBED_RETRY_SECONDS if missing else 24 * 3600)
 
 
 def _embedding_text(section: DocSection) -> str:
@@ -131,7 +145,7 @@ def doc_sections_embed(*, language: str, timeout: float = 300, batch_size: int =
 
     pending = list(DocSection.objects.filter(language=language, embedding__isnull=True))
     for start in range(0, len(pending), batch_size):
-        batch = pending[start:start + batch_size]
+        batch = pending[start : start + batch_size]
         texts = [_embedding_text(s) for s in batch]
         for section, vector in zip(batch, embed_texts(texts, timeout=timeout), strict=True):
             section.embedding = vector

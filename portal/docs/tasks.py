@@ -1,5 +1,7 @@
 """Celery tasks of the docs app: thin adapters over services."""
 
+import contextlib
+
 from celery import shared_task
 
 
@@ -9,8 +11,6 @@ def doc_sections_embed(*, language: str) -> None:
     from .embeddings import EmbeddingUnavailable
     from .services import doc_sections_embed as embed
 
-    try:
+    # Without a worker, search works on full text meanwhile; doc_sections_ensure asks again.
+    with contextlib.suppress(EmbeddingUnavailable):
         embed(language=language)
-    except EmbeddingUnavailable:
-        # Search works on full text meanwhile; the next index sync asks again.
-        pass

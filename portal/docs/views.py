@@ -78,8 +78,9 @@ def docs_page_feedback(request, slug: str):
     if form.is_valid():
         services.page_feedback_create(request=request, page=page, **form.cleaned_data)
     if request.htmx:
-        return render(request, "docs/_feedback.html", {"page": page, "feedback_form": form,
-                                                       "feedback_sent": form.is_valid()})
+        return render(
+            request, "docs/_feedback.html", {"page": page, "feedback_form": form, "feedback_sent": form.is_valid()}
+        )
     if form.is_valid():
         messages.success(request, _("Thank you for your feedback."))
     else:
@@ -105,7 +106,8 @@ def quickstart_key_create(request):
     form.is_valid()
     key, secret = services.quickstart_key_create(user=request.user, name=form.cleaned_data.get("name") or "")
     if request.htmx:
-        return render(request, "docs/_quickstart_key.html",
-                      {"api_key": key, "secret": secret, "base_url": _base_url(request)})
+        return render(
+            request, "docs/_quickstart_key.html", {"api_key": key, "secret": secret, "base_url": _base_url(request)}
+        )
     page = _page_or_404("getting-started")
     return render(request, "docs/page.html", _page_context(request, page, secret=secret, api_key=key))

@@ -25,15 +25,20 @@ def test_feedback_without_javascript_records_and_redirects(client):
     assert response.status_code == 302
     assert response["Location"] == "/docs/embeddings/#feedback"
     feedback = PageFeedback.objects.get()
-    assert (feedback.page_slug, feedback.helpful, feedback.comment) == ("embeddings", False, "Show <b>batching</b> limits")
+    assert (feedback.page_slug, feedback.helpful, feedback.comment) == (
+        "embeddings",
+        False,
+        "Show <b>batching</b> limits",
+    )
     page = client.get(response["Location"]).content.decode()
     assert "Thank you for your feedback." in page
 
 
 def test_feedback_with_htmx_swaps_in_a_thank_you(client, user):
     client.force_login(user)
-    response = client.post(reverse("docs:page_feedback", kwargs={"slug": "models"}), {"helpful": "yes"},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("docs:page_feedback", kwargs={"slug": "models"}), {"helpful": "yes"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert "Thank you for your feedback." in response.content.decode()
     assert "<html" not in response.content.decode()

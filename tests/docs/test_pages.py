@@ -39,7 +39,7 @@ def test_code_is_highlighted_in_tabs_readable_without_javascript(client):
     html = client.get(reverse("docs:page", kwargs={"slug": "getting-started"})).content.decode()
     labels = re.findall(r'<label for="__tabbed_\d+_\d+">([^<]+)</label>', html)
     assert labels[:4] == ["curl", "Python (openai)", "Python (huggingface_hub)", "JavaScript"]
-    assert 'type="radio"' in html and 'checked' in html
+    assert 'type="radio"' in html and "checked" in html
     # Pygments token classes: a Python keyword and a string.
     assert '<span class="kn">from</span>' in html
     assert '<span class="s2">' in html

@@ -49,7 +49,9 @@ def test_code_is_highlighted_with_pygments_classes():
 
 
 def test_tabs_are_radio_inputs_with_labels():
-    source = '=== "curl"\n\n    ```bash\n    curl x\n    ```\n\n=== "JavaScript"\n\n    ```javascript\n    f()\n    ```\n'
+    source = (
+        '=== "curl"\n\n    ```bash\n    curl x\n    ```\n\n=== "JavaScript"\n\n    ```javascript\n    f()\n    ```\n'
+    )
     html = render_markdown(source).html
     assert html.count('type="radio"') == 2
     assert '<label for="__tabbed_1_1">curl</label>' in html

@@ -30,8 +30,9 @@ def index(db):
 
 
 def top_pages(query, languages=("en",), **kwargs):
-    results = selectors.doc_search(query=query, languages=list(languages), semantic_timeout=0,
-                                   include_threads=False, **kwargs)
+    results = selectors.doc_search(
+        query=query, languages=list(languages), semantic_timeout=0, include_threads=False, **kwargs
+    )
     return [hit.page_slug for hit in results.hits]
 
 
@@ -76,7 +77,10 @@ def test_index_sync_is_idempotent_and_keeps_embeddings(index):
     section = DocSection.objects.filter(language="en").first()
     DocSection.objects.filter(pk=section.pk).update(embedding=[1.0, 0.0])
     assert services.doc_sections_sync(language="en") is False
-    assert DocSection.objects.get(content_hash=section.content_hash, page_slug=section.page_slug).embedding == [1.0, 0.0]
+    assert DocSection.objects.get(content_hash=section.content_hash, page_slug=section.page_slug).embedding == [
+        1.0,
+        0.0,
+    ]
 
 
 def test_search_without_a_worker_degrades_to_full_text_in_time(index, settings):
