@@ -6,12 +6,14 @@ clients send many optional ones. Output serializers exist for the OpenAPI schema
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 MAX_N = 8
 MAX_STOP = 4
 
 
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]})
 class StringOrStringList(serializers.Field):
     """A string, or a list of strings (``stop``, ``prompt``, ``input``)."""
 
@@ -36,6 +38,22 @@ class StringOrStringList(serializers.Field):
         return value
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string"},
+            {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"type": {"type": "string", "enum": ["text"]}, "text": {"type": "string"}},
+                    "required": ["type", "text"],
+                },
+            },
+        ],
+        "nullable": True,
+    }
+)
 class MessageContent(serializers.Field):
     """A message's content: a string, or a list of ``{"type": "text", "text": ...}`` parts."""
 

@@ -344,7 +344,7 @@ class ChatCompletionsView(GenerationView):
         operation_id="createChatCompletion",
         summary="Create a chat completion",
         request=serializers.ChatCompletionRequest,
-        responses={200: serializers.ChatCompletion, **ERRORS},
+        responses={(200, "application/json"): serializers.ChatCompletion, (200, "text/event-stream"): SSE, **ERRORS},
     )
     async def post(self, request):
         return await super().post(request)
@@ -371,7 +371,7 @@ class CompletionsView(GenerationView):
         operation_id="createCompletion",
         summary="Create a text completion",
         request=serializers.CompletionRequest,
-        responses={200: serializers.Completion, **ERRORS},
+        responses={(200, "application/json"): serializers.Completion, (200, "text/event-stream"): SSE, **ERRORS},
     )
     async def post(self, request):
         return await super().post(request)
