@@ -79,3 +79,34 @@ def test_visitor_signs_up_verifies_logs_in_and_edits_profile(live_server, page):
     expect(page.get_by_text("I fine-tune small models for code review.")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("GitHub"))).to_have_attribute("href", "https://github.com/lin-dev")
     page.screenshot(path=f"{SCREENSHOTS}-profile.png", full_page=True)
+
+
+def test_member_deletes_their_account_from_settings(live_server, page):
+    from playwright.sync_api import expect
+
+    from portal.accounts.models import User
+    from tests.conftest import PASSWORD as MEMBER_PASSWORD
+    from tests.conftest import make_user
+
+    make_user("leaving@example.com")
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill("leaving@example.com")
+    page.get_by_label("Password").fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+    page.goto(live_server.url + "/settings/")
+    page.get_by_role("link", name="Delete your account…").click()
+    expect(page.get_by_role("heading", name="Delete your account")).to_be_visible()
+    page.get_by_label("Your email address").fill("someone-else@example.com")
+    page.get_by_label("Your password").fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("This is not your account's email address.")).to_be_visible()
+    assert User.objects.filter(email="leaving@example.com").exists()
+
+    page.get_by_label("Your email address").fill("leaving@example.com")
+    page.get_by_label("Your password").fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.get_by_text("Your account and its personal data have been deleted.")).to_be_visible()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    assert not User.objects.filter(email="leaving@example.com").exists()
+    assert [m.to for m in mail.outbox] == [["leaving@example.com"]]
