@@ -54,7 +54,7 @@ def percentile(values: list[float], q: float) -> float:
 class Process:
     def __init__(self, name: str, args: list[str], env: dict, log_dir: Path):
         self.name = name
-        self.log = open(log_dir / f"{name}.log", "w")
+        self.log = open(log_dir / f"{name}.log", "w")  # noqa: SIM115 (open for the child's lifetime)
         self.proc = subprocess.Popen(
             args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
         )
