@@ -100,14 +100,17 @@ class AsyncV1View(V1View):
         )
         await self.admit(tokens=0)
 
-    async def admit(self, *, tokens: int) -> None:
-        """Take one request (and ``tokens``) from the caller's buckets, or raise 429."""
+    async def admit(self, *, tokens: int, requests: int = 1) -> None:
+        """Take ``requests`` and ``tokens`` from the caller's buckets, or raise 429.
+
+        Every call takes its request on entry; inference views then reserve their tokens
+        with ``requests=0``."""
         if self.limiter is None:
             return
         too_large = self.limiter.too_large(tokens)
         if too_large is not None:
             raise too_large
-        decision = await self.limiter.aadmit(async_redis(), tokens=tokens)
+        decision = await self.limiter.aadmit(async_redis(), tokens=tokens, requests=requests)
         self.ratelimit_headers = decision.headers
         if not decision.allowed:
             raise ratelimit.refused(decision)

@@ -121,8 +121,8 @@ class RateLimiter:
         ]
         self.caps = [limits.key_rpm, limits.account_rpm, limits.key_tpm, limits.account_tpm]
 
-    def _args(self, tokens: int) -> list:
-        costs = [1, 1, tokens, tokens]
+    def _args(self, tokens: int, requests: int) -> list:
+        costs = [requests, requests, tokens, tokens]
         args: list = []
         for cap, cost in zip(self.caps, costs, strict=True):
             args += [cap, cost]
@@ -158,11 +158,12 @@ class RateLimiter:
             )
         return None
 
-    async def aadmit(self, redis, *, tokens: int) -> Decision:
-        return self._decision(await redis.eval(ADMIT_SCRIPT, len(self.keys), *self.keys, *self._args(tokens)))
+    async def aadmit(self, redis, *, tokens: int, requests: int = 1) -> Decision:
+        args = self._args(tokens, requests)
+        return self._decision(await redis.eval(ADMIT_SCRIPT, len(self.keys), *self.keys, *args))
 
-    def admit(self, redis, *, tokens: int) -> Decision:
-        return self._decision(redis.eval(ADMIT_SCRIPT, len(self.keys), *self.keys, *self._args(tokens)))
+    def admit(self, redis, *, tokens: int, requests: int = 1) -> Decision:
+        return self._decision(redis.eval(ADMIT_SCRIPT, len(self.keys), *self.keys, *self._args(tokens, requests)))
 
     async def arefund(self, redis, *, tokens: int) -> None:
         if tokens > 0:

@@ -198,7 +198,7 @@ class GenerationView(InferenceView):
         await self.check_credits(model)
         n = data.get("n") or 1
         reserved = estimate_tokens(self.prompt_text(data)) + max_tokens * n
-        await self.admit(tokens=reserved)
+        await self.admit(tokens=reserved, requests=0)
         params = {
             **self.prompt_params(data),
             "max_tokens": max_tokens,
@@ -394,7 +394,7 @@ class EmbeddingsView(InferenceView):
         await self.check_credits(model)
         inputs = data["input"]
         reserved = sum(estimate_tokens(text) for text in inputs)
-        await self.admit(tokens=reserved)
+        await self.admit(tokens=reserved, requests=0)
         run = Dispatch(
             redis=async_redis(), task_name=protocol.EMBED_TASK, model=model.model_id, params={"inputs": inputs}
         )

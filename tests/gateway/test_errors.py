@@ -188,3 +188,14 @@ def test_no_worker_within_the_timeout_is_503_with_retry_after(transactional_db, 
 
 def test_unknown_v1_url_is_an_openai_404(v1, secret):
     assert_error(httpx.get(f"{v1}/no/such/thing", headers={"Authorization": f"Bearer {secret}"}), 404)
+
+
+def test_a_chat_call_takes_exactly_one_request_from_the_limit(v1, user, echo_model):
+    key, secret = api_key_create(user=user, name="three")
+    ApiKey.objects.filter(pk=key.pk).update(rate_limit_rpm=3)
+    body = {"model": "echo", "messages": HELLO}
+    remaining = [
+        post(v1, secret, "/chat/completions", body).headers["x-ratelimit-remaining-requests"] for _ in range(3)
+    ]
+    assert remaining == ["2", "1", "0"]
+    assert_error(post(v1, secret, "/chat/completions", body), 429, code="rate_limit_exceeded")
