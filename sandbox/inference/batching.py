@@ -85,6 +85,7 @@ class ContinuousBatcher:
         self.uses_adapters = False
         self.pending: queue.Queue[Sequence] = queue.Queue()
         self.active: list[Sequence] = []
+        self._admitting: list[Sequence] = []
         self._cache = None
         self._mask: torch.Tensor | None = None
         self._recent_tokens: deque[tuple[float, int]] = deque()
@@ -126,10 +127,11 @@ class ContinuousBatcher:
                     self._decode_step()
             except Exception as exc:  # a failed step fails the requests in it, never the loop
                 logger.exception("batch step failed for %s", self.name)
-                for sequence in self.active:
+                for sequence in self.active + self._admitting:
                     sequence.outbox.put((sequence.index, "error",
                                          (500, "server_error", f"The model failed: {type(exc).__name__}.")))
-                self.active, self._cache, self._mask = [], None, None
+                    sequence.stop()
+                self.active, self._admitting, self._cache, self._mask = [], [], None, None
 
     @torch.inference_mode()
     def _admit(self, *, block: bool) -> None:
@@ -144,6 +146,7 @@ class ContinuousBatcher:
         arrivals = [s for s in arrivals if not s.stopped and self._adapter_ready(s)]
         if not arrivals:
             return
+        self._admitting = arrivals  # failed with the step if the prefill raises
         for sequence in arrivals:
             if sequence.seed is not None:
                 sequence.generator = torch.Generator(device=self.device).manual_seed(sequence.seed)
@@ -156,6 +159,7 @@ class ContinuousBatcher:
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         output = self._forward(input_ids, mask, positions, None, arrivals)
         self._join(arrivals, output.past_key_values, mask)
+        self._admitting = []
         self._emit(arrivals, output.logits[:, -1, :])
 
     @torch.inference_mode()

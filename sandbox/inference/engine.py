@@ -318,8 +318,12 @@ class InferenceEngine:
                                     "memory_bytes": resident.memory_bytes, **stats, **extra}
         for failure in list(self._failures.values()):
             models[failure.model_id] = {"state": "failed", "error": failure.reason}
-        return {"worker": self.worker, "device": str(self.device), "dtype": str(self.dtype).removeprefix("torch."),
-                "cuda": torch.cuda.is_available(), "models": models, "updated_at": time.time()}
+        snapshot = {"worker": self.worker, "device": str(self.device), "dtype": str(self.dtype).removeprefix("torch."),
+                    "cuda": torch.cuda.is_available(), "models": models, "updated_at": time.time()}
+        if self.device.type == "cuda":
+            snapshot["cuda_memory_allocated_bytes"] = torch.cuda.memory_allocated(self.device)
+            snapshot["cuda_memory_reserved_bytes"] = torch.cuda.memory_reserved(self.device)
+        return snapshot
 
     def _report(self) -> None:
         try:
