@@ -96,6 +96,9 @@ class ThreadQuerySet(models.QuerySet):
         return self.visible()
 
 
+VISIBLE = models.Q(is_deleted=False, is_hidden=False, merged_into__isnull=True)
+
+
 class Thread(models.Model):
     """A topic: its first post is the question or opening statement."""
 
@@ -131,11 +134,24 @@ class Thread(models.Model):
 
     class Meta:
         ordering = ["-last_activity_at"]
+        # Partial indexes over visible threads, in each list's own order, so that a page of
+        # the latest/top/unanswered lists reads 30 index entries however many threads exist.
         indexes = [
-            models.Index(fields=["is_deleted", "is_hidden", "-last_activity_at"], name="forums_thread_activity"),
-            models.Index(fields=["category", "-last_activity_at"], name="forums_thread_cat_activity"),
-            models.Index(fields=["-score", "-created_at"], name="forums_thread_top"),
-            models.Index(fields=["first_response_at", "created_at"], name="forums_thread_unanswered"),
+            models.Index(fields=["-is_pinned", "-last_activity_at"], name="forums_thread_latest", condition=VISIBLE),
+            models.Index(
+                fields=["category", "-is_pinned", "-last_activity_at"],
+                name="forums_thread_cat_latest",
+                condition=VISIBLE,
+            ),
+            models.Index(fields=["-score", "-reply_count", "-created_at"], name="forums_thread_top", condition=VISIBLE),
+            models.Index(
+                fields=["-created_at"], name="forums_thread_no_replies", condition=VISIBLE & models.Q(reply_count=0)
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="forums_thread_unanswered",
+                condition=VISIBLE & models.Q(first_response_at__isnull=True),
+            ),
         ]
 
     def __str__(self):
