@@ -133,11 +133,10 @@ def main() -> None:
 
     django.setup()
     import torch
+    from django.conf import settings
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from sandbox.inference.batching import ContinuousBatcher
-    from django.conf import settings
-
     from sandbox.inference.defaults import default_lm_path
 
     torch.set_num_threads(settings.INFERENCE_CPU_THREADS)
@@ -148,8 +147,10 @@ def main() -> None:
     print(f"model: atrium-gpt-mini ({sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters) at {path}")
     print(f"device: cpu, torch threads {torch.get_num_threads()}, {os.cpu_count()} cores")
     if not torch.cuda.is_available():
-        print("CUDA: not available on this machine, so CPU figures only; the GPU target (>= 5x HF generate at 32 "
-              "streams with a real HF model) was not measured in this run.")
+        print(
+            "CUDA: not available on this machine, so CPU figures only; the GPU target (>= 5x HF generate at 32 "
+            "streams with a real HF model) was not measured in this run."
+        )
     plan = make_streams(tokenizer, options.streams, options.rounds)
     requests = [request for stream in plan for request in stream]
     useful = sum(m for _, m in requests)
@@ -160,15 +161,19 @@ def main() -> None:
     t_eng, lat_eng, out_eng = run_engine(batcher, plan, concurrent=True)
     t_sta, lat_sta, out_sta = run_static(model, tokenizer, plan)
 
-    rows = [("engine (continuous batching)", t_eng, lat_eng), ("one at a time", t_seq, lat_seq),
-            ("HF generate, static padding", t_sta, lat_sta)]
-    print(f"\n{options.streams} streams x {options.rounds} requests, prompts {min(len(p) for p, _ in requests)}-"
-          f"{max(len(p) for p, _ in requests)} tokens, outputs {min(m for _, m in requests)}-"
-          f"{max(m for _, m in requests)} tokens, {useful} useful tokens in all\n")
+    rows = [
+        ("engine (continuous batching)", t_eng, lat_eng),
+        ("one at a time", t_seq, lat_seq),
+        ("HF generate, static padding", t_sta, lat_sta),
+    ]
+    print(
+        f"\n{options.streams} streams x {options.rounds} requests, prompts {min(len(p) for p, _ in requests)}-"
+        f"{max(len(p) for p, _ in requests)} tokens, outputs {min(m for _, m in requests)}-"
+        f"{max(m for _, m in requests)} tokens, {useful} useful tokens in all\n"
+    )
     print(f"{'mode':32} {'wall s':>8} {'tokens/s':>10} {'p50 s':>8} {'p95 s':>8}")
     for name, wall, lat in rows:
-        print(f"{name:32} {wall:8.2f} {useful / wall:10.1f} {statistics.median(lat):8.2f} "
-              f"{percentile(lat, 0.95):8.2f}")
+        print(f"{name:32} {wall:8.2f} {useful / wall:10.1f} {statistics.median(lat):8.2f} {percentile(lat, 0.95):8.2f}")
 
     def verdict(ok: bool) -> str:
         return "meets target" if ok else "MISSES target"
@@ -179,13 +184,18 @@ def main() -> None:
     queued = [sum(lat_seq[: i + 1]) for i in range(len(lat_seq))]
     print(f"\ntokens/s vs one at a time: {vs_seq:.2f}x (target >= 3x: {verdict(vs_seq >= 3)})")
     print(f"tokens/s vs static batching: {vs_static:.2f}x (target >= 1.5x: {verdict(vs_static >= 1.5)})")
-    print(f"p95 latency vs one at a time (service time alone): {p95_ratio:.2f}x "
-          f"(target <= 1.2x: {verdict(p95_ratio <= 1.2)})")
-    print(f"p95 latency vs one at a time served as a queue: "
-          f"{percentile(lat_eng, 0.95) / percentile(queued, 0.95):.2f}x")
-    same = sum(a == b for a, b in zip(out_eng, out_seq))
-    print(f"greedy outputs identical in batch and alone: {same}/{len(requests)}; "
-          f"identical to HF generate: {sum(a == b for a, b in zip(out_eng, out_sta))}/{len(requests)}")
+    print(
+        f"p95 latency vs one at a time (service time alone): {p95_ratio:.2f}x "
+        f"(target <= 1.2x: {verdict(p95_ratio <= 1.2)})"
+    )
+    print(
+        f"p95 latency vs one at a time served as a queue: {percentile(lat_eng, 0.95) / percentile(queued, 0.95):.2f}x"
+    )
+    same = sum(a == b for a, b in zip(out_eng, out_seq, strict=True))
+    print(
+        f"greedy outputs identical in batch and alone: {same}/{len(requests)}; "
+        f"identical to HF generate: {sum(a == b for a, b in zip(out_eng, out_sta, strict=True))}/{len(requests)}"
+    )
 
 
 if __name__ == "__main__":

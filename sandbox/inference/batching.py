@@ -128,8 +128,9 @@ class ContinuousBatcher:
             except Exception as exc:  # a failed step fails the requests in it, never the loop
                 logger.exception("batch step failed for %s", self.name)
                 for sequence in self.active + self._admitting:
-                    sequence.outbox.put((sequence.index, "error",
-                                         (500, "server_error", f"The model failed: {type(exc).__name__}.")))
+                    sequence.outbox.put(
+                        (sequence.index, "error", (500, "server_error", f"The model failed: {type(exc).__name__}."))
+                    )
                     sequence.stop()
                 self.active, self._admitting, self._cache, self._mask = [], [], None, None
 
@@ -152,10 +153,12 @@ class ContinuousBatcher:
                 sequence.generator = torch.Generator(device=self.device).manual_seed(sequence.seed)
         width = max(len(s.prompt_ids) for s in arrivals)
         pad = 0
-        input_ids = torch.tensor([[pad] * (width - len(s.prompt_ids)) + s.prompt_ids for s in arrivals],
-                                 device=self.device)
-        mask = torch.tensor([[0] * (width - len(s.prompt_ids)) + [1] * len(s.prompt_ids) for s in arrivals],
-                            device=self.device)
+        input_ids = torch.tensor(
+            [[pad] * (width - len(s.prompt_ids)) + s.prompt_ids for s in arrivals], device=self.device
+        )
+        mask = torch.tensor(
+            [[0] * (width - len(s.prompt_ids)) + [1] * len(s.prompt_ids) for s in arrivals], device=self.device
+        )
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         output = self._forward(input_ids, mask, positions, None, arrivals)
         self._join(arrivals, output.past_key_values, mask)
@@ -178,8 +181,14 @@ class ContinuousBatcher:
         kwargs = {}
         if self.uses_adapters:
             kwargs["adapter_names"] = [s.adapter or BASE_ADAPTER for s in sequences]
-        return self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions,
-                          past_key_values=cache, use_cache=True, **kwargs)
+        return self.model(
+            input_ids=input_ids,
+            attention_mask=mask,
+            position_ids=positions,
+            past_key_values=cache,
+            use_cache=True,
+            **kwargs,
+        )
 
     def _adapter_ready(self, sequence: Sequence) -> bool:
         if sequence.adapter is None:
@@ -188,8 +197,13 @@ class ContinuousBatcher:
             self.load_adapter(sequence.adapter, sequence.adapter_path)
         except Exception as exc:
             logger.exception("adapter %s failed to load", sequence.adapter)
-            sequence.outbox.put((sequence.index, "error", (
-                503, "model_unavailable", f"The adapter of `{sequence.adapter}` could not be loaded: {exc}"[:500])))
+            sequence.outbox.put(
+                (
+                    sequence.index,
+                    "error",
+                    (503, "model_unavailable", f"The adapter of `{sequence.adapter}` could not be loaded: {exc}"[:500]),
+                )
+            )
             return False
         self.uses_adapters = True
         return True
@@ -199,7 +213,7 @@ class ContinuousBatcher:
         self._recent_tokens.append((time.monotonic(), len(sequences)))
         while self._recent_tokens and time.monotonic() - self._recent_tokens[0][0] > 10:
             self._recent_tokens.popleft()
-        for sequence, token in zip(sequences, tokens):
+        for sequence, token in zip(sequences, tokens, strict=True):
             sequence.generated.append(token)
             sequence.outbox.put((sequence.index, "token", token))
             if token in sequence.eos_token_ids:
@@ -219,13 +233,14 @@ class ContinuousBatcher:
             return
         old_len, new_len = self._mask.shape[1], mask.shape[1]
         width = max(old_len, new_len)
-        for old_layer, new_layer in zip(self._cache.layers, cache.layers):
+        for old_layer, new_layer in zip(self._cache.layers, cache.layers, strict=True):
             for attr in ("keys", "values"):
                 a = _left_pad(getattr(old_layer, attr), width - old_len, dim=-2)
                 b = _left_pad(getattr(new_layer, attr), width - new_len, dim=-2)
                 setattr(old_layer, attr, torch.cat([a, b], dim=0))
-        self._mask = torch.cat([_left_pad(self._mask, width - old_len, dim=-1),
-                                _left_pad(mask, width - new_len, dim=-1)], dim=0)
+        self._mask = torch.cat(
+            [_left_pad(self._mask, width - old_len, dim=-1), _left_pad(mask, width - new_len, dim=-1)], dim=0
+        )
         self.active.extend(arrivals)
 
     def _leave(self) -> None:
@@ -249,8 +264,9 @@ class ContinuousBatcher:
         cache = self._cache
         if cache is None:
             return 0
-        return sum(t.numel() * t.element_size() for layer in cache.layers
-                   for t in (layer.keys, layer.values) if t is not None)
+        return sum(
+            t.numel() * t.element_size() for layer in cache.layers for t in (layer.keys, layer.values) if t is not None
+        )
 
 
 def _left_pad(tensor: torch.Tensor, amount: int, *, dim: int) -> torch.Tensor:

@@ -113,8 +113,11 @@ class EmbeddingBatcher:
     def stats(self) -> dict:
         now = time.monotonic()
         recent = [(t, n) for t, n in self._recent if now - t <= 10]
-        return {"batch_size": self.last_batch_size, "queue_depth": self.pending.qsize(),
-                "inputs_per_s": round(sum(n for _, n in recent) / 10, 1)}
+        return {
+            "batch_size": self.last_batch_size,
+            "queue_depth": self.pending.qsize(),
+            "inputs_per_s": round(sum(n for _, n in recent) / 10, 1),
+        }
 
     def _run(self) -> None:
         while True:
@@ -254,9 +257,13 @@ class InferenceEngine:
                     try:
                         resident = loader(spec)
                     except Exception as exc:
-                        reason = str(exc) if isinstance(exc, ModelUnavailable) else (
-                            f"The model `{spec.model_id}` failed to load on this worker: "
-                            f"{type(exc).__name__}: {exc}"[:500]
+                        reason = (
+                            str(exc)
+                            if isinstance(exc, ModelUnavailable)
+                            else (
+                                f"The model `{spec.model_id}` failed to load on this worker: "
+                                f"{type(exc).__name__}: {exc}"[:500]
+                            )
                         )
                         logger.exception("model %s failed to load", spec.model_id)
                         self._failures[spec.key] = LoadFailure(spec.model_id, reason, time.monotonic())
@@ -281,13 +288,24 @@ class InferenceEngine:
             eos = tokenizer.eos_token_id
         eos_ids = frozenset([eos] if isinstance(eos, int) else (eos or []))
         config = model.config
-        max_positions = (getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
-                         or tokenizer.model_max_length)
-        batcher = ContinuousBatcher(model, name=spec.model_id, device=self.device,
-                                    max_batch_size=settings.INFERENCE_MAX_BATCH_SIZE)
-        resident = ResidentLM(spec=spec, model=model, tokenizer=tokenizer, device=self.device, batcher=batcher,
-                              max_positions=int(max_positions), eos_token_ids=eos_ids,
-                              memory_bytes=_module_bytes(model))
+        max_positions = (
+            getattr(config, "max_position_embeddings", None)
+            or getattr(config, "n_positions", None)
+            or tokenizer.model_max_length
+        )
+        batcher = ContinuousBatcher(
+            model, name=spec.model_id, device=self.device, max_batch_size=settings.INFERENCE_MAX_BATCH_SIZE
+        )
+        resident = ResidentLM(
+            spec=spec,
+            model=model,
+            tokenizer=tokenizer,
+            device=self.device,
+            batcher=batcher,
+            max_positions=int(max_positions),
+            eos_token_ids=eos_ids,
+            memory_bytes=_module_bytes(model),
+        )
         batcher.load_adapter = resident.load_adapter
         logger.info("loaded %s from %s on %s in %.1fs", spec.model_id, path, self.device, time.monotonic() - started)
         return resident
@@ -300,9 +318,14 @@ class InferenceEngine:
         if self.device.type == "cuda":
             model.half()
         model.eval()
-        return ResidentEmbedder(spec=spec, model=model, batcher=EmbeddingBatcher(model, name=spec.model_id),
-                                max_tokens=int(model.max_seq_length), memory_bytes=_module_bytes(model),
-                                device=self.device)
+        return ResidentEmbedder(
+            spec=spec,
+            model=model,
+            batcher=EmbeddingBatcher(model, name=spec.model_id),
+            max_tokens=int(model.max_seq_length),
+            memory_bytes=_module_bytes(model),
+            device=self.device,
+        )
 
     # --- Health ----------------------------------------------------------------------
 
@@ -314,12 +337,23 @@ class InferenceEngine:
             if isinstance(resident, ResidentLM):
                 extra = {"adapters": sorted(resident.adapters)}
             for model_id in sorted(resident.served_as) or [resident.spec.model_id]:
-                models[model_id] = {"state": "ready", "device": str(resident.device),
-                                    "memory_bytes": resident.memory_bytes, **stats, **extra}
+                models[model_id] = {
+                    "state": "ready",
+                    "device": str(resident.device),
+                    "memory_bytes": resident.memory_bytes,
+                    **stats,
+                    **extra,
+                }
         for failure in list(self._failures.values()):
             models[failure.model_id] = {"state": "failed", "error": failure.reason}
-        snapshot = {"worker": self.worker, "device": str(self.device), "dtype": str(self.dtype).removeprefix("torch."),
-                    "cuda": torch.cuda.is_available(), "models": models, "updated_at": time.time()}
+        snapshot = {
+            "worker": self.worker,
+            "device": str(self.device),
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "cuda": torch.cuda.is_available(),
+            "models": models,
+            "updated_at": time.time(),
+        }
         if self.device.type == "cuda":
             snapshot["cuda_memory_allocated_bytes"] = torch.cuda.memory_allocated(self.device)
             snapshot["cuda_memory_reserved_bytes"] = torch.cuda.memory_reserved(self.device)

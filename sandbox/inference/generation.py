@@ -63,8 +63,9 @@ def generate(*, publisher: EventPublisher, model: HostedModel, params: dict) -> 
     except RequestError as exc:
         publisher.error(status=exc.status, code=exc.code, message=exc.message, param=exc.param)
         return
-    stream_sequences(publisher, resident, sequences, params.get("stop") or [],
-                     prompt_tokens=sum(len(p) for p in prompts))
+    stream_sequences(
+        publisher, resident, sequences, params.get("stop") or [], prompt_tokens=sum(len(p) for p in prompts)
+    )
 
 
 def prompt_token_ids(resident: ResidentLM, params: dict) -> list[list[int]]:
@@ -73,11 +74,16 @@ def prompt_token_ids(resident: ResidentLM, params: dict) -> list[list[int]]:
     if params.get("messages") is not None:
         template = tokenizer.chat_template or FALLBACK_CHAT_TEMPLATE
         try:
-            text = tokenizer.apply_chat_template(params["messages"], chat_template=template, tokenize=False,
-                                                 add_generation_prompt=True)
+            text = tokenizer.apply_chat_template(
+                params["messages"], chat_template=template, tokenize=False, add_generation_prompt=True
+            )
         except Exception as exc:
-            raise RequestError(400, "invalid_request_error", f"The messages do not fit this model's chat "
-                               f"template: {exc}"[:300], "messages") from exc
+            raise RequestError(
+                400,
+                "invalid_request_error",
+                f"The messages do not fit this model's chat template: {exc}"[:300],
+                "messages",
+            ) from exc
         return [tokenizer(text, add_special_tokens=False)["input_ids"]]
     prompt = params.get("prompt")
     if prompt is None or prompt == "" or prompt == []:
@@ -101,9 +107,13 @@ def build_sequences(resident: ResidentLM, model: HostedModel, prompts: list[list
     requested = params.get("max_tokens")
     param = "messages" if params.get("messages") is not None else "prompt"
     if requested is not None and requested > max_output:
-        raise RequestError(400, "invalid_request_error", f"max_tokens is too large: {requested}. This model "
-                           f"supports at most {max_output} completion tokens, whereas you provided {requested}.",
-                           "max_tokens")
+        raise RequestError(
+            400,
+            "invalid_request_error",
+            f"max_tokens is too large: {requested}. This model "
+            f"supports at most {max_output} completion tokens, whereas you provided {requested}.",
+            "max_tokens",
+        )
     if requested is not None and requested < 1:
         raise RequestError(400, "invalid_request_error", "max_tokens must be at least 1.", "max_tokens")
     n = params.get("n") or 1
@@ -116,22 +126,40 @@ def build_sequences(resident: ResidentLM, model: HostedModel, prompts: list[list
     sequences = []
     for prompt_index, ids in enumerate(prompts):
         if len(ids) >= context:
-            raise RequestError(400, "context_length_exceeded", f"This model's maximum context length is {context} "
-                               f"tokens. However, your {param} resulted in {len(ids)} tokens. Please reduce the "
-                               f"length of the {param}.", param)
+            raise RequestError(
+                400,
+                "context_length_exceeded",
+                f"This model's maximum context length is {context} "
+                f"tokens. However, your {param} resulted in {len(ids)} tokens. Please reduce the "
+                f"length of the {param}.",
+                param,
+            )
         if requested is not None and len(ids) + requested > context:
-            raise RequestError(400, "context_length_exceeded", f"This model's maximum context length is {context} "
-                               f"tokens. However, you requested {len(ids) + requested} tokens ({len(ids)} in the "
-                               f"{param}, {requested} in the completion). Please reduce the length of the {param} "
-                               "or completion.", param)
+            raise RequestError(
+                400,
+                "context_length_exceeded",
+                f"This model's maximum context length is {context} "
+                f"tokens. However, you requested {len(ids) + requested} tokens ({len(ids)} in the "
+                f"{param}, {requested} in the completion). Please reduce the length of the {param} "
+                "or completion.",
+                param,
+            )
         budget = requested if requested is not None else min(max_output, context - len(ids))
         for choice in range(n):
             index = prompt_index * n + choice
-            sequences.append(Sequence(
-                prompt_ids=ids, max_new_tokens=budget, temperature=temperature, top_p=top_p,
-                seed=None if seed is None else seed + index, adapter=adapter, adapter_path=model.adapter_path or None,
-                eos_token_ids=resident.eos_token_ids, index=index,
-            ))
+            sequences.append(
+                Sequence(
+                    prompt_ids=ids,
+                    max_new_tokens=budget,
+                    temperature=temperature,
+                    top_p=top_p,
+                    seed=None if seed is None else seed + index,
+                    adapter=adapter,
+                    adapter_path=model.adapter_path or None,
+                    eos_token_ids=resident.eos_token_ids,
+                    index=index,
+                )
+            )
     shared = sequences[0].outbox
     for sequence in sequences:
         sequence.outbox = shared
@@ -171,8 +199,9 @@ class TextStream:
         return piece
 
 
-def stream_sequences(publisher: EventPublisher, resident: ResidentLM, sequences: list[Sequence], stops: list[str],
-                     *, prompt_tokens: int) -> None:
+def stream_sequences(
+    publisher: EventPublisher, resident: ResidentLM, sequences: list[Sequence], stops: list[str], *, prompt_tokens: int
+) -> None:
     """Submit the choices to the batcher and publish their text as it is generated."""
     outbox = sequences[0].outbox
     streams = {s.index: TextStream(resident.tokenizer, stops) for s in sequences}
@@ -233,17 +262,25 @@ def embed(*, publisher: EventPublisher, model: HostedModel, inputs: list[str]) -
     if isinstance(inputs, str):
         inputs = [inputs]
     if not inputs or any(not isinstance(text, str) or not text for text in inputs):
-        publisher.error(status=400, code="invalid_request_error",
-                        message="input must be a non-empty string or a list of non-empty strings.", param="input")
+        publisher.error(
+            status=400,
+            code="invalid_request_error",
+            message="input must be a non-empty string or a list of non-empty strings.",
+            param="input",
+        )
         return
     tokenizer = resident.model.tokenizer
     counts = [len(ids) for ids in tokenizer(inputs, add_special_tokens=True)["input_ids"]]
     limit = min(resident.max_tokens, model.context_length or resident.max_tokens)
     for position, count in enumerate(counts):
         if count > limit:
-            publisher.error(status=400, code="context_length_exceeded",
-                            message=f"This model's maximum context length is {limit} tokens, however you requested "
-                                    f"{count} tokens in input {position}. Please reduce your input.", param="input")
+            publisher.error(
+                status=400,
+                code="context_length_exceeded",
+                message=f"This model's maximum context length is {limit} tokens, however you requested "
+                f"{count} tokens in input {position}. Please reduce your input.",
+                param="input",
+            )
             return
     vectors = resident.batcher.embed(inputs)
     publisher.publish({"type": "embeddings", "data": vectors})

@@ -72,7 +72,7 @@ def _echo(publisher: EventPublisher, model: HostedModel, params: dict) -> None:
             candidate = text + piece
             hit = next((s for s in stops if s in candidate), None)
             if hit is not None:
-                piece = candidate[: candidate.index(hit)][len(text):]
+                piece = candidate[: candidate.index(hit)][len(text) :]
                 if piece:
                     publisher.publish({"type": "delta", "index": index, "text": piece})
                 completion_tokens += 1
@@ -96,9 +96,12 @@ def run_generation(*, publisher: EventPublisher, model_id: str, params: dict) ->
         return
     served = model.base_model if model.adapter_path else model
     if model.task != HostedModel.Task.CHAT or served.backend != HostedModel.Backend.CAUSAL_LM:
-        publisher.error(status=400, code="invalid_model",
-                        message=f"The model `{model_id}` does not generate text; use it with /v1/embeddings.",
-                        param="model")
+        publisher.error(
+            status=400,
+            code="invalid_model",
+            message=f"The model `{model_id}` does not generate text; use it with /v1/embeddings.",
+            param="model",
+        )
         return
     from .generation import generate
 
@@ -111,8 +114,12 @@ def run_embedding(*, publisher: EventPublisher, model_id: str, inputs: list[str]
     if model is None:
         return
     if model.backend != HostedModel.Backend.SENTENCE_EMBEDDING:
-        publisher.error(status=400, code="invalid_model",
-                        message=f"The model `{model_id}` is not an embeddings model.", param="model")
+        publisher.error(
+            status=400,
+            code="invalid_model",
+            message=f"The model `{model_id}` is not an embeddings model.",
+            param="model",
+        )
         return
     from .generation import embed
 

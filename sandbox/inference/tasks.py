@@ -22,8 +22,12 @@ from . import protocol
 
 logger = logging.getLogger(__name__)
 
-TASK_OPTIONS = {"queue": protocol.INFERENCE_QUEUE, "acks_late": True, "reject_on_worker_lost": True,
-                "ignore_result": True}
+TASK_OPTIONS = {
+    "queue": protocol.INFERENCE_QUEUE,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+}
 
 
 def _start(request_id: str) -> protocol.EventPublisher | None:
@@ -35,8 +39,11 @@ def _start(request_id: str) -> protocol.EventPublisher | None:
     if outcome == "finished":
         return None
     if outcome == "partial":
-        publisher.error(status=503, code="worker_lost",
-                        message="The worker serving this request stopped before it finished. Please retry.")
+        publisher.error(
+            status=503,
+            code="worker_lost",
+            message="The worker serving this request stopped before it finished. Please retry.",
+        )
         return None
     publisher.publish({"type": "accepted", "worker": socket.gethostname()})
     return publisher

@@ -69,12 +69,12 @@ class HostedModel(models.Model):
     def __str__(self):
         return self.model_id
 
+    def get_absolute_url(self):
+        return reverse("registry:detail", kwargs={"model_id": self.model_id})
+
     def clean(self):
         if self.adapter_path and not self.base_model_id:
             raise ValidationError({"base_model": _("An adapter needs the base model it applies to.")})
-
-    def get_absolute_url(self):
-        return reverse("registry:detail", kwargs={"model_id": self.model_id})
 
     @property
     def owned_by(self) -> str:

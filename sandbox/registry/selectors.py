@@ -14,8 +14,13 @@ def hosted_model_list(*, user) -> list[HostedModel]:
 
 def hosted_model_get(*, user, model_id: str) -> HostedModel:
     """One available model the caller may see; 404 otherwise (someone else's `ft:` model included)."""
-    model = (HostedModel.objects.available().visible_to(user).select_related("base_model", "owner")
-             .filter(model_id=model_id).first())
+    model = (
+        HostedModel.objects.available()
+        .visible_to(user)
+        .select_related("base_model", "owner")
+        .filter(model_id=model_id)
+        .first()
+    )
     if model is None:
         raise Http404(f"No model {model_id}")
     return model

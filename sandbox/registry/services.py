@@ -7,10 +7,19 @@ from decimal import Decimal
 from .models import HostedModel
 
 
-def hosted_model_register(*, model_id: str, source: str, task: str = HostedModel.Task.CHAT,
-                          backend: str = HostedModel.Backend.CAUSAL_LM, display_name: str = "", revision: str = "",
-                          context_length: int = 1024, max_output_tokens: int = 512,
-                          price_per_1k_tokens: Decimal = Decimal("0"), card: str = "") -> HostedModel:
+def hosted_model_register(
+    *,
+    model_id: str,
+    source: str,
+    task: str = HostedModel.Task.CHAT,
+    backend: str = HostedModel.Backend.CAUSAL_LM,
+    display_name: str = "",
+    revision: str = "",
+    context_length: int = 1024,
+    max_output_tokens: int = 512,
+    price_per_1k_tokens: Decimal = Decimal("0"),
+    card: str = "",
+) -> HostedModel:
     """Register (or update) a public hosted model served from ``source``.
 
     ``source`` is a Hugging Face repo id (``gpt2``, ``Qwen/Qwen2.5-0.5B-Instruct``), a local

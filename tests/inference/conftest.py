@@ -46,8 +46,9 @@ SINGLE_SLOT_QUEUE = "inference-single-slot-test"
 @pytest.fixture(scope="session")
 def single_slot_worker(django_db_setup, django_db_blocker):
     """A worker that decodes one sequence at a time, on a queue of its own."""
-    worker = start_celery_worker(queues=SINGLE_SLOT_QUEUE, name="single-slot", INFERENCE_MAX_BATCH_SIZE="1",
-                                 concurrency=4, **WORKER_ENV)
+    worker = start_celery_worker(
+        queues=SINGLE_SLOT_QUEUE, name="single-slot", INFERENCE_MAX_BATCH_SIZE="1", concurrency=4, **WORKER_ENV
+    )
     yield worker
     worker.stop()
 
@@ -64,8 +65,16 @@ def tiny_model_dir(tmp_path_factory, gpt_mini_path):
     tokenizer.save_pretrained(directory)
     torch.manual_seed(0)
     eos = [tokenizer.convert_tokens_to_ids(t) for t in ("<|endoftext|>", "<|end|>")]
-    config = GPT2Config(vocab_size=len(tokenizer), n_positions=512, n_embd=32, n_layer=2, n_head=2,
-                        tie_word_embeddings=False, eos_token_id=eos[0], bos_token_id=eos[0])
+    config = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=512,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+        tie_word_embeddings=False,
+        eos_token_id=eos[0],
+        bos_token_id=eos[0],
+    )
     model = GPT2LMHeadModel(config)
     with torch.no_grad():
         model.lm_head.weight[eos] = 0.0  # logit 0 never beats the best of 2,000 random logits
@@ -82,8 +91,9 @@ def make_lora_adapter(base_dir, target, *, seed: int):
 
     torch.manual_seed(seed)
     base = AutoModelForCausalLM.from_pretrained(base_dir)
-    peft_model = get_peft_model(base, LoraConfig(r=4, lora_alpha=32, target_modules=["c_attn"],
-                                                 init_lora_weights=False, fan_in_fan_out=True))
+    peft_model = get_peft_model(
+        base, LoraConfig(r=4, lora_alpha=32, target_modules=["c_attn"], init_lora_weights=False, fan_in_fan_out=True)
+    )
     peft_model.save_pretrained(target)
     return target
 

@@ -15,7 +15,14 @@ from sandbox.registry.models import HostedModel
 from tests.conftest import make_user
 
 from .conftest import (
-    SINGLE_SLOT_QUEUE, copy_broken, events_of, finish_of, generate, make_lora_adapter, send, text_of,
+    SINGLE_SLOT_QUEUE,
+    copy_broken,
+    events_of,
+    finish_of,
+    generate,
+    make_lora_adapter,
+    send,
+    text_of,
 )
 
 pytestmark = pytest.mark.usefixtures("inference_worker")
@@ -38,14 +45,16 @@ def defaults(transactional_db, gpt_mini_path):
 
 @pytest.fixture
 def tiny(transactional_db, tiny_model_dir):
-    return HostedModel.objects.create(model_id="tiny-gpt2", source=str(tiny_model_dir), context_length=512,
-                                      max_output_tokens=300)
+    return HostedModel.objects.create(
+        model_id="tiny-gpt2", source=str(tiny_model_dir), context_length=512, max_output_tokens=300
+    )
 
 
 def test_default_chat_model_answers_offline_in_words(defaults):
     """atrium-gpt-mini is built from shipped text; it answers chat, and its completions are English words."""
-    chat = generate("atrium-gpt-mini", messages=[{"role": "user", "content": "Tell me about bread."}],
-                    max_tokens=30, temperature=0)
+    chat = generate(
+        "atrium-gpt-mini", messages=[{"role": "user", "content": "Tell me about bread."}], max_tokens=30, temperature=0
+    )
     assert chat[0]["type"] == "accepted"
     assert chat[-1]["type"] == "usage" and chat[-1]["completion_tokens"] > 0, chat[-1]
 
@@ -67,7 +76,7 @@ def test_default_embeddings_are_normalized_mean_pooled_vectors(defaults):
     assert all(math.isclose(math.fsum(x * x for x in v), 1.0, rel_tol=1e-4) for v in vectors)
 
     def cos(a, b):
-        return math.fsum(x * y for x, y in zip(a, b))
+        return math.fsum(x * y for x, y in zip(a, b, strict=True))
 
     assert cos(vectors[0], vectors[1]) > cos(vectors[0], vectors[2]) + 0.2
 
@@ -89,13 +98,16 @@ def test_local_hf_model_serves_with_its_chat_template(tiny, tiny_model_dir):
 
 def test_greedy_output_is_the_same_alone_and_inside_a_batch(defaults):
     """Continuous batching does not change what a request generates (greedy decoding)."""
-    alone = [text_of(generate("atrium-gpt-mini", prompt=p, max_tokens=12 + 4 * i, temperature=0))
-             for i, p in enumerate(PROMPTS)]
+    alone = [
+        text_of(generate("atrium-gpt-mini", prompt=p, max_tokens=12 + 4 * i, temperature=0))
+        for i, p in enumerate(PROMPTS)
+    ]
     # All at once, staggered so that some join a batch already decoding.
     ids = []
     for i, p in enumerate(PROMPTS * 2):
-        ids.append(send(protocol.GENERATE_TASK, model="atrium-gpt-mini", prompt=p, max_tokens=12 + 4 * (i % 6),
-                        temperature=0))
+        ids.append(
+            send(protocol.GENERATE_TASK, model="atrium-gpt-mini", prompt=p, max_tokens=12 + 4 * (i % 6), temperature=0)
+        )
         time.sleep(0.02 * (i % 3))
     batched = [text_of(events_of(r)) for r in ids]
     assert batched == alone * 2
@@ -136,14 +148,24 @@ def test_limits_give_openai_errors(tiny):
 def test_cancelled_request_frees_its_slot(tiny, single_slot_worker):
     """With one decode slot, a second request is served only because the cancelled one left."""
     redis = get_redis()
-    long_id = send(protocol.GENERATE_TASK, model="tiny-gpt2", queue=SINGLE_SLOT_QUEUE, prompt="hello",
-                   max_tokens=300, temperature=0)
+    long_id = send(
+        protocol.GENERATE_TASK,
+        model="tiny-gpt2",
+        queue=SINGLE_SLOT_QUEUE,
+        prompt="hello",
+        max_tokens=300,
+        temperature=0,
+    )
     for event in protocol.read_events(redis, long_id, timeout=60):
         if event["type"] == "delta":
             break
     protocol.request_cancel(redis, long_id)
-    short = events_of(send(protocol.GENERATE_TASK, model="tiny-gpt2", queue=SINGLE_SLOT_QUEUE, prompt="hi",
-                           max_tokens=3, temperature=0), timeout=60)
+    short = events_of(
+        send(
+            protocol.GENERATE_TASK, model="tiny-gpt2", queue=SINGLE_SLOT_QUEUE, prompt="hi", max_tokens=3, temperature=0
+        ),
+        timeout=60,
+    )
     assert short[-1]["type"] == "usage"
     time.sleep(0.5)
     raw = redis.xrange(protocol.stream_key(long_id))
@@ -157,14 +179,20 @@ def test_adapter_changes_only_the_requests_that_name_it(tiny, tiny_model_dir, tm
     owner = make_user("finetuner@example.com")
     for name, seed in (("a", 1), ("b", 2)):
         HostedModel.objects.create(
-            model_id=f"ft:tiny-gpt2:{name}", owner=owner, base_model=tiny, backend=tiny.backend,
+            model_id=f"ft:tiny-gpt2:{name}",
+            owner=owner,
+            base_model=tiny,
+            backend=tiny.backend,
             adapter_path=str(make_lora_adapter(tiny_model_dir, tmp_path / name, seed=seed)),
-            context_length=512, max_output_tokens=300,
+            context_length=512,
+            max_output_tokens=300,
         )
     params = dict(prompt="hello there", max_tokens=8, temperature=0)
     base_alone = text_of(generate("tiny-gpt2", **params))
-    ids = {m: send(protocol.GENERATE_TASK, model=m, **params)
-           for m in ("tiny-gpt2", "ft:tiny-gpt2:a", "ft:tiny-gpt2:b", "tiny-gpt2")}
+    ids = {
+        m: send(protocol.GENERATE_TASK, model=m, **params)
+        for m in ("tiny-gpt2", "ft:tiny-gpt2:a", "ft:tiny-gpt2:b", "tiny-gpt2")
+    }
     texts = {m: text_of(events_of(r)) for m, r in ids.items()}
     assert texts["tiny-gpt2"] == base_alone
     assert texts["ft:tiny-gpt2:a"] != base_alone and texts["ft:tiny-gpt2:b"] != base_alone
@@ -177,8 +205,11 @@ def test_model_that_fails_to_load_is_a_clear_503(transactional_db, tiny_model_di
     HostedModel.objects.create(model_id="missing", source=str(tmp_path / "nowhere"))
     HostedModel.objects.create(model_id="broken", source=str(copy_broken(tiny_model_dir, tmp_path / "broken")))
     HostedModel.objects.create(model_id="uncached", source="atrium-test/not-in-any-cache")
-    for model_id, needle in (("missing", "does not exist"), ("broken", "failed to load"),
-                             ("uncached", "HF_HUB_OFFLINE")):
+    for model_id, needle in (
+        ("missing", "does not exist"),
+        ("broken", "failed to load"),
+        ("uncached", "HF_HUB_OFFLINE"),
+    ):
         for _attempt in range(2):  # the second answer comes from the remembered failure
             events = generate(model_id, prompt="hello", max_tokens=3)
             assert events[-1]["type"] == "error", events

@@ -10,13 +10,14 @@ from tests.conftest import make_user
 @pytest.fixture
 def models(db, user, other_user):
     public = HostedModel.objects.create(
-        model_id="Qwen/Qwen2.5-0.5B-Instruct", source="Qwen/Qwen2.5-0.5B-Instruct", context_length=32768,
+        model_id="Qwen/Qwen2.5-0.5B-Instruct",
+        source="Qwen/Qwen2.5-0.5B-Instruct",
+        context_length=32768,
         card="---\nlicense: apache-2.0\n---\n# Qwen\n\nA **small** model.\n\n```python\nprint('hi')\n```\n"
-             "<script>alert('x')</script>\n<img src=x onerror=alert(1)>",
+        "<script>alert('x')</script>\n<img src=x onerror=alert(1)>",
     )
     mine = HostedModel.objects.create(model_id="ft:qwen:ada", owner=user, base_model=public, adapter_path="a")
-    theirs = HostedModel.objects.create(model_id="ft:qwen:grace", owner=other_user, base_model=public,
-                                        adapter_path="b")
+    theirs = HostedModel.objects.create(model_id="ft:qwen:grace", owner=other_user, base_model=public, adapter_path="b")
     HostedModel.objects.create(model_id="retired", status=HostedModel.Status.DISABLED)
     return public, mine, theirs
 

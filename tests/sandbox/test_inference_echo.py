@@ -18,7 +18,8 @@ def echo_model(transactional_db):
 def run(model: str, **params) -> list[dict]:
     request_id = protocol.new_request_id()
     current_app.send_task(
-        protocol.GENERATE_TASK, kwargs={"request_id": request_id, "model": model, **params},
+        protocol.GENERATE_TASK,
+        kwargs={"request_id": request_id, "model": model, **params},
         queue=protocol.INFERENCE_QUEUE,
     )
     return list(protocol.read_events(get_redis(), request_id, timeout=30))
@@ -44,16 +45,24 @@ def test_redelivered_request_is_not_answered_twice(celery_worker, echo_model):
     """After a worker crash the broker redelivers; a request already streaming ends with 503 worker_lost."""
     redis = get_redis()
     partial, finished = protocol.new_request_id(), protocol.new_request_id()
-    for request_id, events in ((partial, [{"type": "accepted", "worker": "gone"},
-                                          {"type": "delta", "index": 0, "text": "hello"}]),
-                               (finished, [{"type": "accepted", "worker": "gone"},
-                                           {"type": "usage", "prompt_tokens": 1, "completion_tokens": 1}])):
+    for request_id, events in (
+        (partial, [{"type": "accepted", "worker": "gone"}, {"type": "delta", "index": 0, "text": "hello"}]),
+        (
+            finished,
+            [{"type": "accepted", "worker": "gone"}, {"type": "usage", "prompt_tokens": 1, "completion_tokens": 1}],
+        ),
+    ):
         publisher = protocol.EventPublisher(redis, request_id)
         for event in events:
             publisher.publish(event)
-    tasks = {request_id: current_app.send_task(
-        protocol.GENERATE_TASK, kwargs={"request_id": request_id, "model": "echo", "prompt": "hello"},
-        queue=protocol.INFERENCE_QUEUE) for request_id in (partial, finished)}
+    tasks = {
+        request_id: current_app.send_task(
+            protocol.GENERATE_TASK,
+            kwargs={"request_id": request_id, "model": "echo", "prompt": "hello"},
+            queue=protocol.INFERENCE_QUEUE,
+        )
+        for request_id in (partial, finished)
+    }
     events = list(protocol.read_events(redis, partial, timeout=30))
     assert events[-1]["type"] == "error" and events[-1]["status"] == 503 and events[-1]["code"] == "worker_lost"
     assert [e["type"] for e in events].count("delta") == 1

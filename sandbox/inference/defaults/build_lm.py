@@ -122,14 +122,9 @@ def _train_tokenizer(text: str, vocab_size: int):
         show_progress=False,
     )
     tokenizer.train_from_iterator(text.split("\n\n"), trainer=trainer)
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        bos_token="<|endoftext|>",
-        eos_token="<|endoftext|>",
-        unk_token="<|endoftext|>",
-        pad_token="<|endoftext|>",
-        additional_special_tokens=SPECIAL_TOKENS[1:],
-    )
+    # GPT-2's convention: one end-of-text token serves as BOS, EOS, UNK and padding.
+    roles = dict.fromkeys(("bos_token", "eos_token", "unk_token", "pad_token"), SPECIAL_TOKENS[0])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, additional_special_tokens=SPECIAL_TOKENS[1:], **roles)
     fast.chat_template = CHAT_TEMPLATE
     fast.model_max_length = 256
     return fast
@@ -153,8 +148,14 @@ def build(directory: Path, *, train_seconds: float, seed: int = 0) -> Path:
     data = torch.tensor(ids, dtype=torch.long)
 
     config = GPT2Config(
-        vocab_size=len(tokenizer), n_positions=256, n_embd=128, n_layer=4, n_head=4,
-        bos_token_id=eot, eos_token_id=eot, pad_token_id=eot,
+        vocab_size=len(tokenizer),
+        n_positions=256,
+        n_embd=128,
+        n_layer=4,
+        n_head=4,
+        bos_token_id=eot,
+        eos_token_id=eot,
+        pad_token_id=eot,
     )
     model = GPT2LMHeadModel(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
@@ -189,12 +190,23 @@ def build(directory: Path, *, train_seconds: float, seed: int = 0) -> Path:
     tokenizer.save_pretrained(directory)
     seconds = time.monotonic() - started
     (directory / "README.md").write_text(
-        MODEL_CARD.format(seconds=seconds, steps=step, loss=loss_value, vocab_size=len(tokenizer), **{
-            k: getattr(config, k) for k in ("n_layer", "n_embd", "n_head", "n_positions")
-        })
+        MODEL_CARD.format(
+            seconds=seconds,
+            steps=step,
+            loss=loss_value,
+            vocab_size=len(tokenizer),
+            **{k: getattr(config, k) for k in ("n_layer", "n_embd", "n_head", "n_positions")},
+        )
     )
-    (directory / BUILD_INFO).write_text(json.dumps({
-        "recipe": RECIPE_VERSION, "train_seconds": train_seconds, "steps": step, "loss": loss_value,
-    }))
+    (directory / BUILD_INFO).write_text(
+        json.dumps(
+            {
+                "recipe": RECIPE_VERSION,
+                "train_seconds": train_seconds,
+                "steps": step,
+                "loss": loss_value,
+            }
+        )
+    )
     logger.info("built %s in %.0fs (%d steps, loss %.2f)", GPT_MINI_ID, seconds, step, loss_value)
     return directory

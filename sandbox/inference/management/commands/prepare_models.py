@@ -8,8 +8,12 @@ class Command(BaseCommand):
     help = "Register the default hosted models and build any local weights they need (atrium-gpt-mini)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--train-seconds", type=float, default=None,
-                            help="Training budget for atrium-gpt-mini (default: ATRIUM_GPT_MINI_TRAIN_SECONDS).")
+        parser.add_argument(
+            "--train-seconds",
+            type=float,
+            default=None,
+            help="Training budget for atrium-gpt-mini (default: ATRIUM_GPT_MINI_TRAIN_SECONDS).",
+        )
 
     def handle(self, *args, **options):
         from sandbox.inference.defaults import GPT_MINI_ID, MINILM_ID, default_lm_path, minilm_path
@@ -29,15 +33,24 @@ class Command(BaseCommand):
             },
         )
         hosted_model_register(
-            model_id=MINILM_ID, source=f"atrium:{MINILM_ID}", display_name="all-MiniLM-L6-v2",
-            task=HostedModel.Task.EMBEDDINGS, backend=HostedModel.Backend.SENTENCE_EMBEDDING,
-            context_length=256, max_output_tokens=0, card=card_from_weights(minilm_path()),
+            model_id=MINILM_ID,
+            source=f"atrium:{MINILM_ID}",
+            display_name="all-MiniLM-L6-v2",
+            task=HostedModel.Task.EMBEDDINGS,
+            backend=HostedModel.Backend.SENTENCE_EMBEDDING,
+            context_length=256,
+            max_output_tokens=0,
+            card=card_from_weights(minilm_path()),
         )
         self.stdout.write(f"Building {GPT_MINI_ID} if needed (a progress bar shows while it trains)...")
         budget = options["train_seconds"]
         path = default_lm_path(train_seconds=settings.ATRIUM_GPT_MINI_TRAIN_SECONDS if budget is None else budget)
         hosted_model_register(
-            model_id=GPT_MINI_ID, source=f"atrium:{GPT_MINI_ID}", display_name="Atrium GPT mini",
-            context_length=256, max_output_tokens=200, card=card_from_weights(path),
+            model_id=GPT_MINI_ID,
+            source=f"atrium:{GPT_MINI_ID}",
+            display_name="Atrium GPT mini",
+            context_length=256,
+            max_output_tokens=200,
+            card=card_from_weights(path),
         )
         self.stdout.write(self.style.SUCCESS("Default models are ready."))
