@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.functional import cached_property
 from django.views import View
 
 from . import permissions, selectors, services
@@ -41,9 +42,29 @@ def _add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def _page(object_list, per_page: int, request):
+class CappedPaginator(Paginator):
+    """Counts at most `max_pages` pages: COUNT(*) over 100k threads costs more than the
+    page itself, and nobody pages that deep (filters and search do that job)."""
+
+    max_pages = 100
+
+    @cached_property
+    def count(self):
+        cap = self.per_page * self.max_pages
+        return self.object_list[: cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.per_page * self.max_pages
+
+    @cached_property
+    def num_pages(self):
+        return min(super().num_pages, self.max_pages)
+
+
+def _page(object_list, per_page: int, request, paginator_class=Paginator):
     """One page of a list, with the elided page range the pagination template shows."""
-    page = Paginator(object_list, per_page).get_page(request.GET.get("page"))
+    page = paginator_class(object_list, per_page).get_page(request.GET.get("page"))
     page.elided_range = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     return page
 
@@ -93,7 +114,7 @@ class ThreadListView(View):
         if period not in selectors.TOP_PERIODS:
             period = "all"
         threads = selectors.thread_list(user=request.user, sort=sort, period=period, category=category, tag=tag)
-        page = _page(threads, selectors.THREADS_PER_PAGE, request)
+        page = _page(threads, selectors.THREADS_PER_PAGE, request, paginator_class=CappedPaginator)
         watching = bool(
             category and request.user.is_authenticated and category.watches.filter(user=request.user).exists()
         )

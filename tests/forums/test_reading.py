@@ -171,3 +171,13 @@ def test_topic_list_query_count_does_not_grow(client, qa, tags, asker, answerer,
     assert many == few
     with django_assert_max_num_queries(12):
         client.get(reverse("forums:index") + "?sort=top&period=all&tag=python")
+
+
+def test_long_lists_stop_paging_at_the_cap(client, qa, asker, monkeypatch):
+    from community.forums.views import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "max_pages", 2)
+    _bulk_threads(qa, [asker], 65)
+    last = client.get(reverse("forums:index"), {"page": 2}).content.decode()
+    assert "as far back as this list goes" in last and "page=3" not in last
+    assert client.get(reverse("forums:index"), {"page": 9}).status_code == 200  # clamps to the last page
