@@ -99,6 +99,12 @@ def _tsquery_terms(query: str) -> list[str]:
     return operands
 
 
+def _covers_enough(coverage: int, best: int) -> bool:
+    """Keep sections matching at least half as many query words as the best one: with OR
+    semantics a long question otherwise pulls in every page that says "get"."""
+    return coverage * 2 >= best
+
+
 def _fulltext_postgres(query: str, language: str, config: str, limit: int) -> list[SearchHit]:
     operands = _tsquery_terms(query)
     if not operands:
@@ -137,9 +143,12 @@ def _fulltext_postgres(query: str, language: str, config: str, limit: int) -> li
         )
         .order_by("-coverage", "-rank", "page_slug", "position")[:limit]
     )
+    rows = list(rows)
+    best = max((r.coverage for r in rows), default=0)
     return [
         SearchHit(r.page_slug, r.page_title, r.heading, r.anchor, _marked(r.headline), r.coverage + r.rank, {"text"})
         for r in rows
+        if _covers_enough(r.coverage, best)
     ]
 
 
@@ -154,30 +163,30 @@ def _snippet(body: str, terms: list[str], width: int = 160) -> SafeString:
 
 
 def _fulltext_fallback(query: str, language: str, limit: int) -> list[SearchHit]:
-    """Substring scoring in Python: SQLite, and languages PostgreSQL cannot stem."""
+    """Substring scoring in Python: SQLite, and languages PostgreSQL cannot stem.
+
+    Coverage of the query's words counts most, then where (title, heading) and how often
+    (capped) they occur.
+    """
     terms = _terms(query)
     if not terms:
         return []
-    hits = []
+    scored = []
     for s in DocSection.objects.filter(language=language).only("page_slug", "page_title", "heading", "anchor", "body"):
         title, heading, body = s.page_title.lower(), s.heading.lower(), s.body.lower()
-        score = sum(3 * (t in title) + 2 * (t in heading) + min(body.count(t), 5) for t in terms)
         matched = sum(1 for t in terms if t in title or t in heading or t in body)
-        if score:
-            # Coverage of the query's words counts most, then where and how often they occur.
-            hits.append(
-                SearchHit(
-                    s.page_slug,
-                    s.page_title,
-                    s.heading,
-                    s.anchor,
-                    _snippet(s.body, terms),
-                    matched * 10 + score,
-                    {"text"},
-                )
-            )
-    hits.sort(key=lambda h: -h.score)
-    return hits[:limit]
+        if matched:
+            weight = sum(3 * (t in title) + 2 * (t in heading) + min(body.count(t), 5) for t in terms)
+            scored.append((matched, weight, s))
+    scored.sort(key=lambda item: (-item[0], -item[1]))
+    best = scored[0][0] if scored else 0
+    return [
+        SearchHit(
+            s.page_slug, s.page_title, s.heading, s.anchor, _snippet(s.body, terms), matched * 100 + weight, {"text"}
+        )
+        for matched, weight, s in scored
+        if _covers_enough(matched, best)
+    ][:limit]
 
 
 def _semantic(query: str, languages: list[str], limit: int, timeout: float) -> list[SearchHit] | None:
