@@ -31,6 +31,7 @@ urlpatterns = [
     path("mod/flags/", views.FlagQueueView.as_view(), name="mod_flags"),
     path("mod/log/", views.ModerationLogView.as_view(), name="mod_log"),
     path("mod/users/<int:user_id>/suspend/", views.UserSuspendView.as_view(), name="user_suspend"),
+    path("mod/suspensions/<int:pk>/lift/", views.SuspensionLiftView.as_view(), name="suspension_lift"),
     path("manage/unanswered/", views.UnansweredQueueView.as_view(), name="manage_unanswered"),
     path("manage/taxonomy/", views.TaxonomyView.as_view(), name="manage_taxonomy"),
 ]

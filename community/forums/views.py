@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
@@ -30,7 +31,7 @@ from .forms import (
     TagForm,
     ThreadForm,
 )
-from .models import Category, Tag, Thread
+from .models import Category, Suspension, Tag, Thread
 from .rendering import render_markdown
 
 
@@ -542,7 +543,12 @@ class UserSuspendView(ModeratorMixin, View):
         return render(
             request,
             self.template_name,
-            {"form": SuspendForm(), "member": member, "suspensions": member.forum_suspensions.all()},
+            {
+                "form": SuspendForm(),
+                "member": member,
+                "suspensions": member.forum_suspensions.all(),
+                "now": timezone.now(),
+            },
         )
 
     def post(self, request, user_id):
@@ -564,9 +570,23 @@ class UserSuspendView(ModeratorMixin, View):
         return render(
             request,
             self.template_name,
-            {"form": form, "member": member, "suspensions": member.forum_suspensions.all()},
+            {"form": form, "member": member, "suspensions": member.forum_suspensions.all(), "now": timezone.now()},
             status=400,
         )
+
+
+class SuspensionLiftView(ModeratorMixin, View):
+    permission_required = "forums.suspend_user"
+
+    def post(self, request, pk):
+        suspension = get_object_or_404(Suspension, pk=pk, lifted_at__isnull=True)
+        form = OptionalReasonForm(request.POST)
+        form.is_valid()
+        services.suspension_lift(
+            moderator=request.user, suspension=suspension, reason=form.cleaned_data.get("reason", "")
+        )
+        messages.success(request, _("The suspension is lifted."))
+        return redirect("forums:user_suspend", user_id=suspension.user_id)
 
 
 # --- Community managers --------------------------------------------------------------------------------

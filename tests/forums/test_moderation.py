@@ -252,3 +252,17 @@ def test_managers_create_categories_and_tags(client, staff, third):
     assert response.status_code == 400 and b"hex color" in response.content
     assert client.post(reverse("forums:manage_taxonomy"), {"tag-name": "Embeddings"}).status_code == 302
     assert client.get(reverse("forums:category", kwargs={"slug": "model-releases"})).status_code == 200
+
+
+def test_moderator_lifts_a_suspension_early(client, answerer, moderator, third, question):
+    suspension = services.user_suspend(
+        moderator=moderator, user=answerer, reason="Cool down", ends_at=timezone.now() + timedelta(days=7)
+    )
+    url = reverse("forums:suspension_lift", kwargs={"pk": suspension.pk})
+    client.force_login(third)
+    assert client.post(url).status_code == 403
+    client.force_login(moderator)
+    assert b"Lift now" in client.get(reverse("forums:user_suspend", kwargs={"user_id": answerer.pk})).content
+    assert client.post(url, {"reason": "apologised"}).status_code == 302
+    services.post_create(author=answerer, thread=question, body="Thanks, back to answering questions.")
+    assert ModerationAction.objects.filter(kind=ModerationActionKind.UNSUSPEND, reason="apologised").exists()
