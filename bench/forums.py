@@ -38,6 +38,9 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 os.environ["DATABASE_URL"] = f"{PG}/{DB_NAME}"
 os.environ["REDIS_URL"] = REDIS
+# Under ASGI each request may run on a fresh thread, and a persistent connection per
+# thread exhausts PostgreSQL's max_connections on a shared server: connect per request.
+os.environ["CONN_MAX_AGE"] = "0"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
 
 

@@ -1,5 +1,8 @@
 """Demo forum content for `make run` (called by `manage.py seed_demo`; safe to run again)."""
 
+from datetime import timedelta
+
+from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import Category, CategoryKind, Post, Tag, Thread
@@ -108,18 +111,26 @@ def seed(*, stdout) -> None:
     users = {u.email: u for u in User.objects.filter(email__in=["dev@atrium.local", "manager@atrium.local"])}
     if len(users) < 2:
         return
-    for cat_name, author, title, body, tags, code, replies in THREADS:
+    from .rendering import render_markdown
+
+    for age, (cat_name, author, title, body, tags, code, replies) in enumerate(reversed(THREADS)):
         if Thread.objects.filter(title=title).exists():
             continue
         category = Category.objects.get(name=cat_name)
+        # Spread over the last days, as a living forum would be (and outside flood windows).
+        created = timezone.now() - timedelta(days=age + 1, hours=3)
         thread = Thread(
-            category=category, author=users[author], title=title, error_code=code, last_poster=users[author]
+            category=category,
+            author=users[author],
+            title=title,
+            error_code=code,
+            last_poster=users[author],
+            created_at=created,
+            last_activity_at=created,
         )
         thread.save()
         thread.tags.set(Tag.objects.filter(slug__in=tags))
         # Direct writes: the demo skips flood limits and notifications, not rendering.
-        from .rendering import render_markdown
-
         Post.objects.create(
             thread=thread,
             author=users[author],
@@ -127,10 +138,12 @@ def seed(*, stdout) -> None:
             body=body,
             body_html=render_markdown(body).html,
             is_staff_reply=users[author].is_staff,
+            created_at=created,
         )
         text = [body]
-        for reply_author, reply_body, accept in replies:
+        for n, (reply_author, reply_body, accept) in enumerate(replies, start=1):
             post = Post.objects.create(
+                created_at=created + timedelta(hours=n),
                 thread=thread,
                 author=users[reply_author],
                 body=reply_body,
@@ -141,6 +154,7 @@ def seed(*, stdout) -> None:
             thread.reply_count += 1
             thread.first_response_at = thread.first_response_at or post.created_at
             thread.last_poster = users[reply_author]
+            thread.last_activity_at = post.created_at
             if accept:
                 thread.accepted_answer = post
         thread.search_text = "\n\n".join(text)
