@@ -30,6 +30,7 @@ import torch
 
 IGNORE_INDEX = -100
 BASE_LEARNING_RATE = 2e-4
+MAX_GRAD_NORM = 1.0  # as transformers.Trainer's default
 
 
 class TrainingStopped(Exception):
@@ -285,8 +286,10 @@ def train(config: TrainingConfig, callbacks: TrainingCallbacks | None = None) ->
     )
     per_epoch = steps_per_epoch(len(examples), config.batch_size)
     total_steps = per_epoch * config.n_epochs
+    trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(
-        [p for p in model.parameters() if p.requires_grad], lr=BASE_LEARNING_RATE * config.learning_rate_multiplier
+        trainable, lr=BASE_LEARNING_RATE * config.learning_rate_multiplier,
+        weight_decay=0.0,
     )
     scheduler = get_linear_schedule_with_warmup(optimizer, max(1, total_steps // 20), total_steps)
 
@@ -308,6 +311,7 @@ def train(config: TrainingConfig, callbacks: TrainingCallbacks | None = None) ->
         step_start = time.perf_counter()
         loss = model(**batch, use_cache=False).loss
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable, MAX_GRAD_NORM)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)

@@ -1,6 +1,7 @@
 """Fixtures of the fine-tuning tests: a tiny random GPT-2 registered as a base model, API
 keys with credits, an `openai` client on the real ASGI server, training workers."""
 
+import tempfile
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,8 @@ WORKER_ENV = {
     "FINETUNE_HEARTBEAT_SECONDS": "0.5",
     "FINETUNE_HEARTBEAT_STALE_SECONDS": "3",
     "OMP_NUM_THREADS": "1",
+    # Checkpoints and adapters of test jobs go to a scratch store, not the shared var/models.
+    "MODEL_STORE": tempfile.mkdtemp(prefix="atrium-ft-store-"),
 }
 
 
