@@ -46,6 +46,14 @@ def can_reply(user, thread) -> bool:
     return not thread.is_locked or can_moderate(user)
 
 
+def can_manage_taxonomy(user) -> bool:
+    """Community managers (who may change the community's models) and admins create
+    categories and tags."""
+    return bool(
+        user.is_authenticated and (user.has_perm("forums.add_category") or user.has_perm("forums.change_category"))
+    )
+
+
 def is_trusted(user) -> bool:
     """Whether the new-account limits are lifted.
 

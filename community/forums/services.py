@@ -708,7 +708,7 @@ def category_create(
     kind: str = "discussion",
     position: int = 100,
 ) -> Category:
-    if not user.has_perm("forums.add_category"):
+    if not permissions.can_manage_taxonomy(user):
         raise PermissionDenied
     category = Category(name=name, slug=slug, description=description, color=color, kind=kind, position=position)
     category.full_clean()
@@ -717,7 +717,7 @@ def category_create(
 
 
 def tag_create(*, user, name: str, description: str = "") -> Tag:
-    if not user.has_perm("forums.add_tag"):
+    if not permissions.can_manage_taxonomy(user):
         raise PermissionDenied
     from django.utils.text import slugify
 

@@ -607,8 +607,10 @@ class UnansweredQueueView(ModeratorMixin, View):
 class TaxonomyView(ModeratorMixin, View):
     """Managers create categories and the tag list members choose from."""
 
-    permission_required = "forums.add_category"
     template_name = "forums/manage_taxonomy.html"
+
+    def has_permission(self):
+        return permissions.can_manage_taxonomy(self.request.user)
 
     def get(self, request, category_form=None, tag_form=None, status=200):
         return render(

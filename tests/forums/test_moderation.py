@@ -223,9 +223,10 @@ def test_idor_on_hidden_and_deleted_posts(client, question, answer, answerer, mo
 
 
 def test_managers_create_categories_and_tags(client, staff, third):
+    """Community managers hold change permissions on the community's models (accounts' roles)."""
     from django.contrib.auth.models import Permission
 
-    staff.user_permissions.add(*Permission.objects.filter(codename__in=["add_category", "add_tag"]))
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["change_category", "change_tag"]))
     client.force_login(staff)
     response = client.post(
         reverse("forums:manage_taxonomy"),
@@ -266,3 +267,27 @@ def test_moderator_lifts_a_suspension_early(client, answerer, moderator, third, 
     assert client.post(url, {"reason": "apologised"}).status_code == 302
     services.post_create(author=answerer, thread=question, body="Thanks, back to answering questions.")
     assert ModerationAction.objects.filter(kind=ModerationActionKind.UNSUSPEND, reason="apologised").exists()
+
+
+def test_the_accounts_roles_grant_forum_powers(client, third, question, answer):
+    """With the accounts app's role groups: Moderators moderate, Community managers also manage taxonomy."""
+    from django.contrib.auth.models import Group
+
+    from portal.accounts.roles import sync_roles
+    from tests.forums.conftest import make_member
+
+    sync_roles()
+    mod = make_member("role-mod@example.org", handle="rolemod")
+    mod.groups.add(Group.objects.get(name="Moderator"))
+    manager = make_member("role-cm@example.org", handle="rolecm", is_staff=True)
+    manager.groups.add(Group.objects.get(name="Community manager"))
+    client.force_login(mod)
+    response = client.post(
+        reverse("forums:post_moderate", kwargs={"pk": answer.pk, "action": "hide"}), {"reason": "test"}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("forums:manage_taxonomy")).status_code == 403
+    client.force_login(manager)
+    assert client.get(reverse("forums:manage_taxonomy")).status_code == 200
+    assert client.get(reverse("forums:manage_unanswered")).status_code == 200
+    assert client.get(reverse("forums:mod_flags")).status_code == 200
