@@ -249,7 +249,9 @@ def wait_until_up(port: int, timeout: float = 60) -> None:
             time.sleep(0.3)
 
 
-def query_count(path: str, cookie_user: bool) -> int:
+def server_side(path: str, cookie_user: bool, requests: int) -> tuple[int, list[float], float]:
+    """In this process, through Django's handler (no HTTP, no queueing): the query count,
+    per-request wall times and mean CPU ms: the server's own cost of a page."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -261,7 +263,13 @@ def query_count(path: str, cookie_user: bool) -> int:
         client.force_login(User.objects.get(email="bench1@example.org"))
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(path).status_code == 200
-    return len(ctx.captured_queries)
+    times = []
+    cpu = time.process_time()
+    for _ in range(requests):
+        started = time.perf_counter()
+        client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+    return len(ctx.captured_queries), times, (time.process_time() - cpu) / requests * 1000
 
 
 def main() -> None:
@@ -323,22 +331,26 @@ def main() -> None:
         for path in pages.values():  # warm every worker's connections and template caches
             measure(base, path, readers=args.workers * 2, requests=args.workers * 8)
         print(f"\nuvicorn, {args.workers} workers; {os.cpu_count()} CPU cores on this machine.")
+        print("server = Django handler in process, one request at a time (wall p50/p95, mean CPU);")
+        print(f"HTTP = through uvicorn, 1 reader and {args.readers} concurrent readers.\n")
         print(
-            f"{'page':<18} {'reader':<10} {'queries':>7} {'1 reader p50/p95 ms':>21} "
-            f"{f'{args.readers} readers p50/p95 ms':>22} {'req/s':>7}"
+            f"{'page':<17} {'reader':<10} {'queries':>7} {'server p50/p95':>15} {'cpu':>5} "
+            f"{'HTTP 1 p50/p95':>15} {f'HTTP {args.readers} p50/p95':>16} {'req/s':>6}"
         )
         for name, path in pages.items():
             for who, who_cookie in (("anonymous", ""), ("logged in", cookie)):
-                queries = query_count(path, bool(who_cookie))
+                queries, server, cpu_ms = server_side(path, bool(who_cookie), max(args.requests // 5, 20))
                 solo = measure(base, path, readers=1, requests=max(args.requests // 5, 20), cookie=who_cookie)
                 started = time.perf_counter()
                 loaded = measure(base, path, readers=args.readers, requests=args.requests, cookie=who_cookie)
                 rate = len(loaded) / (time.perf_counter() - started)
                 print(
-                    f"{name:<18} {who:<10} {queries:>7} {statistics.median(solo):>10.1f} / "
-                    f"{percentile(solo, 0.95):>6.1f}   {statistics.median(loaded):>10.1f} / "
-                    f"{percentile(loaded, 0.95):>6.1f} {rate:>8.1f}"
+                    f"{name:<17} {who:<10} {queries:>7}"
+                    f" {statistics.median(server):>7.1f}/{percentile(server, 0.95):<7.1f}"
+                    f" {cpu_ms:>5.1f} {statistics.median(solo):>7.1f}/{percentile(solo, 0.95):<7.1f}"
+                    f" {statistics.median(loaded):>8.1f}/{percentile(loaded, 0.95):<7.1f} {rate:>6.1f}"
                 )
+        print(f"\nLoad average while measuring: {os.getloadavg()[0]:.1f} (machine shared with other work).")
         print("\nTarget: p95 under 100 ms with 10 concurrent readers.")
     finally:
         os.killpg(server.pid, 15)
