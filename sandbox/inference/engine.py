@@ -195,6 +195,8 @@ def resolve_weights(source: str, revision: str = "") -> Path:
     if source.startswith(BUILTIN_PREFIX):
         return builtin_path(source)
     local = Path(source).expanduser()
+    if local.is_dir():
+        return local
     if local.is_absolute() or source.startswith("."):
         if not local.is_dir():
             raise ModelUnavailable(f"The weights directory {source} does not exist on this worker.")

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
+
 from portal.redis_client import get_redis
+
+from .protocol import INFERENCE_QUEUE
 
 KEY_PREFIX = "atrium:inference:workers:"
 REPORT_INTERVAL_SECONDS = 2
@@ -43,4 +47,8 @@ def inference_summary() -> dict:
             else:
                 entry["failed_workers"] += 1
                 entry["error"] = info.get("error")
-    return {"workers": len(snapshots), "models": models}
+    summary = {"workers": len(snapshots), "models": models}
+    if settings.CELERY_BROKER_URL == settings.REDIS_URL:
+        # Requests no worker has taken yet (Celery's Redis transport keeps a queue as a list).
+        summary["queued_requests"] = get_redis().llen(INFERENCE_QUEUE)
+    return summary

@@ -32,10 +32,15 @@ def gpt_mini_path():
     return default_lm_path(train_seconds=float(TEST_TRAIN_SECONDS))
 
 
+# The tests' requests go to a queue of their own, so that only this offline worker
+# serves them (the suite's shared `celery_worker` also consumes `inference`).
+ENGINE_QUEUE = "inference-engine-test"
+
+
 @pytest.fixture(scope="session")
 def inference_worker(django_db_setup, django_db_blocker, gpt_mini_path):
-    """A worker of the `inference` queue, offline (HF_HUB_OFFLINE=1)."""
-    worker = start_celery_worker(queues=protocol.INFERENCE_QUEUE, name="inference-c", **WORKER_ENV)
+    """An inference worker, offline (HF_HUB_OFFLINE=1), on the tests' own queue."""
+    worker = start_celery_worker(queues=ENGINE_QUEUE, name="inference-c", **WORKER_ENV)
     yield worker
     worker.stop()
 
@@ -98,7 +103,7 @@ def make_lora_adapter(base_dir, target, *, seed: int):
     return target
 
 
-def send(task: str, *, model: str, queue: str = protocol.INFERENCE_QUEUE, **kwargs) -> str:
+def send(task: str, *, model: str, queue: str = ENGINE_QUEUE, **kwargs) -> str:
     request_id = protocol.new_request_id()
     current_app.send_task(task, kwargs={"request_id": request_id, "model": model, **kwargs}, queue=queue)
     return request_id

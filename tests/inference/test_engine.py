@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from portal.redis_client import get_redis
 from sandbox.inference import protocol
@@ -217,7 +218,7 @@ def test_model_that_fails_to_load_is_a_clear_503(transactional_db, tiny_model_di
             assert needle in events[-1]["message"]
 
 
-def test_worker_health_is_exported(tiny):
+def test_worker_health_is_exported(tiny, client):
     """Per model: state, memory, batch size, queue depth, tokens/s; failures with their reason."""
     from sandbox.inference.health import inference_summary, worker_snapshots
 
@@ -228,3 +229,5 @@ def test_worker_health_is_exported(tiny):
     assert entries and entries[0]["state"] == "ready" and entries[0]["memory_bytes"] > 0
     assert {"batch_size", "queue_depth", "tokens_per_s"} <= set(entries[0])
     assert inference_summary()["models"]["tiny-gpt2"]["ready_workers"] >= 1
+    readyz = client.get(reverse("readyz")).json()
+    assert readyz["inference"]["workers"] >= 1 and "tiny-gpt2" in readyz["inference"]["models"]
