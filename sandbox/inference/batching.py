@@ -291,6 +291,7 @@ def sample_next_tokens(logits: torch.Tensor, sequences: list[Sequence]) -> list[
     sorted_probs, order = probs.sort(dim=-1, descending=True)
     # Nucleus: keep the smallest set of tokens whose mass reaches top_p (at least one).
     outside = (sorted_probs.cumsum(-1) - sorted_probs) >= top_ps
+    outside[:, 0] = False  # the most likely token always stays (top_p=0 means greedy-like)
     sorted_probs = sorted_probs.masked_fill(outside, 0.0)
     for row, i in enumerate(sampled):
         pick = torch.multinomial(sorted_probs[row], 1, generator=sequences[i].generator)

@@ -63,9 +63,9 @@ def generate(*, publisher: EventPublisher, model: HostedModel, params: dict) -> 
     except RequestError as exc:
         publisher.error(status=exc.status, code=exc.code, message=exc.message, param=exc.param)
         return
-    stream_sequences(
-        publisher, resident, sequences, params.get("stop") or [], prompt_tokens=sum(len(p) for p in prompts)
-    )
+    stops = params.get("stop") or []
+    stops = [stops] if isinstance(stops, str) else list(stops)
+    stream_sequences(publisher, resident, sequences, stops, prompt_tokens=sum(len(p) for p in prompts))
 
 
 def prompt_token_ids(resident: ResidentLM, params: dict) -> list[list[int]]:

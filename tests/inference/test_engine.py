@@ -82,6 +82,23 @@ def test_default_embeddings_are_normalized_mean_pooled_vectors(defaults):
     assert cos(vectors[0], vectors[1]) > cos(vectors[0], vectors[2]) + 0.2
 
 
+def test_concurrent_embedding_requests_get_their_own_vectors(defaults):
+    """Requests embedded together in one batch get the same vectors as alone, in their own order."""
+    texts = [["the harbour at night"], ["bread and honey", "a cup of tea"], ["a small boat"], ["snow"]]
+
+    def vectors(events):
+        assert events[-1]["type"] == "usage", events[-1]
+        return next(e["data"] for e in events if e["type"] == "embeddings")
+
+    alone = [vectors(events_of(send(protocol.EMBED_TASK, model="all-minilm-l6-v2", inputs=t))) for t in texts]
+    ids = [send(protocol.EMBED_TASK, model="all-minilm-l6-v2", inputs=t) for t in texts]
+    together = [vectors(events_of(r)) for r in ids]
+    for one, other in zip(alone, together, strict=True):
+        assert len(one) == len(other)
+        for a, b in zip(one, other, strict=True):
+            assert max(abs(x - y) for x, y in zip(a, b, strict=True)) < 1e-4
+
+
 def test_local_hf_model_serves_with_its_chat_template(tiny, tiny_model_dir):
     """A registered HF-format directory serves chat through its own chat template."""
     from transformers import AutoTokenizer
