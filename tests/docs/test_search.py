@@ -106,3 +106,20 @@ def test_search_page_htmx_returns_the_results_fragment(client):
     html = response.content.decode()
     assert "<html" not in html
     assert "/docs/fine-tuning/#reading-the-loss-chart" in html
+
+
+def test_forum_threads_appear_beside_docs_results(client, user):
+    from community.forums.models import Category
+    from community.forums.services import thread_create
+
+    category = Category.objects.create(name="Questions", slug="questions")
+    thread = thread_create(
+        author=user,
+        category=category,
+        title="Throttled with 429 on embeddings",
+        body="I get rate_limit_exceeded when I send many embedding requests at once.",
+    )
+    html = client.get(reverse("docs:search"), {"q": "429 embeddings"}).content.decode()
+    assert "Forum threads" in html
+    assert f'href="{thread.get_absolute_url()}"' in html
+    assert "Throttled with 429 on embeddings" in html
