@@ -188,6 +188,14 @@ class SearchHit:
         return self.thread.title
 
 
+# ts_headline marks matches with private-use characters (never typed by members, and
+# escaped text cannot contain HTML), which become <mark> after escaping.
+MARK_START, MARK_STOP = "\ue000", "\ue001"
+HEADLINE_OPTIONS = (
+    f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=' … '"
+)
+
+
 def _tsquery_sql():
     return "websearch_to_tsquery('english', %s)"
 
@@ -214,9 +222,8 @@ def thread_search(*, query: str, limit: int = 10) -> list[SearchHit]:
             .annotate(rank=rank)
             .annotate(
                 snippet=RawSQL(  # noqa: S611
-                    f"ts_headline('english', left(forums_thread.search_text, 20000), {tsq}, "
-                    "'StartSel=[[[, StopSel=]]], MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter= … ')",
-                    (query,),
+                    f"ts_headline('english', left(forums_thread.search_text, 20000), {tsq}, %s)",
+                    (query, HEADLINE_OPTIONS),
                 )
             )
             .defer("search_text")
@@ -239,7 +246,7 @@ def thread_search(*, query: str, limit: int = 10) -> list[SearchHit]:
 
 def _mark(headline: str) -> str:
     escaped = html.escape(headline)
-    return escaped.replace("[[[", "<mark>").replace("]]]", "</mark>")
+    return escaped.replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
 
 
 def _python_snippet(text: str, words: list[str], width: int = 160) -> str:
