@@ -70,6 +70,13 @@ def _page(object_list, per_page: int, request, paginator_class=Paginator):
     return page
 
 
+def _preview(request, form) -> str | None:
+    """Without JavaScript the composer's Preview button posts the form: render, save nothing."""
+    if "preview" in request.POST and form.is_valid():
+        return render_markdown(form.cleaned_data["body"]).html
+    return None
+
+
 class ThreadScopedMixin:
     """Loads `self.thread` for the caller (404 when they may not see it; merged threads redirect)."""
 
@@ -139,7 +146,7 @@ class ThreadListView(View):
 class ThreadDetailView(ThreadScopedMixin, View):
     template_name = "forums/thread_detail.html"
 
-    def get(self, request, pk, slug=None, form=None):
+    def get(self, request, pk, slug=None, form=None, preview_html=None):
         thread = self.thread
         if slug != thread.slug and request.method == "GET":
             url = thread.get_absolute_url()
@@ -158,6 +165,7 @@ class ThreadDetailView(ThreadScopedMixin, View):
                 "category": thread.category,
                 "page": page,
                 "form": form,
+                "preview_html": preview_html,
                 "can_reply": permissions.can_reply(user, thread),
                 "can_accept": permissions.can_accept(user, thread),
                 "can_moderate": permissions.can_moderate(user),
@@ -185,6 +193,11 @@ class ThreadDetailView(ThreadScopedMixin, View):
 class ReplyCreateView(LoginRequiredMixin, ThreadScopedMixin, View):
     def post(self, request, pk, slug=None):
         form = ReplyForm(request.POST, request.FILES)
+        preview_html = _preview(request, form)
+        if preview_html is not None:
+            view = ThreadDetailView()
+            view.thread, view.request = self.thread, request
+            return view.get(request, pk, self.thread.slug, form=form, preview_html=preview_html)
         if form.is_valid():
             try:
                 post = services.post_create(
@@ -224,6 +237,9 @@ class ThreadCreateView(LoginRequiredMixin, View):
 
     def post(self, request):
         form = ThreadForm(request.POST, request.FILES, user=request.user)
+        preview_html = _preview(request, form)
+        if preview_html is not None:
+            return render(request, self.template_name, {"form": form, "preview_html": preview_html})
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -288,6 +304,9 @@ class PostEditView(LoginRequiredMixin, PostScopedMixin, View):
         self._check(request)
         post = self.post_obj
         form = PostEditForm(request.POST, is_first=post.is_first)
+        preview_html = _preview(request, form)
+        if preview_html is not None:
+            return render(request, self.template_name, {"form": form, "post": post, "preview_html": preview_html})
         if form.is_valid():
             try:
                 services.post_edit(

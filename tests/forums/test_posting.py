@@ -189,3 +189,22 @@ def test_posts_survive_account_deletion_as_deleted_user(client, question, answer
     assert answer.author is None
     page = client.get(question.get_absolute_url()).content.decode()
     assert "deleted user" in page and "Iterate over the response" in page
+
+
+def test_preview_button_works_without_javascript_and_saves_nothing(client, question, answer, asker, answerer, qa):
+    client.force_login(answerer)
+    body = "Looks **bold** here <script>alert(1)</script>"
+    response = client.post(reverse("forums:reply", kwargs={"pk": question.pk}), {"body": body, "preview": "1"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "<strong>bold</strong>" in page and "<script>alert" not in page
+    assert "Looks **bold** here" in page  # the text stays in the box
+    response = client.post(reverse("forums:post_edit", kwargs={"pk": answer.pk}), {"body": body, "preview": "1"})
+    assert response.status_code == 200 and "<strong>bold</strong>" in response.content.decode()
+    client.force_login(asker)
+    response = client.post(
+        reverse("forums:thread_create"),
+        {"category": qa.pk, "title": "A previewed question title", "body": body, "preview": "1"},
+    )
+    assert response.status_code == 200 and "<strong>bold</strong>" in response.content.decode()
+    answer.refresh_from_db()
+    assert Post.objects.count() == 2 and "bold" not in answer.body
