@@ -72,3 +72,39 @@ def test_new_visitor_goes_from_home_page_to_a_working_first_call(live_server, ce
     page.reload()
     expect(page.locator("article")).to_contain_text(f"{secret[:15]}…")
     expect(page.locator("article")).not_to_contain_text(secret)
+
+
+def test_docs_read_and_switch_tabs_without_javascript(live_server, browser):
+    """With JavaScript off, code tabs still switch (CSS + radio inputs), the TOC jumps to
+    headings, and the feedback form posts."""
+    from playwright.sync_api import expect
+
+    from portal.docs.models import PageFeedback
+
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/docs/chat-completions/")
+        tabs = page.locator(".tabbed-set").first
+        expect(tabs.locator(".tabbed-block").nth(0)).to_be_visible()
+        expect(tabs.locator(".tabbed-block").nth(3)).to_be_hidden()
+        tabs.get_by_text("JavaScript", exact=True).click()
+        expect(tabs.locator(".tabbed-block").nth(3)).to_be_visible()
+        expect(tabs.locator(".tabbed-block").nth(0)).to_be_hidden()
+
+        page.locator("nav.docs-toc").get_by_role("link", name="Streaming").click()
+        assert page.url.endswith("#streaming")
+        expect(page.locator("h2#streaming")).to_be_in_viewport()
+
+        page.get_by_label("No").check()
+        page.get_by_label("Anything we should add or fix? (optional)").fill("A Go example, please.")
+        page.get_by_role("button", name="Send feedback").click()
+        expect(page.get_by_text("Thank you for your feedback.")).to_be_visible()
+        feedback = PageFeedback.objects.get()
+        assert (feedback.page_slug, feedback.helpful, feedback.comment) == (
+            "chat-completions",
+            False,
+            "A Go example, please.",
+        )
+    finally:
+        context.close()
