@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -452,7 +453,7 @@ class PostModerateView(ModeratorMixin, PostScopedMixin, View):
         form = ReasonForm(request.POST) if action == "hide" else OptionalReasonForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Give a reason for hiding the post."))
-            return redirect(request.POST.get("next") or post.get_absolute_url())
+            return redirect(post.get_absolute_url())
         reason = form.cleaned_data["reason"]
         if action == "hide":
             services.post_hide(moderator=request.user, post=post, reason=reason)
@@ -464,7 +465,10 @@ class PostModerateView(ModeratorMixin, PostScopedMixin, View):
             raise Http404
         messages.success(request, _("Done."))
         nxt = request.POST.get("next", "")
-        return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else post.get_absolute_url())
+        safe = url_has_allowed_host_and_scheme(
+            nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        return redirect(nxt if safe else post.get_absolute_url())
 
 
 class ThreadModerateView(LoginRequiredMixin, ThreadScopedMixin, View):

@@ -291,3 +291,12 @@ def test_the_accounts_roles_grant_forum_powers(client, third, question, answer):
     assert client.get(reverse("forums:manage_taxonomy")).status_code == 200
     assert client.get(reverse("forums:manage_unanswered")).status_code == 200
     assert client.get(reverse("forums:mod_flags")).status_code == 200
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+def test_moderation_redirects_stay_on_the_site(client, answer, moderator, target):
+    client.force_login(moderator)
+    response = client.post(
+        reverse("forums:post_moderate", kwargs={"pk": answer.pk, "action": "dismiss"}), {"next": target}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("forums:post", kwargs={"pk": answer.pk})
