@@ -80,6 +80,9 @@ class V1View(APIView):
 class AsyncV1View(V1View):
     """A /v1 endpoint with ``async def`` handlers, dispatched without a thread hop."""
 
+    # Inference views admit once they know the tokens to reserve (one Redis call per request).
+    admit_on_entry = True
+
     async def options(self, request, *args, **kwargs):
         return super().options(request, *args, **kwargs)
 
@@ -88,6 +91,7 @@ class AsyncV1View(V1View):
         request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
         self.ratelimit_headers = {}
         self.limiter = None
+        self.admitted = False
         # Set before authenticating: DRF would otherwise run its sync authenticators lazily.
         request.user, request.auth = AnonymousUser(), None
         if not settings.GATEWAY_POLICY_ENABLED:
@@ -98,17 +102,17 @@ class AsyncV1View(V1View):
         self.limiter = ratelimit.RateLimiter(
             user_id=grant.user_id, key_id=grant.key_id, limits=ratelimit.Limits.for_grant(grant)
         )
-        await self.admit(tokens=0)
+        if self.admit_on_entry:
+            await self.admit(tokens=0)
 
     async def admit(self, *, tokens: int, requests: int = 1) -> None:
-        """Take ``requests`` and ``tokens`` from the caller's buckets, or raise 429.
-
-        Every call takes its request on entry; inference views then reserve their tokens
-        with ``requests=0``."""
+        """Take ``requests`` and ``tokens`` from the caller's buckets, or raise 429."""
         if self.limiter is None:
             return
+        self.admitted = True
         too_large = self.limiter.too_large(tokens)
         if too_large is not None:
+            self.ratelimit_headers = (await self.limiter.aadmit(async_redis(), tokens=0, requests=requests)).headers
             raise too_large
         decision = await self.limiter.aadmit(async_redis(), tokens=tokens, requests=requests)
         self.ratelimit_headers = decision.headers
@@ -129,6 +133,10 @@ class AsyncV1View(V1View):
             response = await handler(request, *args, **kwargs)
         except Exception as exc:
             response = self.handle_exception(exc)
+        if getattr(self, "limiter", None) is not None and not self.admitted:
+            # Refused before admission (bad input, unknown model): the call still counts
+            # as a request, and still gets its x-ratelimit headers.
+            self.ratelimit_headers = (await self.limiter.aadmit(async_redis(), tokens=0)).headers
         self.response = self.finalize_response(request, response, *args, **kwargs)
         return self.response
 

@@ -165,10 +165,10 @@ class RateLimiter:
     def admit(self, redis, *, tokens: int, requests: int = 1) -> Decision:
         return self._decision(redis.eval(ADMIT_SCRIPT, len(self.keys), *self.keys, *self._args(tokens, requests)))
 
-    async def arefund(self, redis, *, tokens: int) -> None:
+    def refund(self, pipe, *, tokens: int) -> None:
+        """Queue giving back ``tokens`` unused reserved tokens on ``pipe`` (a Redis pipeline)."""
         if tokens > 0:
-            keys = self.keys[2:]
-            await redis.eval(REFUND_SCRIPT, 2, *keys, self.caps[2], tokens, self.caps[3], tokens)
+            pipe.eval(REFUND_SCRIPT, 2, *self.keys[2:], self.caps[2], tokens, self.caps[3], tokens)
 
 
 def refused(decision: Decision) -> OpenAIError:

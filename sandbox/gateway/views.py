@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from portal.billing.services import BALANCE_CACHE_SECONDS, _latest_balance, balance_cache_key
 from sandbox.inference import protocol
-from sandbox.usage.services import ausage_record_enqueue, usage_cost
+from sandbox.usage.services import usage_cost, usage_record_enqueue_on
 
 from . import catalog, serializers
 from .base import AsyncV1View, JSONBodyMixin
@@ -52,6 +52,7 @@ class MeteredView(AsyncV1View):
         self.usage = {"model": "", "prompt_tokens": 0, "completion_tokens": 0, "cost": "0", "stream": False}
         self.request_id = protocol.new_request_id()
         self.metered = False
+        self.reserved_tokens = 0
         response = await super().dispatch(request, *args, **kwargs)
         if not self.metered:
             code = ""
@@ -68,12 +69,17 @@ class MeteredView(AsyncV1View):
         return grant.user_id, grant.key_id
 
     async def record(self, *, status: int, error_code: str = "") -> None:
+        """Meter the call and give back unused reserved tokens, in one Redis round trip."""
         self.metered = True
         user_id, key_id = self.caller_ids()
         if user_id is None or not settings.GATEWAY_POLICY_ENABLED:
             return
-        await ausage_record_enqueue(
-            async_redis(),
+        pipe = async_redis().pipeline(transaction=False)
+        if self.limiter is not None:
+            used = self.usage["prompt_tokens"] + self.usage["completion_tokens"]
+            self.limiter.refund(pipe, tokens=self.reserved_tokens - used)
+        usage_record_enqueue_on(
+            pipe,
             request_id=self.request_id,
             user_id=user_id,
             key_id=key_id,
@@ -84,6 +90,7 @@ class MeteredView(AsyncV1View):
             ts=time.time(),
             **self.usage,
         )
+        await pipe.execute()
 
 
 class ModelListView(MeteredView):
@@ -114,6 +121,7 @@ class InferenceView(JSONBodyMixin, MeteredView):
     """What chat, completions and embeddings share: model, credits, limits, dispatch."""
 
     required_scope = "inference"
+    admit_on_entry = False
     request_serializer: type = serializers.SamplingFields
     model_task = "chat"
 
@@ -198,7 +206,8 @@ class GenerationView(InferenceView):
         await self.check_credits(model)
         n = data.get("n") or 1
         reserved = estimate_tokens(self.prompt_text(data)) + max_tokens * n
-        await self.admit(tokens=reserved, requests=0)
+        self.reserved_tokens = reserved
+        await self.admit(tokens=reserved)
         params = {
             **self.prompt_params(data),
             "max_tokens": max_tokens,
@@ -229,7 +238,6 @@ class GenerationView(InferenceView):
             elif event["type"] == "usage":
                 usage = {"prompt_tokens": event["prompt_tokens"], "completion_tokens": event["completion_tokens"]}
         self.priced(model, usage["prompt_tokens"], usage["completion_tokens"])
-        await self.refund(reserved)
         return Response(
             {
                 "id": self.response_id(),
@@ -244,11 +252,6 @@ class GenerationView(InferenceView):
 
     def response_id(self) -> str:
         return self.request_id.replace("req_", "chatcmpl-" if self.object_name == "chat.completion" else "cmpl-")
-
-    async def refund(self, reserved: int) -> None:
-        if self.limiter is not None:
-            used = self.usage["prompt_tokens"] + self.usage["completion_tokens"]
-            await self.limiter.arefund(async_redis(), tokens=reserved - used)
 
     def stream(self, events, first: dict, *, model, n: int, created: int, include_usage: bool, reserved: int):
         self.usage["stream"] = True
@@ -308,7 +311,6 @@ class GenerationView(InferenceView):
                 status, error_code = 499, "client_closed_request"
                 raise
             finally:
-                await self.refund(reserved)
                 await self.record(status=status, error_code=error_code)
 
         response = StreamingHttpResponse(body(), content_type="text/event-stream")
@@ -394,7 +396,8 @@ class EmbeddingsView(InferenceView):
         await self.check_credits(model)
         inputs = data["input"]
         reserved = sum(estimate_tokens(text) for text in inputs)
-        await self.admit(tokens=reserved, requests=0)
+        self.reserved_tokens = reserved
+        await self.admit(tokens=reserved)
         run = Dispatch(
             redis=async_redis(), task_name=protocol.EMBED_TASK, model=model.model_id, params={"inputs": inputs}
         )
@@ -406,8 +409,6 @@ class EmbeddingsView(InferenceView):
             elif event["type"] == "usage":
                 prompt_tokens = event["prompt_tokens"]
         self.priced(model, prompt_tokens, 0)
-        if self.limiter is not None:
-            await self.limiter.arefund(async_redis(), tokens=reserved - prompt_tokens)
         if data.get("dimensions"):
             vectors = [v[: data["dimensions"]] for v in vectors]
         if data["encoding_format"] == "base64":

@@ -41,9 +41,9 @@ def _entry(**record) -> dict:
     return {"r": json.dumps(record, default=str)}
 
 
-async def ausage_record_enqueue(redis, **record) -> None:
-    """Append one call's record (plain ids and numbers; never a secret) to the stream."""
-    await redis.xadd(STREAM, _entry(**record))
+def usage_record_enqueue_on(pipe, **record) -> None:
+    """Queue one call's record (plain ids and numbers; never a secret) on a Redis pipeline."""
+    pipe.xadd(STREAM, _entry(**record))
 
 
 def usage_record_enqueue(**record) -> None:

@@ -141,7 +141,7 @@ class PlaygroundChatView(ChatCompletionsView):
 
         self.format_kwarg = self.get_format_suffix(**kwargs)
         request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
-        self.ratelimit_headers, self.limiter = {}, None
+        self.ratelimit_headers, self.limiter, self.admitted = {}, None, False
         request.user, request.auth = AnonymousUser(), None
         user = await request._request.auser()
         if not user.is_authenticated:
@@ -149,4 +149,3 @@ class PlaygroundChatView(ChatCompletionsView):
         grant = KeyGrant(key_id=None, user_id=user.pk, scopes=("inference",), expires_at=None, revoked=False)
         request.user, request.auth = user, grant
         self.limiter = ratelimit.RateLimiter(user_id=user.pk, key_id=None, limits=ratelimit.Limits.for_grant(grant))
-        await self.admit(tokens=0)

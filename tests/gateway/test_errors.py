@@ -64,7 +64,9 @@ def test_malformed_json_is_400(v1, secret, echo_model):
     ],
 )
 def test_wrong_types_are_400_naming_the_param(v1, secret, echo_model, body, param):
-    assert_error(post(v1, secret, "/chat/completions", body), 400, param=param)
+    response = post(v1, secret, "/chat/completions", body)
+    assert_error(response, 400, param=param)
+    assert response.headers["x-ratelimit-remaining-requests"]  # errors carry the limit headers too
 
 
 def test_unknown_model_is_404_model_not_found(client):
