@@ -80,3 +80,21 @@ def test_error_help_url_page_exists(client):
     response = client.get("/docs/errors/")
     assert response.status_code == 200
     assert "invalid_api_key" in response.content.decode()
+
+
+def test_every_api_error_code_in_the_code_has_a_section_on_the_errors_page(client):
+    """Errors link to /docs/errors/#<code>: each code the /v1 API can return must have its
+    anchor there, so no help_url points nowhere."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    pattern = re.compile(r'(?:code=|openai_code = |"code": )"([a-z_]+)"')
+    codes = set()
+    for folder in ("sandbox", "portal/apikeys", "portal/billing"):
+        for path in Path(settings.BASE_DIR, folder).rglob("*.py"):
+            codes.update(pattern.findall(path.read_text()))
+    assert {"invalid_api_key", "rate_limit_exceeded", "model_not_found"} <= codes
+    html = client.get("/docs/errors/").content.decode()
+    missing = sorted(code for code in codes if f'id="{code}"' not in html)
+    assert missing == [], "add a section with {#code} to portal/docs/content/en/errors.md"
