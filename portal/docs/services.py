@@ -6,12 +6,14 @@ import hashlib
 import html
 import logging
 import re
+from datetime import timedelta
 
 import nh3
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.utils import timezone
 
 from .models import DocSection, PageFeedback, PageView
 from .pages import PAGE_ORDER, DocPage, languages_with_content, page_get, page_render, pages_all, personalize
@@ -174,15 +176,20 @@ def page_view_record(*, request, page: DocPage) -> PageView:
 
 
 def page_feedback_create(*, request, page: DocPage, helpful: bool, comment: str = "") -> PageFeedback:
-    """Record an answer to "Was this page helpful?"."""
-    feedback = PageFeedback(
-        page_slug=page.slug,
-        language=page.requested_language,
-        helpful=helpful,
-        comment=comment.strip(),
-        user=request.user if request.user.is_authenticated else None,
-        visitor=_visitor(request),
-    )
+    """Record an answer to "Was this page helpful?".
+
+    One answer per reader and page a day: answering again (say, to add a comment) updates
+    it, so the dashboards count readers, not clicks.
+    """
+    visitor = _visitor(request)
+    since = timezone.now() - timedelta(days=1)
+    feedback = PageFeedback.objects.filter(page_slug=page.slug, visitor=visitor, created_at__gte=since).first()
+    if feedback is None:
+        feedback = PageFeedback(page_slug=page.slug, visitor=visitor)
+    feedback.language = page.requested_language
+    feedback.helpful = helpful
+    feedback.comment = comment.strip() or feedback.comment
+    feedback.user = request.user if request.user.is_authenticated else feedback.user
     feedback.full_clean()
     feedback.save()
     return feedback

@@ -71,3 +71,14 @@ def test_page_renders_in_bounded_queries(client, user, django_assert_max_num_que
     client.get(reverse("docs:page", kwargs={"slug": "models"}))
     with django_assert_max_num_queries(8):
         client.get(reverse("docs:page", kwargs={"slug": "chat-completions"}))
+
+
+def test_answering_again_updates_the_readers_feedback(client):
+    """One answer per reader and page: a second answer (say, adding a comment) updates it."""
+    url = reverse("docs:page_feedback", kwargs={"slug": "models"})
+    client.post(url, {"helpful": "yes"})
+    client.post(url, {"helpful": "no", "comment": "The table is cut off on my phone"})
+    feedback = PageFeedback.objects.get()
+    assert (feedback.helpful, feedback.comment) == (False, "The table is cut off on my phone")
+    client.post(reverse("docs:page_feedback", kwargs={"slug": "embeddings"}), {"helpful": "yes"})
+    assert PageFeedback.objects.count() == 2
