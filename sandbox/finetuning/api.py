@@ -50,51 +50,97 @@ def _ts(value) -> int | None:
 
 
 def file_object(file: TrainingFile) -> dict:
-    return {"id": file.id, "object": "file", "bytes": file.bytes, "created_at": _ts(file.created_at),
-            "filename": file.filename, "purpose": file.purpose, "status": "processed", "status_details": None,
-            "expires_at": None}
+    return {
+        "id": file.id,
+        "object": "file",
+        "bytes": file.bytes,
+        "created_at": _ts(file.created_at),
+        "filename": file.filename,
+        "purpose": file.purpose,
+        "status": "processed",
+        "status_details": None,
+        "expires_at": None,
+    }
 
 
 def job_object(job: FineTuningJob) -> dict:
     hp = job.hyperparameters
-    hyper = {"n_epochs": hp.get("n_epochs"), "batch_size": hp.get("batch_size"),
-             "learning_rate_multiplier": hp.get("learning_rate_multiplier"), "rank": hp.get("rank")}
+    hyper = {
+        "n_epochs": hp.get("n_epochs"),
+        "batch_size": hp.get("batch_size"),
+        "learning_rate_multiplier": hp.get("learning_rate_multiplier"),
+        "rank": hp.get("rank"),
+    }
     return {
-        "object": "fine_tuning.job", "id": job.id, "model": job.base_model.model_id,
-        "created_at": _ts(job.created_at), "finished_at": _ts(job.finished_at),
-        "fine_tuned_model": job.fine_tuned_model or None, "organization_id": f"user-{job.owner_id}",
-        "result_files": [], "status": job.status, "validation_file": job.validation_file_id,
-        "training_file": job.training_file_id, "hyperparameters": hyper,
+        "object": "fine_tuning.job",
+        "id": job.id,
+        "model": job.base_model.model_id,
+        "created_at": _ts(job.created_at),
+        "finished_at": _ts(job.finished_at),
+        "fine_tuned_model": job.fine_tuned_model or None,
+        "organization_id": f"user-{job.owner_id}",
+        "result_files": [],
+        "status": job.status,
+        "validation_file": job.validation_file_id,
+        "training_file": job.training_file_id,
+        "hyperparameters": hyper,
         "trained_tokens": job.trained_tokens if job.status == FineTuningJob.Status.SUCCEEDED else None,
-        "error": job.error, "user_provided_suffix": job.suffix or None, "seed": job.seed,
+        "error": job.error,
+        "user_provided_suffix": job.suffix or None,
+        "seed": job.seed,
         "estimated_finish": _ts(job.estimated_finish) if job.status == FineTuningJob.Status.RUNNING else None,
-        "integrations": [], "metadata": None,
+        "integrations": [],
+        "metadata": None,
         "method": {"type": "supervised", "supervised": {"hyperparameters": hyper}},
         # Atrium's additions.
-        "estimated_cost": str(job.estimated_cost), "estimated_tokens": job.estimated_tokens,
-        "charged_credits": str(job.charged_credits), "device_seconds": round(job.device_seconds, 2),
-        "queue_position": services.queue_position(job), "progress": job.progress_percent,
-        "step": job.step, "total_steps": job.total_steps,
+        "estimated_cost": str(job.estimated_cost),
+        "estimated_tokens": job.estimated_tokens,
+        "charged_credits": str(job.charged_credits),
+        "device_seconds": round(job.device_seconds, 2),
+        "queue_position": services.queue_position(job),
+        "progress": job.progress_percent,
+        "step": job.step,
+        "total_steps": job.total_steps,
     }
 
 
 def event_object(event) -> dict:
-    return {"object": "fine_tuning.job.event", "id": event.public_id, "created_at": _ts(event.created_at),
-            "level": event.level, "message": event.message, "data": event.data, "type": event.type}
+    return {
+        "object": "fine_tuning.job.event",
+        "id": event.public_id,
+        "created_at": _ts(event.created_at),
+        "level": event.level,
+        "message": event.message,
+        "data": event.data,
+        "type": event.type,
+    }
 
 
 def checkpoint_object(checkpoint, job: FineTuningJob) -> dict:
-    base = job.fine_tuned_model or f"ft:{job.base_model.model_id}:{services.account_name(job.owner)}:{job.suffix}:{job.id}"
-    return {"object": "fine_tuning.job.checkpoint", "id": checkpoint.id, "created_at": _ts(checkpoint.created_at),
-            "fine_tuned_model_checkpoint": f"{base}:ckpt-step-{checkpoint.step}", "step_number": checkpoint.step,
-            "metrics": checkpoint.metrics, "fine_tuning_job_id": job.id}
+    base = (
+        job.fine_tuned_model or f"ft:{job.base_model.model_id}:{services.account_name(job.owner)}:{job.suffix}:{job.id}"
+    )
+    return {
+        "object": "fine_tuning.job.checkpoint",
+        "id": checkpoint.id,
+        "created_at": _ts(checkpoint.created_at),
+        "fine_tuned_model_checkpoint": f"{base}:ckpt-step-{checkpoint.step}",
+        "step_number": checkpoint.step,
+        "metrics": checkpoint.metrics,
+        "fine_tuning_job_id": job.id,
+    }
 
 
 def page(items: list, to_dict, limit: int, *, ids=lambda o: o.get("id")) -> dict:
     has_more = len(items) > limit
     data = [to_dict(item) for item in items[:limit]]
-    return {"object": "list", "data": data, "has_more": has_more,
-            "first_id": data[0]["id"] if data else None, "last_id": data[-1]["id"] if data else None}
+    return {
+        "object": "list",
+        "data": data,
+        "has_more": has_more,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+    }
 
 
 class PageInput(serializers.Serializer):
@@ -107,8 +153,9 @@ class PageInput(serializers.Serializer):
 
 class UploadTooLarge(OpenAIError):
     def __init__(self, limit: int):
-        super().__init__(413, f"The file is larger than the limit of {limit} bytes.", code="file_too_large",
-                         param="file")
+        super().__init__(
+            413, f"The file is larger than the limit of {limit} bytes.", code="file_too_large", param="file"
+        )
 
 
 class SizeLimitedUploadHandler(FileUploadHandler):
@@ -145,12 +192,14 @@ class FileListCreateApi(FineTuningApiView):
         if declared > limit + MULTIPART_OVERHEAD_BYTES:
             raise UploadTooLarge(limit)  # refused before a byte of the body is read
         request._request.upload_handlers = [
-            SizeLimitedUploadHandler(request._request, limit=limit), TemporaryFileUploadHandler(request._request)
+            SizeLimitedUploadHandler(request._request, limit=limit),
+            TemporaryFileUploadHandler(request._request),
         ]
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        file = services.file_create(owner=request.user, upload=serializer.validated_data["file"],
-                                    purpose=serializer.validated_data["purpose"])
+        file = services.file_create(
+            owner=request.user, upload=serializer.validated_data["file"], purpose=serializer.validated_data["purpose"]
+        )
         return Response(file_object(file), status=status.HTTP_200_OK)
 
     def get(self, request):
@@ -216,12 +265,17 @@ class JobListCreateApi(FineTuningApiView):
         if not hyperparameters and method.get("type", "supervised") == "supervised":
             hyperparameters = (method.get("supervised") or {}).get("hyperparameters")
         elif method.get("type") not in (None, "supervised"):
-            raise OpenAIError(400, "Only the `supervised` method is supported.", param="method.type",
-                              code="invalid_value")
+            raise OpenAIError(
+                400, "Only the `supervised` method is supported.", param="method.type", code="invalid_value"
+            )
         job, created = services.finetune_job_create(
-            owner=request.user, model=data["model"], training_file=data["training_file"],
-            validation_file=data.get("validation_file") or None, hyperparameters=hyperparameters,
-            suffix=data.get("suffix"), seed=data.get("seed"),
+            owner=request.user,
+            model=data["model"],
+            training_file=data["training_file"],
+            validation_file=data.get("validation_file") or None,
+            hyperparameters=hyperparameters,
+            suffix=data.get("suffix"),
+            seed=data.get("seed"),
             idempotency_key=request.headers.get("Idempotency-Key", "")[:255],
         )
         return Response(job_object(job), status=status.HTTP_200_OK)
@@ -229,8 +283,9 @@ class JobListCreateApi(FineTuningApiView):
     def get(self, request):
         params = PageInput(data=request.query_params)
         params.is_valid(raise_exception=True)
-        jobs = selectors.after_cursor(selectors.job_list_for_user(user=request.user),
-                                      params.validated_data.get("after"))
+        jobs = selectors.after_cursor(
+            selectors.job_list_for_user(user=request.user), params.validated_data.get("after")
+        )
         limit = params.validated_data["limit"]
         return Response(page(list(jobs[: limit + 1]), job_object, limit))
 

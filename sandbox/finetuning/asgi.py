@@ -22,14 +22,28 @@ def _limit() -> int:
 
 
 async def _send_413(send, limit: int) -> None:
-    body = json.dumps({"error": {
-        "message": f"The file is larger than the limit of {limit - MULTIPART_OVERHEAD_BYTES} bytes.",
-        "type": "invalid_request_error", "param": "file", "code": "file_too_large", "help_url": None,
-    }}).encode()
-    await send({"type": "http.response.start", "status": 413, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
-    ]})
+    body = json.dumps(
+        {
+            "error": {
+                "message": f"The file is larger than the limit of {limit - MULTIPART_OVERHEAD_BYTES} bytes.",
+                "type": "invalid_request_error",
+                "param": "file",
+                "code": "file_too_large",
+                "help_url": None,
+            }
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

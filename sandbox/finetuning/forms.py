@@ -13,23 +13,47 @@ class FileUploadForm(forms.Form):
 
 
 class JobCreateForm(forms.Form):
-    model = forms.ModelChoiceField(queryset=HostedModel.objects.none(), to_field_name="model_id",
-                                   label=_("Base model"), empty_label=None)
-    training_file = forms.ModelChoiceField(queryset=TrainingFile.objects.none(), required=False,
-                                           label=_("Training file"), empty_label=_("Upload a new file below"))
+    model = forms.ModelChoiceField(
+        queryset=HostedModel.objects.none(), to_field_name="model_id", label=_("Base model"), empty_label=None
+    )
+    training_file = forms.ModelChoiceField(
+        queryset=TrainingFile.objects.none(),
+        required=False,
+        label=_("Training file"),
+        empty_label=_("Upload a new file below"),
+    )
     upload = forms.FileField(required=False, label=_("…or upload a JSONL file"))
-    validation_file = forms.ModelChoiceField(queryset=TrainingFile.objects.none(), required=False,
-                                             label=_("Validation file (optional)"))
-    n_epochs = forms.IntegerField(required=False, min_value=1, max_value=50, label=_("Epochs"),
-                                  widget=forms.NumberInput(attrs={"placeholder": "auto (3)"}))
-    batch_size = forms.IntegerField(required=False, min_value=1, max_value=256, label=_("Batch size"),
-                                    widget=forms.NumberInput(attrs={"placeholder": "auto"}))
-    learning_rate_multiplier = forms.FloatField(required=False, min_value=0.01, max_value=100,
-                                                label=_("Learning-rate multiplier"),
-                                                widget=forms.NumberInput(attrs={"placeholder": "auto (1.0)",
-                                                                                "step": "any"}))
-    rank = forms.IntegerField(required=False, min_value=1, max_value=256, label=_("LoRA rank"),
-                              widget=forms.NumberInput(attrs={"placeholder": "auto (8)"}))
+    validation_file = forms.ModelChoiceField(
+        queryset=TrainingFile.objects.none(), required=False, label=_("Validation file (optional)")
+    )
+    n_epochs = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=50,
+        label=_("Epochs"),
+        widget=forms.NumberInput(attrs={"placeholder": "auto (3)"}),
+    )
+    batch_size = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=256,
+        label=_("Batch size"),
+        widget=forms.NumberInput(attrs={"placeholder": "auto"}),
+    )
+    learning_rate_multiplier = forms.FloatField(
+        required=False,
+        min_value=0.01,
+        max_value=100,
+        label=_("Learning-rate multiplier"),
+        widget=forms.NumberInput(attrs={"placeholder": "auto (1.0)", "step": "any"}),
+    )
+    rank = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=256,
+        label=_("LoRA rank"),
+        widget=forms.NumberInput(attrs={"placeholder": "auto (8)"}),
+    )
     suffix = forms.CharField(required=False, max_length=64, label=_("Suffix"))
     seed = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1, label=_("Seed"))
 

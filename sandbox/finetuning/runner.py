@@ -42,8 +42,9 @@ class Heartbeat(threading.Thread):
     def beat(self) -> None:
         now = time.monotonic()
         elapsed, self.last = now - self.last, now
-        if not services.finetune_job_heartbeat(job_id=self.job_id, dispatch_id=self.dispatch_id,
-                                               device_seconds=elapsed):
+        if not services.finetune_job_heartbeat(
+            job_id=self.job_id, dispatch_id=self.dispatch_id, device_seconds=elapsed
+        ):
             self.lost.set()
 
     def run(self) -> None:
@@ -68,7 +69,8 @@ class JobCallbacks:
     def on_start(self, *, total_steps: int, resumed_from: int, device: str, examples: int) -> None:
         FineTuningJob.objects.filter(pk=self.job.pk).update(total_steps=total_steps, step=resumed_from)
         services.finetune_job_event_add(
-            job=self.job, message=f"Training on {device}: {examples} examples, {total_steps} steps"
+            job=self.job,
+            message=f"Training on {device}: {examples} examples, {total_steps} steps"
             + (f", resuming at step {resumed_from}" if resumed_from else ""),
         )
 
@@ -94,9 +96,12 @@ def training_config(job: FineTuningJob):
         validation_format=job.validation_file.format if job.validation_file else None,
         output_dir=str(adapter_dir(job.id)),
         checkpoint_dir=str(job_dir(job.id) / "checkpoints"),
-        n_epochs=hp["n_epochs"], batch_size=hp["batch_size"],
-        learning_rate_multiplier=hp["learning_rate_multiplier"], rank=hp["rank"],
-        seed=job.seed, max_length=job.base_model.context_length,
+        n_epochs=hp["n_epochs"],
+        batch_size=hp["batch_size"],
+        learning_rate_multiplier=hp["learning_rate_multiplier"],
+        rank=hp["rank"],
+        seed=job.seed,
+        max_length=job.base_model.context_length,
         checkpoint_every=settings.FINETUNE_CHECKPOINT_EVERY_STEPS,
     )
 
@@ -131,19 +136,24 @@ def run_job(*, job_id: str, dispatch_id: str) -> None:
         services.finetune_job_fail(job_id=job.id, dispatch_id=dispatch_id, message=str(exc), code="model_unavailable")
     except SoftTimeLimitExceeded:
         services.finetune_job_fail(
-            job_id=job.id, dispatch_id=dispatch_id, code="time_limit_exceeded",
+            job_id=job.id,
+            dispatch_id=dispatch_id,
+            code="time_limit_exceeded",
             message="The job ran past the training time limit; use fewer epochs or a smaller file.",
         )
     except Exception:
         logger.exception("fine-tuning job %s failed", job.id)
         services.finetune_job_fail(
-            job_id=job.id, dispatch_id=dispatch_id, code="server_error",
+            job_id=job.id,
+            dispatch_id=dispatch_id,
+            code="server_error",
             message="Training failed because of an error on our side; the job was not charged beyond the time "
-                    "it ran. Try again, and contact support if it happens again.",
+            "it ran. Try again, and contact support if it happens again.",
         )
     else:
-        services.finetune_job_succeed(job_id=job.id, dispatch_id=dispatch_id,
-                                      adapter_path=str(adapter_dir(job.id)), metrics=result)
+        services.finetune_job_succeed(
+            job_id=job.id, dispatch_id=dispatch_id, adapter_path=str(adapter_dir(job.id)), metrics=result
+        )
     finally:
         heartbeat.stop()
     _meter_tail(job.id, heartbeat)

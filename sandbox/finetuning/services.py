@@ -35,8 +35,9 @@ class FineTuningError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, *, code: str = "invalid_request_error", param: str | None = None,
-                 status: int | None = None):
+    def __init__(
+        self, message: str, *, code: str = "invalid_request_error", param: str | None = None, status: int | None = None
+    ):
         super().__init__(message)
         self.message, self.code, self.param = message, code, param
         if status is not None:
@@ -63,9 +64,15 @@ def file_create(*, owner, upload: UploadedFile, purpose: str) -> TrainingFile:
         raise FineTuningError(exc.describe(), code="invalid_file", param="file") from exc
     upload.seek(0)
     file = TrainingFile(
-        owner=owner, purpose=purpose, filename=Path(upload.name or "data.jsonl").name[:255], bytes=summary.bytes,
-        format=summary.format, example_count=summary.example_count, token_estimate=summary.token_estimate,
-        longest_example_tokens=summary.longest_example_tokens, longest_example_line=summary.longest_example_line,
+        owner=owner,
+        purpose=purpose,
+        filename=Path(upload.name or "data.jsonl").name[:255],
+        bytes=summary.bytes,
+        format=summary.format,
+        example_count=summary.example_count,
+        token_estimate=summary.token_estimate,
+        longest_example_tokens=summary.longest_example_tokens,
+        longest_example_line=summary.longest_example_line,
     )
     file.content.save(f"{file.id}.jsonl", upload, save=False)
     file.full_clean()
@@ -81,7 +88,8 @@ def file_delete(*, file: TrainingFile) -> None:
     if job is not None:
         raise FineTuningError(
             f"File `{file.id}` is used by job `{job.id}` ({job.status}) and cannot be deleted.",
-            param="file_id", status=409,
+            param="file_id",
+            status=409,
         )
     storage, storage_name = file.content.storage, file.content.name
     file.delete()
@@ -111,7 +119,7 @@ def resolve_hyperparameters(requested: dict | None, *, example_count: int) -> di
         try:
             number = kind(value)
         except (TypeError, ValueError):
-            raise FineTuningError(f"`{name}` must be a number or \"auto\".", param=f"hyperparameters.{name}") from None
+            raise FineTuningError(f'`{name}` must be a number or "auto".', param=f"hyperparameters.{name}") from None
         if isinstance(value, bool) or not low <= number <= high or (kind is int and number != float(value)):
             raise FineTuningError(
                 f"`{name}` must be {'an integer' if kind is int else 'a number'} from {low} to {high}.",
@@ -138,8 +146,14 @@ def _credits_balance(user) -> Decimal:
 
 
 def finetune_job_create(
-    *, owner, model: str, training_file: str, validation_file: str | None = None,
-    hyperparameters: dict | None = None, suffix: str | None = None, seed: int | None = None,
+    *,
+    owner,
+    model: str,
+    training_file: str,
+    validation_file: str | None = None,
+    hyperparameters: dict | None = None,
+    suffix: str | None = None,
+    seed: int | None = None,
     idempotency_key: str = "",
 ) -> tuple[FineTuningJob, bool]:
     """Validate and queue a job. Returns (job, created); a repeated Idempotency-Key returns the first job."""
@@ -151,7 +165,9 @@ def finetune_job_create(
     if base is None or base.backend != HostedModel.Backend.CAUSAL_LM or base.adapter_path:
         raise FineTuningError(
             f"The model `{model}` does not exist or cannot be fine-tuned; choose a base model from /v1/models.",
-            code="model_not_found", param="model", status=404 if base is None else 400,
+            code="model_not_found",
+            param="model",
+            status=404 if base is None else 400,
         )
     train = _owned_file(owner, training_file, "training_file")
     valid = _owned_file(owner, validation_file, "validation_file") if validation_file else None
@@ -172,12 +188,21 @@ def finetune_job_create(
         raise FineTuningError(
             f"This job is estimated to cost {cost} credits ({tokens} tokens x {resolved['n_epochs']} epochs) "
             f"and your balance is {balance}. Add credits, use fewer epochs or a smaller file.",
-            code="insufficient_credits", param=None, status=402,
+            code="insufficient_credits",
+            param=None,
+            status=402,
         )
     job = FineTuningJob(
-        owner=owner, base_model=base, training_file=train, validation_file=valid, hyperparameters=resolved,
-        suffix=suffix or "", seed=seed if seed is not None else random.randint(0, 2**31 - 1),
-        idempotency_key=idempotency_key, estimated_tokens=tokens * resolved["n_epochs"], estimated_cost=cost,
+        owner=owner,
+        base_model=base,
+        training_file=train,
+        validation_file=valid,
+        hyperparameters=resolved,
+        suffix=suffix or "",
+        seed=seed if seed is not None else random.randint(0, 2**31 - 1),
+        idempotency_key=idempotency_key,
+        estimated_tokens=tokens * resolved["n_epochs"],
+        estimated_cost=cost,
     )
     job.full_clean()
     with transaction.atomic():
@@ -244,7 +269,10 @@ def _send_run_task(job_id: str, dispatch_id: str) -> None:
 
     limit = settings.FINETUNE_TIME_LIMIT_SECONDS
     finetune_job_run.apply_async(
-        kwargs={"job_id": job_id, "dispatch_id": dispatch_id}, queue=TRAINING_QUEUE, soft_time_limit=limit, time_limit=limit + 60
+        kwargs={"job_id": job_id, "dispatch_id": dispatch_id},
+        queue=TRAINING_QUEUE,
+        soft_time_limit=limit,
+        time_limit=limit + 60,
     )
 
 
@@ -253,8 +281,9 @@ def finetune_job_cancel(*, job: FineTuningJob) -> FineTuningJob:
     with transaction.atomic():
         job = FineTuningJob.objects.select_for_update().get(pk=job.pk)
         if job.is_terminal:
-            raise FineTuningError(f"Job `{job.id}` has already {job.status}; it cannot be cancelled.",
-                                  param="fine_tuning_job_id")
+            raise FineTuningError(
+                f"Job `{job.id}` has already {job.status}; it cannot be cancelled.", param="fine_tuning_job_id"
+            )
         was_running = job.status == FineTuningJob.Status.RUNNING
         job.status, job.finished_at = FineTuningJob.Status.CANCELLED, timezone.now()
         job.save(update_fields=["status", "finished_at"])
@@ -276,15 +305,31 @@ def queue_position(job: FineTuningJob) -> int | None:
     ahead = FineTuningJob.objects.filter(
         owner_id=job.owner_id, status=FineTuningJob.Status.QUEUED, dispatch_id="", created_at__lt=job.created_at
     ).count()
-    return ahead + 1 + (1 if FineTuningJob.objects.filter(owner_id=job.owner_id).exclude(dispatch_id="")
-                        .filter(status=FineTuningJob.Status.QUEUED).exists() else 0)
+    return (
+        ahead
+        + 1
+        + (
+            1
+            if FineTuningJob.objects.filter(owner_id=job.owner_id)
+            .exclude(dispatch_id="")
+            .filter(status=FineTuningJob.Status.QUEUED)
+            .exists()
+            else 0
+        )
+    )
 
 
 # --- Jobs: the worker side ----------------------------------------------------------------
 
 
-def finetune_job_event_add(*, job: FineTuningJob, message: str, level: str = FineTuningJobEvent.Level.INFO,
-                           type: str = FineTuningJobEvent.Type.MESSAGE, data: dict | None = None) -> FineTuningJobEvent:
+def finetune_job_event_add(
+    *,
+    job: FineTuningJob,
+    message: str,
+    level: str = FineTuningJobEvent.Level.INFO,
+    type: str = FineTuningJobEvent.Type.MESSAGE,
+    data: dict | None = None,
+) -> FineTuningJobEvent:
     return FineTuningJobEvent.objects.create(job=job, message=message, level=level, type=type, data=data)
 
 
@@ -308,8 +353,11 @@ def finetune_job_claim(*, job_id: str, dispatch_id: str, worker: str) -> FineTun
             _fail_locked(job, _crash_message(job), code="worker_crashed")
             return None
         if _credits_balance(job.owner) < job.estimated_cost - job.charged_credits:
-            _fail_locked(job, "Your credit balance no longer covers this job's estimated cost; add credits and "
-                              "create the job again.", code="insufficient_credits")
+            _fail_locked(
+                job,
+                "Your credit balance no longer covers this job's estimated cost; add credits and create the job again.",
+                code="insufficient_credits",
+            )
             return None
         job.attempts += 1
         now = timezone.now()
@@ -321,7 +369,8 @@ def finetune_job_claim(*, job_id: str, dispatch_id: str, worker: str) -> FineTun
             finetune_job_event_add(job=job, message="Fine-tuning job started")
         else:
             finetune_job_event_add(
-                job=job, message=f"Resuming from the checkpoint at step {last.step} "
+                job=job,
+                message=f"Resuming from the checkpoint at step {last.step} "
                 f"(attempt {job.attempts} of {settings.FINETUNE_MAX_ATTEMPTS})",
             )
         if job.attempts == 1:
@@ -340,24 +389,44 @@ def _crash_message(job: FineTuningJob) -> str:
 def finetune_job_heartbeat(*, job_id: str, dispatch_id: str, device_seconds: float) -> bool:
     """Record that the worker is alive and meter its device time; False when the job is no longer ours."""
     return bool(
-        FineTuningJob.objects.filter(pk=job_id, dispatch_id=dispatch_id, status=FineTuningJob.Status.RUNNING)
-        .update(heartbeat_at=timezone.now(), device_seconds=F("device_seconds") + device_seconds)
+        FineTuningJob.objects.filter(pk=job_id, dispatch_id=dispatch_id, status=FineTuningJob.Status.RUNNING).update(
+            heartbeat_at=timezone.now(), device_seconds=F("device_seconds") + device_seconds
+        )
     )
 
 
-def finetune_job_step_record(*, job_id: str, dispatch_id: str, step: int, total_steps: int, tokens: int,
-                             loss: float, learning_rate: float, tokens_per_second: float,
-                             eta_seconds: float) -> None:
+def finetune_job_step_record(
+    *,
+    job_id: str,
+    dispatch_id: str,
+    step: int,
+    total_steps: int,
+    tokens: int,
+    loss: float,
+    learning_rate: float,
+    tokens_per_second: float,
+    eta_seconds: float,
+) -> None:
     owned = FineTuningJob.objects.filter(pk=job_id, dispatch_id=dispatch_id, status=FineTuningJob.Status.RUNNING)
     updated = owned.update(
-        step=step, total_steps=total_steps, trained_tokens=F("trained_tokens") + tokens,
+        step=step,
+        total_steps=total_steps,
+        trained_tokens=F("trained_tokens") + tokens,
         estimated_finish=timezone.now() + timedelta(seconds=eta_seconds),
     )
     if updated:
         FineTuningJobEvent.objects.create(
-            job_id=job_id, type=FineTuningJobEvent.Type.METRICS, message=f"Step {step}/{total_steps}: training loss={loss:.4f}",
-            data={"step": step, "total_steps": total_steps, "train_loss": loss, "learning_rate": learning_rate,
-                  "tokens_per_second": round(tokens_per_second, 1), "eta_seconds": round(eta_seconds, 1)},
+            job_id=job_id,
+            type=FineTuningJobEvent.Type.METRICS,
+            message=f"Step {step}/{total_steps}: training loss={loss:.4f}",
+            data={
+                "step": step,
+                "total_steps": total_steps,
+                "train_loss": loss,
+                "learning_rate": learning_rate,
+                "tokens_per_second": round(tokens_per_second, 1),
+                "eta_seconds": round(eta_seconds, 1),
+            },
         )
 
 
@@ -366,8 +435,12 @@ def finetune_job_checkpoint_record(*, job_id: str, step: int, path: str, metrics
     message = f"Checkpoint saved at step {step}"
     if "valid_loss" in metrics:
         message += f"; validation loss={metrics['valid_loss']:.4f}"
-    FineTuningJobEvent.objects.create(job_id=job_id, message=message, data=metrics,
-                                      type=FineTuningJobEvent.Type.METRICS if "valid_loss" in metrics else "message")
+    FineTuningJobEvent.objects.create(
+        job_id=job_id,
+        message=message,
+        data=metrics,
+        type=FineTuningJobEvent.Type.METRICS if "valid_loss" in metrics else "message",
+    )
 
 
 def finetune_job_succeed(*, job_id: str, dispatch_id: str, adapter_path: str, metrics: dict) -> FineTuningJob | None:
@@ -379,17 +452,26 @@ def finetune_job_succeed(*, job_id: str, dispatch_id: str, adapter_path: str, me
         base = job.base_model
         model_id = f"ft:{base.model_id}:{account_name(job.owner)}:{job.suffix}:{job.id}"
         hosted = HostedModel(
-            model_id=model_id, display_name=f"{base.display_name or base.model_id} ({job.suffix or job.id})",
-            task=base.task, backend=base.backend, source=base.source, revision=base.revision,
-            context_length=base.context_length, max_output_tokens=base.max_output_tokens,
-            price_per_1k_tokens=base.price_per_1k_tokens, owner=job.owner, base_model=base, adapter_path=adapter_path,
+            model_id=model_id,
+            display_name=f"{base.display_name or base.model_id} ({job.suffix or job.id})",
+            task=base.task,
+            backend=base.backend,
+            source=base.source,
+            revision=base.revision,
+            context_length=base.context_length,
+            max_output_tokens=base.max_output_tokens,
+            price_per_1k_tokens=base.price_per_1k_tokens,
+            owner=job.owner,
+            base_model=base,
+            adapter_path=adapter_path,
         )
         hosted.full_clean()
         hosted.save()
         job.status, job.finished_at = FineTuningJob.Status.SUCCEEDED, timezone.now()
         job.fine_tuned_model, job.result_model = model_id, hosted
         job.step = job.total_steps
-        job.save(update_fields=["status", "finished_at", "fine_tuned_model", "result_model", "step"])
+        job.trained_tokens = metrics.get("total_trained_tokens", job.trained_tokens)
+        job.save(update_fields=["status", "finished_at", "fine_tuned_model", "result_model", "step", "trained_tokens"])
         summary = f"final training loss={metrics.get('train_loss', float('nan')):.4f}"
         if "valid_loss" in metrics:
             summary += f", validation loss={metrics['valid_loss']:.4f}"
@@ -400,8 +482,9 @@ def finetune_job_succeed(*, job_id: str, dispatch_id: str, adapter_path: str, me
     return job
 
 
-def finetune_job_fail(*, job_id: str, message: str, code: str = "training_failed",
-                      dispatch_id: str | None = None) -> FineTuningJob | None:
+def finetune_job_fail(
+    *, job_id: str, message: str, code: str = "training_failed", dispatch_id: str | None = None
+) -> FineTuningJob | None:
     with transaction.atomic():
         job = FineTuningJob.objects.select_for_update().get(pk=job_id)
         if job.is_terminal or (dispatch_id is not None and job.dispatch_id != dispatch_id):
@@ -434,12 +517,24 @@ def finetune_job_settle(*, job_id: str) -> None:
         )
         if amount > 0:
             try:
-                credits_charge(user=job.owner, amount=amount, reason="Fine-tuning device time", reference=job.id, kind="fine-tuning")
+                credits_charge(
+                    user=job.owner,
+                    amount=amount,
+                    reason="Fine-tuning device time",
+                    reference=job.id,
+                    kind="fine-tuning",
+                )
             except InsufficientCredits:
                 # The estimate was covered at the start; charge what is left rather than nothing.
                 amount = max(Decimal("0"), Decimal(credits_balance(user=job.owner)))
                 if amount:
-                    credits_charge(user=job.owner, amount=amount, reason="Fine-tuning device time", reference=job.id, kind="fine-tuning")
+                    credits_charge(
+                        user=job.owner,
+                        amount=amount,
+                        reason="Fine-tuning device time",
+                        reference=job.id,
+                        kind="fine-tuning",
+                    )
         job.charged_credits, job.settled = amount, True
         job.save(update_fields=["charged_credits", "settled"])
         finetune_job_event_add(
@@ -464,12 +559,19 @@ def finetune_jobs_reap(*, stale_after: float | None = None) -> list[str]:
                 job.status, job.dispatch_id, job.worker = FineTuningJob.Status.QUEUED, "", ""
                 job.save(update_fields=["status", "dispatch_id", "worker"])
                 finetune_job_event_add(
-                    job=job, level=FineTuningJobEvent.Level.WARN,
+                    job=job,
+                    level=FineTuningJobEvent.Level.WARN,
                     message="The worker running this job stopped responding; the job is queued again and will "
-                            "resume from its last checkpoint",
+                    "resume from its last checkpoint",
                 )
                 finetune_jobs_admit(owner=job.owner)
             reaped.append(job.id)
+    # A job cancelled while its worker was dying has nobody left to charge its device time.
+    orphans = FineTuningJob.objects.filter(
+        status__in=FineTuningJob.TERMINAL_STATUSES, settled=False, finished_at__lt=cutoff
+    ).values_list("id", flat=True)
+    for job_id in orphans:
+        finetune_job_settle(job_id=job_id)
     return reaped
 
 
@@ -480,9 +582,11 @@ def _notify_state(job: FineTuningJob) -> None:
     """Webhook for every state change the developer cares about; mail when the job ends."""
     from .webhooks import webhook_event_emit
 
-    webhook_event_emit(owner=job.owner, event_type=f"fine_tuning.job.{job.status}",
-                       data={"id": job.id, "status": job.status, "fine_tuned_model": job.fine_tuned_model or None,
-                             "error": job.error})
+    webhook_event_emit(
+        owner=job.owner,
+        event_type=f"fine_tuning.job.{job.status}",
+        data={"id": job.id, "status": job.status, "fine_tuned_model": job.fine_tuned_model or None, "error": job.error},
+    )
     if job.is_terminal:
         job_id = job.id
         transaction.on_commit(lambda: finetune_job_mail_outcome(job_id=job_id))
@@ -498,7 +602,8 @@ def finetune_job_mail_outcome(*, job_id: str) -> None:
         send_mail(
             subject=f"[Atrium] Fine-tuning job {job.id} {job.status}",
             message=render_to_string("finetuning/email/job_finished.txt", context),
-            from_email=None, recipient_list=[job.owner.email],
+            from_email=None,
+            recipient_list=[job.owner.email],
         )
     except Exception:  # mail is a courtesy; a mail server outage must not fail the job
         logger.exception("could not mail the outcome of %s", job_id)

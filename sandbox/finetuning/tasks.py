@@ -12,9 +12,14 @@ TRAINING_QUEUE = "training"
 
 
 @shared_task(
-    name="sandbox.finetuning.job_run", acks_late=True, reject_on_worker_lost=True,
-    track_started=True, ignore_result=True, autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True, max_retries=3,
+    name="sandbox.finetuning.job_run",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    track_started=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=3,
 )
 def finetune_job_run(*, job_id: str, dispatch_id: str) -> None:
     """Train one fine-tuning job (or resume it from its last checkpoint)."""

@@ -58,8 +58,17 @@ class TrainingConfig:
 
 class TrainingCallbacks(Protocol):
     def on_start(self, *, total_steps: int, resumed_from: int, device: str, examples: int) -> None: ...
-    def on_step(self, *, step: int, total_steps: int, loss: float, learning_rate: float, tokens: int,
-                tokens_per_second: float, eta_seconds: float) -> None: ...
+    def on_step(
+        self,
+        *,
+        step: int,
+        total_steps: int,
+        loss: float,
+        learning_rate: float,
+        tokens: int,
+        tokens_per_second: float,
+        eta_seconds: float,
+    ) -> None: ...
     def on_checkpoint(self, *, step: int, path: str, metrics: dict) -> None: ...
     def should_stop(self) -> bool: ...
 
@@ -109,12 +118,12 @@ def encode_example(tokenizer, record: dict, data_format: str, max_length: int) -
         for k, message in enumerate(messages):
             if message["role"] == "assistant":
                 header = _render_chat(tokenizer, messages[:k], generation_prompt=True)
-                segment = ids(header[len(rendered):] if header.startswith(rendered) else header)
+                segment = ids(header[len(rendered) :] if header.startswith(rendered) else header)
                 input_ids += segment
                 labels += [IGNORE_INDEX] * len(segment)
                 rendered = header
             full = _render_chat(tokenizer, messages[: k + 1], generation_prompt=False)
-            segment = ids(full[len(rendered):] if full.startswith(rendered) else full)
+            segment = ids(full[len(rendered) :] if full.startswith(rendered) else full)
             input_ids += segment
             labels += segment if message["role"] == "assistant" else [IGNORE_INDEX] * len(segment)
             rendered = full
@@ -142,14 +151,8 @@ def collate_padded(examples: Sequence[tuple[list[int], list[int]]], pad_id: int)
     return {"input_ids": input_ids, "labels": labels, "attention_mask": attention}
 
 
-def collate_packed(examples: Sequence[tuple[list[int], list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
-    """Pack examples first-fit decreasing into rows as long as the longest example.
-
-    Each example restarts its position ids (so attention stays within it) and the first
-    label of each example is ignored (so no example learns to predict the next one).
-    The few positions left at a row's end form their own ignored sequence.
-    """
-    capacity = max(len(ids) for ids, _ in examples)
+def _first_fit(examples: Sequence[tuple[list[int], list[int]]], capacity: int) -> list[list[int]]:
+    """First-fit decreasing: example indices per row, each row holding at most `capacity` tokens."""
     rows: list[list[int]] = []
     used: list[int] = []
     for index in sorted(range(len(examples)), key=lambda i: len(examples[i][0]), reverse=True):
@@ -162,6 +165,24 @@ def collate_packed(examples: Sequence[tuple[list[int], list[int]]], pad_id: int)
         else:
             rows.append([index])
             used.append(length)
+    return rows
+
+
+def collate_packed(examples: Sequence[tuple[list[int], list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pack examples first-fit decreasing into rows (as wide as the longest example, or a
+    little wider when that leaves fewer positions to compute).
+
+    Each example restarts its position ids (so attention stays within it) and the first
+    label of each example is ignored (so no example learns to predict the next one).
+    The few positions left at a row's end form their own ignored sequence.
+    """
+    longest = max(len(ids) for ids, _ in examples)
+    # Wider rows leave less room unfilled but attend over more positions; of a few widths,
+    # take the one that computes the fewest positions.
+    capacity, rows = min(
+        ((width, _first_fit(examples, width)) for width in {longest, longest * 3 // 2, longest * 2}),
+        key=lambda option: (len(option[1]) * option[0], option[0]),
+    )
     input_ids = torch.full((len(rows), capacity), pad_id, dtype=torch.long)
     labels = torch.full((len(rows), capacity), IGNORE_INDEX, dtype=torch.long)
     positions = torch.zeros((len(rows), capacity), dtype=torch.long)
@@ -175,7 +196,8 @@ def collate_packed(examples: Sequence[tuple[list[int], list[int]]], pad_id: int)
             labels[row, start] = IGNORE_INDEX
             positions[row, start:end] = torch.arange(len(ids))
             start = end
-        positions[row, start:] = torch.arange(capacity - start)
+        # The tail is padding: its own ignored sequences, positions kept under the model's limit.
+        positions[row, start:] = torch.arange(capacity - start) % longest
     return {"input_ids": input_ids, "labels": labels, "position_ids": positions}
 
 
@@ -212,7 +234,7 @@ def batch_order(example_count: int, batch_size: int, seed: int, epoch: int) -> l
     """The same shuffled batches for an epoch on every attempt (resume depends on it)."""
     order = list(range(example_count))
     random.Random(seed * 1_000_003 + epoch).shuffle(order)
-    return [order[i: i + batch_size] for i in range(0, example_count, batch_size)]
+    return [order[i : i + batch_size] for i in range(0, example_count, batch_size)]
 
 
 def latest_checkpoint(checkpoint_dir: str) -> Path | None:
@@ -230,8 +252,12 @@ def save_checkpoint(model, optimizer, scheduler, step: int, checkpoint_dir: str)
     shutil.rmtree(temporary, ignore_errors=True)
     model.save_pretrained(temporary / "adapter")
     torch.save(
-        {"step": step, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-         "torch_rng": torch.get_rng_state()},
+        {
+            "step": step,
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+        },
         temporary / "state.pt",
     )
     shutil.rmtree(final, ignore_errors=True)
@@ -257,7 +283,7 @@ def evaluate(model, examples, batch_size: int, pad_id: int, device: torch.device
     total_loss, total_tokens = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(examples), batch_size):
-            batch = {k: v.to(device) for k, v in collate(examples[start: start + batch_size], pad_id).items()}
+            batch = {k: v.to(device) for k, v in collate(examples[start : start + batch_size], pad_id).items()}
             counted = int((batch["labels"][:, 1:] != IGNORE_INDEX).sum())
             loss = model(**batch, use_cache=False).loss
             total_loss += float(loss) * counted
@@ -280,15 +306,18 @@ def train(config: TrainingConfig, callbacks: TrainingCallbacks | None = None) ->
     pad_id = tokenizer.pad_token_id
     examples = encode_file(tokenizer, config.train_path, config.data_format, config.max_length)
     validation = (
-        encode_file(tokenizer, config.validation_path, config.validation_format or config.data_format,
-                    config.max_length)
-        if config.validation_path else []
+        encode_file(
+            tokenizer, config.validation_path, config.validation_format or config.data_format, config.max_length
+        )
+        if config.validation_path
+        else []
     )
     per_epoch = steps_per_epoch(len(examples), config.batch_size)
     total_steps = per_epoch * config.n_epochs
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(
-        trainable, lr=BASE_LEARNING_RATE * config.learning_rate_multiplier,
+        trainable,
+        lr=BASE_LEARNING_RATE * config.learning_rate_multiplier,
         weight_decay=0.0,
     )
     scheduler = get_linear_schedule_with_warmup(optimizer, max(1, total_steps // 20), total_steps)
@@ -321,8 +350,12 @@ def train(config: TrainingConfig, callbacks: TrainingCallbacks | None = None) ->
         trained_tokens += tokens
         elapsed = time.perf_counter() - started
         callbacks.on_step(
-            step=step, total_steps=total_steps, loss=last_loss, learning_rate=scheduler.get_last_lr()[0],
-            tokens=tokens, tokens_per_second=tokens / max(1e-9, time.perf_counter() - step_start),
+            step=step,
+            total_steps=total_steps,
+            loss=last_loss,
+            learning_rate=scheduler.get_last_lr()[0],
+            tokens=tokens,
+            tokens_per_second=tokens / max(1e-9, time.perf_counter() - step_start),
             eta_seconds=(total_steps - step) * elapsed / steps_timed,
         )
         if callbacks.should_stop():
@@ -334,7 +367,13 @@ def train(config: TrainingConfig, callbacks: TrainingCallbacks | None = None) ->
             path = save_checkpoint(model, optimizer, scheduler, step, config.checkpoint_dir)
             callbacks.on_checkpoint(step=step, path=str(path), metrics=metrics)
 
-    result = {"step": step, "train_loss": last_loss, "trained_tokens": trained_tokens}
+    # Every epoch's tokens, however many attempts it took (what the job reports and bills).
+    result = {
+        "step": step,
+        "train_loss": last_loss,
+        "trained_tokens": trained_tokens,
+        "total_trained_tokens": sum(len(ids) for ids, _ in examples) * config.n_epochs,
+    }
     if validation:
         result["valid_loss"] = evaluate(model, validation, config.batch_size, pad_id, device, config.packing)
     output = Path(config.output_dir)

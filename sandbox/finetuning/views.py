@@ -27,13 +27,17 @@ def job_create(request):
         try:
             training_file = form.cleaned_data["training_file"]
             if form.cleaned_data.get("upload"):
-                training_file = services.file_create(owner=request.user, upload=form.cleaned_data["upload"],
-                                                     purpose="fine-tune")
+                training_file = services.file_create(
+                    owner=request.user, upload=form.cleaned_data["upload"], purpose="fine-tune"
+                )
             validation_file = form.cleaned_data.get("validation_file")
             job, _created = services.finetune_job_create(
-                owner=request.user, model=form.cleaned_data["model"].model_id, training_file=training_file.id,
+                owner=request.user,
+                model=form.cleaned_data["model"].model_id,
+                training_file=training_file.id,
                 validation_file=validation_file.id if validation_file else None,
-                hyperparameters=form.hyperparameters(), suffix=form.cleaned_data["suffix"],
+                hyperparameters=form.hyperparameters(),
+                suffix=form.cleaned_data["suffix"],
                 seed=form.cleaned_data["seed"],
             )
         except services.FineTuningError as exc:
@@ -42,17 +46,27 @@ def job_create(request):
             messages.success(request, _("Job %(id)s created.") % {"id": job.id})
             return redirect(job)
     files = selectors.file_list_for_user(user=request.user)
-    return render(request, "finetuning/job_create.html", {
-        "form": form, "files": files, "credits_per_1k": settings.FINETUNE_CREDITS_PER_1K_TOKENS,
-        "balance": services._credits_balance(request.user),
-    })
+    return render(
+        request,
+        "finetuning/job_create.html",
+        {
+            "form": form,
+            "files": files,
+            "credits_per_1k": settings.FINETUNE_CREDITS_PER_1K_TOKENS,
+            "balance": services._credits_balance(request.user),
+        },
+    )
 
 
 @login_required
 def job_detail(request, job_id):
     job = selectors.job_get_for_user(user=request.user, job_id=job_id)
-    context = {"job": job, "queue_position": services.queue_position(job),
-               "checkpoints": job.checkpoints.all(), "events": job.events.all()[:50]}
+    context = {
+        "job": job,
+        "queue_position": services.queue_position(job),
+        "checkpoints": job.checkpoints.all(),
+        "events": job.events.all()[:50],
+    }
     template = "finetuning/_job_live.html" if request.htmx else "finetuning/job_detail.html"
     return render(request, template, context)
 
@@ -100,5 +114,4 @@ def webhook_settings(request):
         messages.success(request, _("Webhook settings saved."))
         return redirect("finetuning:webhook_settings")
     deliveries = endpoint.deliveries.all()[:50] if endpoint else []
-    return render(request, "finetuning/webhooks.html", {"form": form, "endpoint": endpoint,
-                                                        "deliveries": deliveries})
+    return render(request, "finetuning/webhooks.html", {"form": form, "endpoint": endpoint, "deliveries": deliveries})

@@ -48,9 +48,10 @@ def webhook_event_emit(*, owner, event_type: str, data: dict) -> WebhookDelivery
         return None
     event_id = f"evt_{uuid.uuid4().hex}"
     delivery = WebhookDelivery.objects.create(
-        endpoint=endpoint, event_id=event_id, event_type=event_type,
-        payload={"id": event_id, "object": "event", "created_at": int(time.time()), "type": event_type,
-                 "data": data},
+        endpoint=endpoint,
+        event_id=event_id,
+        event_type=event_type,
+        payload={"id": event_id, "object": "event", "created_at": int(time.time()), "type": event_type, "data": data},
     )
     transaction.on_commit(lambda: _send(delivery.pk))
     return delivery
@@ -69,18 +70,27 @@ def webhook_delivery_attempt(*, delivery_id: int) -> bool | None:
         return True
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     timestamp = int(time.time())
-    request = urllib.request.Request(
-        delivery.endpoint.url, data=body, method="POST",
+    request = urllib.request.Request(  # noqa: S310 (scheme checked below)
+        delivery.endpoint.url,
+        data=body,
+        method="POST",
         headers={
-            "content-type": "application/json", "user-agent": "Atrium-Webhooks/1",
-            "webhook-id": delivery.event_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(secret=delivery.endpoint.secret, event_id=delivery.event_id,
-                                      timestamp=timestamp, body=body),
+            "content-type": "application/json",
+            "user-agent": "Atrium-Webhooks/1",
+            "webhook-id": delivery.event_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(
+                secret=delivery.endpoint.secret, event_id=delivery.event_id, timestamp=timestamp, body=body
+            ),
         },
     )
     delivery.attempts += 1
+    if not delivery.endpoint.url.lower().startswith(("https://", "http://")):
+        delivery.status, delivery.last_error = WebhookDelivery.Status.FAILED, "Only http(s) endpoints are called."
+        delivery.save()
+        return None
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (scheme checked)
             delivery.response_status, delivery.last_error = response.status, ""
     except urllib.error.HTTPError as exc:
         delivery.response_status, delivery.last_error = exc.code, f"HTTP {exc.code}"

@@ -46,12 +46,14 @@ def test_start_a_job_and_watch_it_succeed(page, live_server, base_model, trainin
     expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
     job.refresh_from_db()
     expect(page.get_by_role("link", name="Try it in the Playground")).to_have_attribute(
-        "href", "/playground/?model=" + job.fine_tuned_model.replace(":", "%3A"))
+        "href", "/playground/?model=" + job.fine_tuned_model.replace(":", "%3A")
+    )
     expect(page.locator("#events")).to_contain_text("successfully completed")
     expect(page.locator("#checkpoints")).to_contain_text("step 4")
     # The loss chart drew the training curve (8 steps).
     page.wait_for_function(
-        "() => Chart.getChart(document.getElementById('loss-chart')).data.datasets[0].data.length === 8")
+        "() => Chart.getChart(document.getElementById('loss-chart')).data.datasets[0].data.length === 8"
+    )
 
     page.goto(f"{base}/jobs/")
     expect(page.locator("[data-status=succeeded]")).to_have_count(1)

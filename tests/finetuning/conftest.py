@@ -31,8 +31,13 @@ def base_model(transactional_db, tiny_lm_path):
     from sandbox.registry.models import HostedModel
 
     return HostedModel.objects.create(
-        model_id="tiny-gpt", display_name="Tiny GPT", backend=HostedModel.Backend.CAUSAL_LM,
-        task=HostedModel.Task.CHAT, source=str(tiny_lm_path), context_length=256, max_output_tokens=32,
+        model_id="tiny-gpt",
+        display_name="Tiny GPT",
+        backend=HostedModel.Backend.CAUSAL_LM,
+        task=HostedModel.Task.CHAT,
+        source=str(tiny_lm_path),
+        context_length=256,
+        max_output_tokens=32,
     )
 
 

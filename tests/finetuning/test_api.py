@@ -56,7 +56,8 @@ def test_oversize_upload_is_refused_from_content_length_before_the_body(ft_serve
     url = urlparse(ft_server)
     with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
         sock.sendall(
-            b"POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key_for(dev).encode()
+            b"POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            + key_for(dev).encode()
             + b"\r\nContent-Type: multipart/form-data; boundary=zz\r\nContent-Length: 50000000\r\n\r\n--zz\r\n"
         )
         reply = b""
@@ -75,7 +76,8 @@ def test_oversize_streamed_upload_without_length_is_refused(ft_server, dev):
     reply = b""
     with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
         sock.sendall(
-            b"POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key_for(dev).encode()
+            b"POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            + key_for(dev).encode()
             + b"\r\nContent-Type: multipart/form-data; boundary=zz\r\nTransfer-Encoding: chunked\r\n\r\n"
         )
         head = b'--zz\r\nContent-Disposition: form-data; name="file"; filename="big.jsonl"\r\n\r\n'
@@ -96,8 +98,9 @@ def test_oversize_streamed_upload_without_length_is_refused(ft_server, dev):
 
 def test_job_create_shows_cost_and_queue_position(sdk, chat_jsonl, base_model):
     file = upload(sdk, chat_jsonl)
-    first = sdk.fine_tuning.jobs.create(model="tiny-gpt", training_file=file.id, suffix="one", seed=3,
-                                        hyperparameters={"n_epochs": 2, "batch_size": 4})
+    first = sdk.fine_tuning.jobs.create(
+        model="tiny-gpt", training_file=file.id, suffix="one", seed=3, hyperparameters={"n_epochs": 2, "batch_size": 4}
+    )
     second = sdk.fine_tuning.jobs.create(model="tiny-gpt", training_file=file.id)
     assert first.status == "queued" and first.hyperparameters.n_epochs == 2 and first.seed == 3
     assert float(first.model_extra["estimated_cost"]) > 0
@@ -163,8 +166,7 @@ def test_a_job_beyond_the_balance_is_refused_before_it_starts(client_for, transa
     assert not FineTuningJob.objects.exists()
 
 
-def test_one_developer_cannot_see_or_use_anothers_files_and_jobs(client_for, dev, other_dev, chat_jsonl,
-                                                                  base_model):
+def test_one_developer_cannot_see_or_use_anothers_files_and_jobs(client_for, dev, other_dev, chat_jsonl, base_model):
     mine, theirs = client_for(dev), client_for(other_dev)
     file = upload(mine, chat_jsonl)
     job = mine.fine_tuning.jobs.create(model="tiny-gpt", training_file=file.id)

@@ -7,6 +7,7 @@ import hmac
 import json
 import threading
 from datetime import timedelta
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -26,8 +27,9 @@ def data_file(user, count=12):
 
 
 def new_job(user, file=None):
-    job, _created = services.finetune_job_create(owner=user, model="tiny-gpt",
-                                                 training_file=(file or data_file(user)).id)
+    job, _created = services.finetune_job_create(
+        owner=user, model="tiny-gpt", training_file=(file or data_file(user)).id
+    )
     return job
 
 
@@ -35,7 +37,8 @@ def test_a_job_that_keeps_killing_its_worker_fails_after_three_attempts(dev, bas
     settings.FINETUNE_MAX_ATTEMPTS = 3
     job = new_job(dev)
     FineTuningJob.objects.filter(pk=job.pk).update(
-        status="running", attempts=3, heartbeat_at=timezone.now() - timedelta(minutes=5))
+        status="running", attempts=3, heartbeat_at=timezone.now() - timedelta(minutes=5)
+    )
     assert services.finetune_jobs_reap(stale_after=60) == [job.id]
     job.refresh_from_db()
     assert job.status == "failed" and job.error["code"] == "worker_crashed"
@@ -47,7 +50,8 @@ def test_a_job_that_keeps_killing_its_worker_fails_after_three_attempts(dev, bas
 def test_a_stale_job_with_attempts_left_is_requeued_and_redispatched(dev, base_model):
     job = new_job(dev)
     FineTuningJob.objects.filter(pk=job.pk).update(
-        status="running", attempts=1, heartbeat_at=timezone.now() - timedelta(minutes=5))
+        status="running", attempts=1, heartbeat_at=timezone.now() - timedelta(minutes=5)
+    )
     old_dispatch = FineTuningJob.objects.get(pk=job.pk).dispatch_id
     services.finetune_jobs_reap(stale_after=60)
     job.refresh_from_db()
@@ -160,3 +164,20 @@ def test_the_upload_form_shows_line_numbers_and_stores_nothing(client, dev):
     assert "line 1: `messages` must be a non-empty list" in page.replace("&#x60;", "`")
     assert "line 2: invalid JSON" in page
     assert not dev.training_files.exists()
+
+
+def test_a_job_cancelled_while_its_worker_died_is_still_charged(dev, base_model):
+    from portal.billing.services import credits_balance
+
+    job = new_job(dev)
+    FineTuningJob.objects.filter(pk=job.pk).update(
+        status="running", attempts=1, device_seconds=120.0, heartbeat_at=timezone.now()
+    )
+    services.finetune_job_cancel(job=FineTuningJob.objects.get(pk=job.pk))
+    assert not FineTuningJob.objects.get(pk=job.pk).settled  # its worker would settle it...
+    before = credits_balance(user=dev)
+    FineTuningJob.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(minutes=5))
+    services.finetune_jobs_reap(stale_after=60)  # ...but it died, so the reaper does
+    job.refresh_from_db()
+    assert job.settled and job.charged_credits == Decimal("0.1200")
+    assert credits_balance(user=dev) == before - Decimal("0.1200")

@@ -33,18 +33,26 @@ def wait_for(predicate, *, timeout: float, what: str, worker=None):
 
 
 def wait_terminal(sdk, job_id, *, timeout=240, worker=None):
-    return wait_for(lambda: (j := sdk.fine_tuning.jobs.retrieve(job_id)).status in
-                    ("succeeded", "failed", "cancelled") and j, timeout=timeout, what=f"{job_id} to finish",
-                    worker=worker)
+    return wait_for(
+        lambda: (j := sdk.fine_tuning.jobs.retrieve(job_id)).status in ("succeeded", "failed", "cancelled") and j,
+        timeout=timeout,
+        what=f"{job_id} to finish",
+        worker=worker,
+    )
 
 
-def test_fine_tune_end_to_end_then_chat_with_the_ft_model(sdk, client_for, other_dev, dev, base_model, tmp_path,
-                                                           training_worker):
+def test_fine_tune_end_to_end_then_chat_with_the_ft_model(
+    sdk, client_for, other_dev, dev, base_model, tmp_path, training_worker
+):
     """Upload, train on a real worker, get an `ft:` model served by /v1/chat/completions for its owner only."""
     train = upload(sdk, testing.write_jsonl(tmp_path / "train.jsonl", testing.chat_dataset(24, seed=1, high=10)))
     valid = upload(sdk, testing.write_jsonl(tmp_path / "valid.jsonl", testing.chat_dataset(10, seed=2, high=10)))
     job = sdk.fine_tuning.jobs.create(
-        model="tiny-gpt", training_file=train.id, validation_file=valid.id, suffix="pirate", seed=7,
+        model="tiny-gpt",
+        training_file=train.id,
+        validation_file=valid.id,
+        suffix="pirate",
+        seed=7,
         hyperparameters={"n_epochs": 2, "batch_size": 4, "learning_rate_multiplier": 5, "rank": 4},
     )
     done = wait_terminal(sdk, job.id, worker=training_worker)
@@ -65,12 +73,14 @@ def test_fine_tune_end_to_end_then_chat_with_the_ft_model(sdk, client_for, other
     row = FineTuningJob.objects.get(pk=job.id)
     assert row.device_seconds > 0 and row.charged_credits > 0 and row.settled
     model = HostedModel.objects.get(model_id=done.fine_tuned_model)
-    assert model.owner == dev and model.base_model == base_model and Path(model.adapter_path, "adapter_config.json").exists()
+    assert model.owner == dev and model.base_model == base_model
+    assert Path(model.adapter_path, "adapter_config.json").exists()
 
     inference = start_celery_worker(queues="inference", pool="threads", concurrency=4, name="ft-inference")
     try:
-        reply = sdk.chat.completions.create(model=done.fine_tuned_model, max_tokens=8,
-                                            messages=[{"role": "user", "content": "the model learns"}])
+        reply = sdk.chat.completions.create(
+            model=done.fine_tuned_model, max_tokens=8, messages=[{"role": "user", "content": "the model learns"}]
+        )
         assert reply.model == done.fine_tuned_model
         assert reply.usage.completion_tokens > 0
     finally:
@@ -88,12 +98,17 @@ def test_a_killed_worker_resumes_from_its_checkpoint(sdk, base_model, tmp_path, 
     from sandbox.finetuning.tasks import finetune_jobs_reap
 
     file = upload(sdk, testing.write_jsonl(tmp_path / "t.jsonl", testing.chat_dataset(40, seed=3, high=25)))
-    job = sdk.fine_tuning.jobs.create(model="tiny-gpt", training_file=file.id,
-                                      hyperparameters={"n_epochs": 6, "batch_size": 2})
+    job = sdk.fine_tuning.jobs.create(
+        model="tiny-gpt", training_file=file.id, hyperparameters={"n_epochs": 6, "batch_size": 2}
+    )
     first = start_celery_worker(queues="training", pool="prefork", concurrency=1, name="ft-first", **WORKER_ENV)
     try:
-        wait_for(lambda: FineTuningJob.objects.get(pk=job.id).checkpoints.exists(), timeout=120,
-                 what="a first checkpoint", worker=first)
+        wait_for(
+            lambda: FineTuningJob.objects.get(pk=job.id).checkpoints.exists(),
+            timeout=120,
+            what="a first checkpoint",
+            worker=first,
+        )
     finally:
         first.kill()
     row = FineTuningJob.objects.get(pk=job.id)
@@ -114,21 +129,34 @@ def test_a_killed_worker_resumes_from_its_checkpoint(sdk, base_model, tmp_path, 
     row = FineTuningJob.objects.get(pk=job.id)
     assert row.attempts == 2
     messages = [e.message for e in sdk.fine_tuning.jobs.list_events(job.id, limit=500)]
-    assert any(f"resuming at step {killed_at}" in m or f"Resuming from the checkpoint at step {killed_at}" in m
-               or "Resuming from the checkpoint" in m for m in messages)
+    assert any(
+        f"resuming at step {killed_at}" in m
+        or f"Resuming from the checkpoint at step {killed_at}" in m
+        or "Resuming from the checkpoint" in m
+        for m in messages
+    )
     assert any("stopped responding" in m for m in messages)
 
 
 def test_cancel_stops_a_running_job_within_seconds(sdk, base_model, tmp_path, training_worker):
     file = upload(sdk, testing.write_jsonl(tmp_path / "t.jsonl", testing.chat_dataset(40, seed=4, high=25)))
-    job = sdk.fine_tuning.jobs.create(model="tiny-gpt", training_file=file.id,
-                                      hyperparameters={"n_epochs": 20, "batch_size": 2})
-    wait_for(lambda: FineTuningJob.objects.get(pk=job.id).step > 0, timeout=120, what="training to start",
-             worker=training_worker)
+    job = sdk.fine_tuning.jobs.create(
+        model="tiny-gpt", training_file=file.id, hyperparameters={"n_epochs": 20, "batch_size": 2}
+    )
+    wait_for(
+        lambda: FineTuningJob.objects.get(pk=job.id).step > 0,
+        timeout=120,
+        what="training to start",
+        worker=training_worker,
+    )
     cancelled_at = time.monotonic()
     assert sdk.fine_tuning.jobs.cancel(job.id).status == "cancelled"
-    wait_for(lambda: any(e.message == "Training stopped" for e in sdk.fine_tuning.jobs.list_events(job.id)),
-             timeout=10, what="the worker to stop", worker=training_worker)
+    wait_for(
+        lambda: any(e.message == "Training stopped" for e in sdk.fine_tuning.jobs.list_events(job.id)),
+        timeout=10,
+        what="the worker to stop",
+        worker=training_worker,
+    )
     assert time.monotonic() - cancelled_at < 10
     row = FineTuningJob.objects.get(pk=job.id)
     step_when_stopped = row.step

@@ -1,7 +1,6 @@
 """Training data is validated on upload: every broken file is refused whole, with the
 first problems named by line number, and nothing is stored."""
 
-import io
 import json
 
 import pytest
@@ -13,9 +12,8 @@ GOOD_COMPLETION = json.dumps({"prompt": "2+2=", "completion": " 4"})
 
 
 def run(text: bytes, *, min_examples=2, max_bytes=10_000, max_example_tokens=100, chunk=7):
-    chunks = [text[i: i + chunk] for i in range(0, len(text), chunk)]
-    return validate_lines(chunks, max_bytes=max_bytes, min_examples=min_examples,
-                          max_example_tokens=max_example_tokens)
+    chunks = [text[i : i + chunk] for i in range(0, len(text), chunk)]
+    return validate_lines(chunks, max_bytes=max_bytes, min_examples=min_examples, max_example_tokens=max_example_tokens)
 
 
 def lines(*rows: str) -> bytes:
@@ -26,25 +24,45 @@ def lines(*rows: str) -> bytes:
     ("data", "expected"),
     [
         (lines(GOOD_CHAT, '{"messages": [', GOOD_CHAT), ["line 2: invalid JSON"]),
-        (lines(GOOD_CHAT, GOOD_CHAT, json.dumps({"messages": [{"content": "no role"}]})),
-         ["line 3: message 1 has no `role`"]),
-        (lines(GOOD_CHAT, json.dumps({"messages": [{"role": "user", "content": "only a question"}]})),
-         ["line 2: no `assistant` message"]),
-        (lines(GOOD_CHAT, json.dumps({"messages": [{"role": "user", "content": "q"},
-                                                   {"role": "assistant", "content": "   "}]})),
-         ["line 2: message 2 (`assistant`) has empty `content`"]),
-        (lines(GOOD_CHAT, json.dumps({"messages": [{"role": "user", "content": "q"},
-                                                   {"role": "assistant", "content": "word " * 200}]})),
-         ["line 2: example of about", "longer than the limit of 100"]),
+        (
+            lines(GOOD_CHAT, GOOD_CHAT, json.dumps({"messages": [{"content": "no role"}]})),
+            ["line 3: message 1 has no `role`"],
+        ),
+        (
+            lines(GOOD_CHAT, json.dumps({"messages": [{"role": "user", "content": "only a question"}]})),
+            ["line 2: no `assistant` message"],
+        ),
+        (
+            lines(
+                GOOD_CHAT,
+                json.dumps({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "   "}]}),
+            ),
+            ["line 2: message 2 (`assistant`) has empty `content`"],
+        ),
+        (
+            lines(
+                GOOD_CHAT,
+                json.dumps(
+                    {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "word " * 200}]}
+                ),
+            ),
+            ["line 2: example of about", "longer than the limit of 100"],
+        ),
         (lines(GOOD_CHAT), ["the file has 1 examples; at least 2 are needed"]),
         (lines(GOOD_CHAT, GOOD_CHAT).replace(b"hello", b"h\xe9llo", 1), ["line 1: not valid UTF-8"]),
         (lines(GOOD_CHAT, GOOD_COMPLETION), ["line 2: completion format, but the file began in chat format"]),
-        (lines(GOOD_COMPLETION, json.dumps({"prompt": "x", "completion": ""})),
-         ["line 2: `completion` must be a non-empty string"]),
-        (lines(GOOD_CHAT, "[1, 2]", '{"text": "x"}'),
-         ["line 2: each line must be a JSON object", "line 3: expected `messages`"]),
-        (lines(GOOD_CHAT, json.dumps({"messages": [{"role": "wizard", "content": "x"}]})),
-         ["line 2: message 1 has role `wizard`"]),
+        (
+            lines(GOOD_COMPLETION, json.dumps({"prompt": "x", "completion": ""})),
+            ["line 2: `completion` must be a non-empty string"],
+        ),
+        (
+            lines(GOOD_CHAT, "[1, 2]", '{"text": "x"}'),
+            ["line 2: each line must be a JSON object", "line 3: expected `messages`"],
+        ),
+        (
+            lines(GOOD_CHAT, json.dumps({"messages": [{"role": "wizard", "content": "x"}]})),
+            ["line 2: message 1 has role `wizard`"],
+        ),
     ],
 )
 def test_broken_files_name_their_problems_with_line_numbers(data, expected):
