@@ -43,6 +43,11 @@ def credits_balance(*, user) -> Decimal:
     return _latest_balance(user.pk)
 
 
+def credits_balance_for_user_id(*, user_id: int) -> Decimal:
+    """As credits_balance, by id (the gateway knows only the key owner's id)."""
+    return _latest_balance(user_id)
+
+
 def _publish_balance(user_id: int, balance: Decimal) -> None:
     get_redis().set(balance_cache_key(user_id), str(balance), ex=BALANCE_CACHE_SECONDS)
 

@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
-from portal.billing.services import BALANCE_CACHE_SECONDS, _latest_balance, balance_cache_key
+from portal.billing.services import BALANCE_CACHE_SECONDS, balance_cache_key, credits_balance_for_user_id
 from sandbox.inference import protocol
 from sandbox.usage.services import usage_cost, usage_record_enqueue_on
 
@@ -151,7 +151,7 @@ class InferenceView(JSONBodyMixin, MeteredView):
         redis = async_redis()
         raw = await redis.get(balance_cache_key(user_id))
         if raw is None:
-            balance = await sync_to_async(_latest_balance, thread_sensitive=False)(user_id)
+            balance = await sync_to_async(credits_balance_for_user_id, thread_sensitive=False)(user_id=user_id)
             await redis.set(balance_cache_key(user_id), str(balance), ex=BALANCE_CACHE_SECONDS)
         else:
             balance = Decimal(raw.decode())
