@@ -70,6 +70,15 @@ return 1
 """
 
 
+def _admit_script(redis):
+    """The admit script registered on this client: called by its SHA (EVALSHA), loaded once."""
+    script = getattr(redis, "_atrium_admit_script", None)
+    if script is None:
+        script = redis.register_script(ADMIT_SCRIPT)
+        redis._atrium_admit_script = script
+    return script
+
+
 @dataclass(frozen=True)
 class Limits:
     key_rpm: int
@@ -159,11 +168,10 @@ class RateLimiter:
         return None
 
     async def aadmit(self, redis, *, tokens: int, requests: int = 1) -> Decision:
-        args = self._args(tokens, requests)
-        return self._decision(await redis.eval(ADMIT_SCRIPT, len(self.keys), *self.keys, *args))
+        return self._decision(await _admit_script(redis)(keys=self.keys, args=self._args(tokens, requests)))
 
     def admit(self, redis, *, tokens: int, requests: int = 1) -> Decision:
-        return self._decision(redis.eval(ADMIT_SCRIPT, len(self.keys), *self.keys, *self._args(tokens, requests)))
+        return self._decision(_admit_script(redis)(keys=self.keys, args=self._args(tokens, requests)))
 
     def refund(self, pipe, *, tokens: int) -> None:
         """Queue giving back ``tokens`` unused reserved tokens on ``pipe`` (a Redis pipeline)."""
