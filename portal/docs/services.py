@@ -31,7 +31,8 @@ EMBED_RETRY_SECONDS = 300
 def _plain_text(markdown_source: str) -> str:
     from .rendering import render_markdown
 
-    text = nh3.clean(render_markdown(markdown_source).html, tags=set())
+    # A space after every tag keeps words of adjacent elements (tab labels, cells) apart.
+    text = nh3.clean(render_markdown(markdown_source).html.replace(">", "> "), tags=set())
     text = html.unescape(text).replace("[[quickstart-key]]", "").replace("#", " ")
     return re.sub(r"\s+", " ", text).strip()
 
