@@ -68,7 +68,11 @@ def test_snippets_highlight_terms_and_escape_html(index):
 
 
 def test_chinese_queries_search_the_chinese_pages(index):
-    for query, expected in [("第一次调用", "getting-started"), ("吊销密钥", "authentication")]:
+    for query, expected in [
+        ("第一次调用", "getting-started"),
+        ("吊销密钥", "authentication"),
+        ("如何避免 429", "rate-limits"),
+    ]:
         hits = selectors.doc_search(query=query, languages=["zh-hans", "en"], semantic_timeout=0).hits
         assert hits[0].page_slug == expected, (query, [h.page_slug for h in hits])
         assert "<mark>" in str(hits[0].snippet) or query in hits[0].heading
