@@ -95,6 +95,8 @@ def test_every_api_error_code_in_the_code_has_a_section_on_the_errors_page(clien
         for path in Path(settings.BASE_DIR, folder).rglob("*.py"):
             codes.update(pattern.findall(path.read_text()))
     assert {"invalid_api_key", "rate_limit_exceeded", "model_not_found"} <= codes
-    html = client.get("/docs/errors/").content.decode()
-    missing = sorted(code for code in codes if f'id="{code}"' not in html)
-    assert missing == [], "add a section with {#code} to portal/docs/content/en/errors.md"
+    for language in ("en", "zh-hans"):
+        client.cookies["django_language"] = language
+        html = client.get("/docs/errors/").content.decode()
+        missing = sorted(code for code in codes if f'id="{code}"' not in html)
+        assert missing == [], f"add a section with {{#code}} to portal/docs/content/{language}/errors.md"
