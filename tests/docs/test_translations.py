@@ -83,3 +83,17 @@ def test_language_switcher_changes_the_language(client, db):
     response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/docs/getting-started/"})
     assert response.status_code == 302
     assert "快速入门" in client.get("/docs/getting-started/").content.decode()
+
+
+def test_translated_pages_keep_the_english_anchors():
+    """Links like /docs/errors/#invalid_api_key work whichever language the reader uses."""
+    from portal.docs import pages
+
+    translated = [p for p in pages.pages_all("zh-hans") if not p.is_translation_missing]
+    assert {"getting-started", "authentication", "rate-limits", "errors"} <= {p.slug for p in translated}
+    for page in translated:
+        english = pages.page_get(page.slug, "en")
+        anchors = [
+            [entry["id"] for entry in pages.page_render(p, base_url="", api_key_hint="").toc] for p in (english, page)
+        ]
+        assert anchors[0] == anchors[1], page.slug
