@@ -1,0 +1,57 @@
+"""Every write in the forums. Keyword-only, validated before saving, side effects
+(notifications, mail, moderation log) last. Split by concern; import from here."""
+
+from .moderation import (
+    flags_dismiss,
+    idea_status_set,
+    post_hide,
+    post_restore,
+    suspension_lift,
+    thread_merge,
+    thread_move,
+    thread_set_locked,
+    thread_set_pinned,
+    user_suspend,
+)
+from .posts import (
+    image_upload,
+    post_accept_answer,
+    post_create,
+    post_delete,
+    post_edit,
+    post_flag,
+    post_vote,
+    suspension_active,
+    thread_create,
+    thread_mark_read,
+    thread_search_text_rebuild,
+    watch_toggle,
+)
+from .taxonomy import category_create, tag_create
+
+__all__ = [
+    "category_create",
+    "flags_dismiss",
+    "idea_status_set",
+    "image_upload",
+    "post_accept_answer",
+    "post_create",
+    "post_delete",
+    "post_edit",
+    "post_flag",
+    "post_hide",
+    "post_restore",
+    "post_vote",
+    "suspension_active",
+    "suspension_lift",
+    "tag_create",
+    "thread_create",
+    "thread_mark_read",
+    "thread_merge",
+    "thread_move",
+    "thread_search_text_rebuild",
+    "thread_set_locked",
+    "thread_set_pinned",
+    "user_suspend",
+    "watch_toggle",
+]

@@ -1,0 +1,227 @@
+"""Moderation: hide/restore, flags, lock, pin, move, merge, suspensions, idea status.
+
+Every action is logged (ModerationAction) and needs its own permission."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.notifications.models import NotificationKind
+from community.notifications.services import notifications_create
+
+from ..models import (
+    Category,
+    Flag,
+    FlagStatus,
+    IdeaStatus,
+    ModerationActionKind,
+    Post,
+    Suspension,
+    Thread,
+    Watch,
+)
+from .posts import _log, post_create, thread_search_text_rebuild
+
+# --- Moderation ----------------------------------------------------------------------------
+
+
+def _require(user, perm: str) -> None:
+    if not user.is_authenticated or not user.has_perm(f"forums.{perm}"):
+        raise PermissionDenied(_("You do not have permission to do that."))
+
+
+@transaction.atomic
+def post_hide(*, moderator, post: Post, reason: str) -> Post:
+    _require(moderator, "moderate_post")
+    post.is_hidden, post.hidden_reason = True, reason[:200]
+    post.save(update_fields=["is_hidden", "hidden_reason"])
+    if post.is_first:
+        Thread.objects.filter(pk=post.thread_id).update(is_hidden=True)
+    Flag.objects.filter(post=post, status=FlagStatus.OPEN).update(
+        status=FlagStatus.ACTIONED, resolved_by=moderator, resolved_at=timezone.now()
+    )
+    thread_search_text_rebuild(thread=post.thread)
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.HIDE,
+        thread=post.thread,
+        post=post,
+        target_user=post.author,
+        reason=reason,
+    )
+    if post.author:
+        notifications_create(
+            recipients=[post.author],
+            kind=NotificationKind.MODERATION,
+            actor=None,
+            url=post.get_absolute_url(),
+            title=_("A moderator hid your post in “%(title)s”: %(reason)s")
+            % {"title": post.thread.title, "reason": reason},
+        )
+    return post
+
+
+@transaction.atomic
+def post_restore(*, moderator, post: Post, reason: str = "") -> Post:
+    _require(moderator, "moderate_post")
+    post.is_hidden, post.hidden_reason = False, ""
+    post.save(update_fields=["is_hidden", "hidden_reason"])
+    if post.is_first:
+        Thread.objects.filter(pk=post.thread_id).update(is_hidden=False)
+    thread_search_text_rebuild(thread=post.thread)
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.RESTORE,
+        thread=post.thread,
+        post=post,
+        target_user=post.author,
+        reason=reason,
+    )
+    return post
+
+
+def flags_dismiss(*, moderator, post: Post, reason: str = "") -> int:
+    _require(moderator, "moderate_flags")
+    count = Flag.objects.filter(post=post, status=FlagStatus.OPEN).update(
+        status=FlagStatus.DISMISSED, resolved_by=moderator, resolved_at=timezone.now()
+    )
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.DISMISS_FLAGS,
+        thread=post.thread,
+        post=post,
+        reason=reason,
+        count=count,
+    )
+    return count
+
+
+def thread_set_locked(*, moderator, thread: Thread, locked: bool, reason: str = "") -> Thread:
+    _require(moderator, "lock_thread")
+    thread.is_locked = locked
+    thread.save(update_fields=["is_locked"])
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.LOCK if locked else ModerationActionKind.UNLOCK,
+        thread=thread,
+        reason=reason,
+    )
+    return thread
+
+
+def thread_set_pinned(*, moderator, thread: Thread, pinned: bool, reason: str = "") -> Thread:
+    _require(moderator, "pin_thread")
+    thread.is_pinned = pinned
+    thread.save(update_fields=["is_pinned"])
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.PIN if pinned else ModerationActionKind.UNPIN,
+        thread=thread,
+        reason=reason,
+    )
+    return thread
+
+
+def thread_move(*, moderator, thread: Thread, category: Category, reason: str = "") -> Thread:
+    _require(moderator, "move_thread")
+    old = thread.category
+    thread.category = category
+    thread.full_clean()
+    thread.save(update_fields=["category"])
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.MOVE,
+        thread=thread,
+        reason=reason,
+        from_category=old.slug,
+        to_category=category.slug,
+    )
+    return thread
+
+
+@transaction.atomic
+def thread_merge(*, moderator, source: Thread, target: Thread, reason: str = "") -> Thread:
+    """Move every post of source into target (its opening post becomes a reply)."""
+    _require(moderator, "merge_thread")
+    if source.pk == target.pk:
+        raise ValidationError(_("A thread cannot be merged into itself."))
+    if target.is_deleted or target.merged_into_id:
+        raise ValidationError(_("Merge into a live thread."))
+    moved = source.posts.update(thread=target, is_first=False)
+    visible = target.posts.visible().count()
+    last = target.posts.visible().order_by("-created_at").first()
+    Thread.objects.filter(pk=target.pk).update(
+        reply_count=max(visible - 1, 0),
+        last_activity_at=max(target.last_activity_at, source.last_activity_at),
+        last_poster=last.author if last else None,
+    )
+    Thread.objects.filter(pk=source.pk).update(merged_into=target, reply_count=0)
+    Watch.objects.filter(thread=source).exclude(user__in=Watch.objects.filter(thread=target).values("user")).update(
+        thread=target
+    )
+    target.refresh_from_db()
+    thread_search_text_rebuild(thread=target)
+    _log(
+        actor=moderator,
+        kind=ModerationActionKind.MERGE,
+        thread=target,
+        reason=reason,
+        source_thread=source.pk,
+        moved_posts=moved,
+    )
+    return target
+
+
+def user_suspend(*, moderator, user, reason: str, ends_at) -> Suspension:
+    _require(moderator, "suspend_user")
+    if user.pk == moderator.pk:
+        raise ValidationError(_("You cannot suspend yourself."))
+    if user.is_staff and not moderator.is_superuser:
+        raise PermissionDenied(_("Staff accounts can only be suspended by an administrator."))
+    if ends_at <= timezone.now():
+        raise ValidationError({"ends_at": _("The end date must be in the future.")})
+    suspension = Suspension(user=user, reason=reason.strip(), ends_at=ends_at, created_by=moderator)
+    suspension.full_clean()
+    suspension.save()
+    _log(
+        actor=moderator, kind=ModerationActionKind.SUSPEND, target_user=user, reason=reason, ends_at=ends_at.isoformat()
+    )
+    notifications_create(
+        recipients=[user],
+        kind=NotificationKind.MODERATION,
+        actor=None,
+        url="/community/",
+        title=_("You are suspended from posting until %(date)s: %(reason)s")
+        % {"date": ends_at.strftime("%Y-%m-%d"), "reason": reason},
+    )
+    return suspension
+
+
+def suspension_lift(*, moderator, suspension: Suspension, reason: str = "") -> Suspension:
+    _require(moderator, "suspend_user")
+    suspension.lifted_at = timezone.now()
+    suspension.save(update_fields=["lifted_at"])
+    _log(actor=moderator, kind=ModerationActionKind.UNSUSPEND, target_user=suspension.user, reason=reason)
+    return suspension
+
+
+@transaction.atomic
+def idea_status_set(*, staff, thread: Thread, status: str, reply: str) -> Post:
+    """Staff set an idea's status and explain it in an official reply."""
+    _require(staff, "set_idea_status")
+    if not thread.category.is_ideas:
+        raise ValidationError(_("Only ideas have a status."))
+    if status not in IdeaStatus.values or not status:
+        raise ValidationError({"status": _("Choose a status.")})
+    if not reply.strip():
+        raise ValidationError({"reply": _("Explain the decision in a reply.")})
+    thread.idea_status = status
+    thread.full_clean()
+    thread.save(update_fields=["idea_status"])
+    label = IdeaStatus(status).label
+    post = post_create(author=staff, thread=thread, body=f"**{_('Status')}: {label}**\n\n{reply}")
+    _log(actor=staff, kind=ModerationActionKind.IDEA_STATUS, thread=thread, post=post, status=status)
+    return post

@@ -1,0 +1,70 @@
+"""Thin views: parse input, call one service or selector, render. Scoping to the caller
+lives in the mixins of views.base, so no view can forget it."""
+
+from .base import CappedPaginator
+from .managers import (
+    TaxonomyView,
+    UnansweredQueueView,
+)
+from .moderation import (
+    FlagQueueView,
+    ModerationLogView,
+    PostModerateView,
+    SuspensionLiftView,
+    ThreadMergeView,
+    ThreadModerateView,
+    ThreadMoveView,
+    UserSuspendView,
+)
+from .reading import (
+    PostRedirectView,
+    PreviewView,
+    ReplyCreateView,
+    SearchView,
+    SimilarThreadsView,
+    ThreadCreateView,
+    ThreadDetailView,
+    ThreadListView,
+)
+from .writing import (
+    IdeaStatusView,
+    PostAcceptView,
+    PostDeleteView,
+    PostEditView,
+    PostFlagView,
+    PostHistoryView,
+    PostVoteView,
+    WatchCategoryView,
+    WatchThreadView,
+)
+
+__all__ = [
+    "CappedPaginator",
+    "FlagQueueView",
+    "IdeaStatusView",
+    "ModerationLogView",
+    "PostAcceptView",
+    "PostDeleteView",
+    "PostEditView",
+    "PostFlagView",
+    "PostHistoryView",
+    "PostModerateView",
+    "PostRedirectView",
+    "PostVoteView",
+    "PreviewView",
+    "ReplyCreateView",
+    "SearchView",
+    "SimilarThreadsView",
+    "SuspensionLiftView",
+    "TaxonomyView",
+    "ThreadCreateView",
+    "ThreadDetailView",
+    "ThreadListView",
+    "ThreadMergeView",
+    "ThreadModerateView",
+    "ThreadMoveView",
+    "UnansweredQueueView",
+    "UserSuspendView",
+    "WatchCategoryView",
+    "WatchThreadView",
+]

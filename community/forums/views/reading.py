@@ -1,0 +1,202 @@
+"""Lists, threads, search and the htmx helpers of the composer."""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from .. import permissions, selectors, services
+from ..forms import (
+    IdeaStatusForm,
+    PreviewForm,
+    ReplyForm,
+    ThreadForm,
+)
+from ..models import Category, Tag
+from ..rendering import render_markdown
+from .base import CappedPaginator, PostScopedMixin, ThreadScopedMixin, _add_errors, _page, _preview
+
+# --- Reading ------------------------------------------------------------------------------------------
+
+
+class ThreadListView(View):
+    template_name = "forums/thread_list.html"
+
+    def get(self, request, slug=None):
+        category = selectors.category_get(slug=slug) if slug else None
+        tag = None
+        if request.GET.get("tag"):
+            tag = Tag.objects.filter(slug=request.GET["tag"]).first()
+            if tag is None:
+                raise Http404
+        sort = request.GET.get("sort", selectors.Sort.LATEST)
+        if sort not in selectors.Sort.ALL:
+            sort = selectors.Sort.LATEST
+        period = request.GET.get("period", "week" if sort == selectors.Sort.TOP else "all")
+        if period not in selectors.TOP_PERIODS:
+            period = "all"
+        threads = selectors.thread_list(user=request.user, sort=sort, period=period, category=category, tag=tag)
+        page = _page(threads, selectors.THREADS_PER_PAGE, request, paginator_class=CappedPaginator)
+        watching = bool(
+            category and request.user.is_authenticated and category.watches.filter(user=request.user).exists()
+        )
+        return render(
+            request,
+            self.template_name,
+            {
+                "categories": selectors.category_list(),
+                "tags": selectors.tag_list(),
+                "category": category,
+                "tag": tag,
+                "sort": sort,
+                "period": period,
+                "page": page,
+                "watching": watching,
+                "can_start": category is None or permissions.can_start_thread(request.user, category),
+            },
+        )
+
+
+class ThreadDetailView(ThreadScopedMixin, View):
+    template_name = "forums/thread_detail.html"
+
+    def get(self, request, pk, slug=None, form=None, preview_html=None):
+        thread = self.thread
+        if slug != thread.slug and request.method == "GET":
+            url = thread.get_absolute_url()
+            return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url, permanent=True)
+        posts = selectors.thread_posts(user=request.user, thread=thread)
+        page = _page(posts, selectors.POSTS_PER_PAGE, request)
+        if form is None:
+            form = ReplyForm(initial={"body": self._quote(request)})
+        user = request.user
+        services.thread_mark_read(user=user, thread=thread)
+        return render(
+            request,
+            self.template_name,
+            {
+                "thread": thread,
+                "category": thread.category,
+                "page": page,
+                "form": form,
+                "preview_html": preview_html,
+                "can_reply": permissions.can_reply(user, thread),
+                "can_accept": permissions.can_accept(user, thread),
+                "can_moderate": permissions.can_moderate(user),
+                "is_forum_staff": permissions.is_forum_staff(user),
+                "watching": selectors.thread_is_watched(user=user, thread=thread),
+                "idea_form": IdeaStatusForm()
+                if thread.category.is_ideas and user.has_perm("forums.set_idea_status")
+                else None,
+                "show_response_time": user.has_perm("forums.view_unanswered_queue") or user.is_staff,
+            },
+        )
+
+    def _quote(self, request) -> str:
+        quote_id = request.GET.get("quote", "")
+        if not quote_id.isdigit():
+            return ""
+        post = self.thread.posts.visible().select_related("author__profile").filter(pk=quote_id).first()
+        if post is None:
+            return ""
+        who = f"@{post.author.profile.handle}" if post.author else _("deleted user")
+        quoted = "\n".join(f"> {line}" for line in post.body.splitlines())
+        return f"> {who} {_('wrote')}:\n{quoted}\n\n"
+
+
+class ReplyCreateView(LoginRequiredMixin, ThreadScopedMixin, View):
+    def post(self, request, pk, slug=None):
+        form = ReplyForm(request.POST, request.FILES)
+        preview_html = _preview(request, form)
+        if preview_html is not None:
+            view = ThreadDetailView()
+            view.thread, view.request = self.thread, request
+            return view.get(request, pk, self.thread.slug, form=form, preview_html=preview_html)
+        if form.is_valid():
+            try:
+                post = services.post_create(
+                    author=request.user,
+                    thread=self.thread,
+                    body=form.cleaned_data["body"],
+                    image=form.cleaned_data.get("image"),
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                return redirect(post.get_absolute_url())
+        view = ThreadDetailView()
+        view.thread = self.thread
+        view.request = request
+        response = view.get(request, pk, self.thread.slug, form=form)
+        response.status_code = 400
+        return response
+
+
+class PostRedirectView(PostScopedMixin, View):
+    def get(self, request, pk):
+        post = self.post_obj
+        page = selectors.post_page_number(post=post)
+        url = post.thread.get_absolute_url()
+        query = f"?page={page}" if page > 1 else ""
+        return HttpResponseRedirect(f"{url}{query}#post-{post.pk}")
+
+
+class ThreadCreateView(LoginRequiredMixin, View):
+    template_name = "forums/thread_form.html"
+
+    def get(self, request):
+        category = Category.objects.filter(slug=request.GET.get("category", "")).first()
+        form = ThreadForm(user=request.user, initial={"category": category, "title": request.GET.get("title", "")})
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request):
+        form = ThreadForm(request.POST, request.FILES, user=request.user)
+        preview_html = _preview(request, form)
+        if preview_html is not None:
+            return render(request, self.template_name, {"form": form, "preview_html": preview_html})
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                thread = services.thread_create(
+                    author=request.user,
+                    category=data["category"],
+                    title=data["title"],
+                    body=data["body"],
+                    tags=data["tags"],
+                    error_code=data["error_code"],
+                    image=data.get("image"),
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                return redirect(thread.get_absolute_url())
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class PreviewView(View):
+    """htmx: the composer's live preview, rendered exactly as a post will be."""
+
+    def post(self, request):
+        form = PreviewForm(request.POST)
+        html = render_markdown(form.cleaned_data["body"]).html if form.is_valid() else ""
+        return render(request, "forums/_preview.html", {"html": html, "form": form})
+
+
+class SimilarThreadsView(View):
+    """htmx: questions like the title being typed."""
+
+    def get(self, request):
+        title = request.GET.get("title", "")[:200]
+        hits = selectors.similar_threads(title=title) if len(title.strip()) >= 8 else []
+        return render(request, "forums/_similar.html", {"hits": hits})
+
+
+class SearchView(View):
+    def get(self, request):
+        query = request.GET.get("q", "").strip()[:200]
+        hits = selectors.thread_search(query=query, limit=30) if query else []
+        return render(request, "forums/search.html", {"query": query, "hits": hits})
