@@ -128,3 +128,16 @@ def test_forum_threads_appear_beside_docs_results(client, user):
     assert "Forum threads" in html
     assert f'href="{thread.get_absolute_url()}"' in html
     assert "Throttled with 429 on embeddings" in html
+
+
+def test_docs_index_command_builds_the_full_text_index(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("docs_index", "--no-embeddings", stdout=out)
+    assert "en: index updated" in out.getvalue() and "zh-hans: index updated" in out.getvalue()
+    assert DocSection.objects.filter(language="en", page_slug="rate-limits", anchor="how-to-stop-getting-429s").exists()
+    call_command("docs_index", "--no-embeddings", stdout=out)
+    assert "en: index current" in out.getvalue()
