@@ -292,7 +292,7 @@ def latency(args) -> None:
             model_id="bench-base",
             defaults={"source": str(model_dir), "context_length": 256, "backend": HostedModel.Backend.CAUSAL_LM},
         )
-        user, _ = get_user_model().objects.get_or_create(email="bench-ft@example.com")
+        user, _ = get_user_model().objects.get_or_create(email=f"bench-ft-{time.time_ns()}@example.com")
         credits_grant(user=user, amount=1000, reason="bench")
         content = "".join(__import__("json").dumps(r) + "\n" for r in testing.chat_dataset(16)).encode()
         file = services.file_create(owner=user, upload=SimpleUploadedFile("b.jsonl", content), purpose="fine-tune")

@@ -242,6 +242,7 @@ FINETUNE_CHECKPOINT_EVERY_STEPS = env.int("FINETUNE_CHECKPOINT_EVERY_STEPS", def
 FINETUNE_HEARTBEAT_SECONDS = env.float("FINETUNE_HEARTBEAT_SECONDS", default=2.0)
 FINETUNE_HEARTBEAT_STALE_SECONDS = env.float("FINETUNE_HEARTBEAT_STALE_SECONDS", default=60.0)
 FINETUNE_MAX_ATTEMPTS = env.int("FINETUNE_MAX_ATTEMPTS", default=3)
+FINETUNE_TRAINING_QUEUE = env("FINETUNE_TRAINING_QUEUE", default="training")
 FINETUNE_TIME_LIMIT_SECONDS = env.int("FINETUNE_TIME_LIMIT_SECONDS", default=6 * 3600)
 # Credits: the estimate shown before a job runs is per 1,000 trained tokens (tokens x
 # epochs); what is charged is the metered device time.

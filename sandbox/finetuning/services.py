@@ -265,12 +265,12 @@ def finetune_jobs_admit(*, owner) -> list[str]:
 
 
 def _send_run_task(job_id: str, dispatch_id: str) -> None:
-    from .tasks import TRAINING_QUEUE, finetune_job_run
+    from .tasks import finetune_job_run
 
     limit = settings.FINETUNE_TIME_LIMIT_SECONDS
     finetune_job_run.apply_async(
         kwargs={"job_id": job_id, "dispatch_id": dispatch_id},
-        queue=TRAINING_QUEUE,
+        queue=settings.FINETUNE_TRAINING_QUEUE,
         soft_time_limit=limit,
         time_limit=limit + 60,
     )

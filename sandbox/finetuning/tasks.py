@@ -1,14 +1,12 @@
 """Celery tasks of fine-tuning: thin adapters over services and the worker runner.
 
-`finetune_job_run` is sent to the `training` queue (services._send_run_task) with late acks: a worker that dies
+`finetune_job_run` is sent to the `training` queue (``FINETUNE_TRAINING_QUEUE``) with late acks: a worker that dies
 leaves the job row `running` with a stale heartbeat, and the beat reaper
 (`jobs_reap`) queues it again to resume from its last checkpoint.
 """
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
-
-TRAINING_QUEUE = "training"
 
 
 @shared_task(

@@ -277,6 +277,34 @@ def load_checkpoint(model, optimizer, scheduler, path: Path) -> int:
     return int(state["step"])
 
 
+def causal_lm_loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The causal LM loss of a batch, projecting to the vocabulary only where a label is learned.
+
+    Prompts, system messages and padding have no labels, yet the model's own loss computes
+    logits for every position; here the output layer runs on the learned positions only
+    (the same mean cross-entropy, a fraction of the output layer's work). Models with
+    special logit handling (soft-capping, scaling) use the model's own loss.
+    """
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    config = base.config
+    decoder = getattr(base, base.base_model_prefix, None)
+    head = base.get_output_embeddings()
+    if (
+        decoder is None
+        or head is None
+        or getattr(config, "final_logit_softcapping", None)
+        or getattr(config, "logit_scale", None)
+    ):
+        return model(**batch, use_cache=False).loss
+    labels = batch["labels"]
+    inputs = {name: value for name, value in batch.items() if name != "labels"}
+    hidden = decoder(**inputs, use_cache=False).last_hidden_state
+    targets = labels[:, 1:]
+    learned = targets != IGNORE_INDEX
+    logits = head(hidden[:, :-1][learned]).float()
+    return torch.nn.functional.cross_entropy(logits, targets[learned])
+
+
 def evaluate(model, examples, batch_size: int, pad_id: int, device: torch.device, packing: bool) -> float:
     collate = collate_packed if packing else collate_padded
     model.eval()
@@ -338,7 +366,7 @@ def train(config: TrainingConfig, callbacks: TrainingCallbacks | None = None) ->
         tokens = sum(len(ids) for ids, _ in batch_examples)
         batch = {k: v.to(device) for k, v in collate(batch_examples, pad_id).items()}
         step_start = time.perf_counter()
-        loss = model(**batch, use_cache=False).loss
+        loss = causal_lm_loss(model, batch)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trainable, MAX_GRAD_NORM)
         optimizer.step()

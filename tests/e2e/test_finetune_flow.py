@@ -10,7 +10,13 @@ from playwright.sync_api import expect
 from sandbox.finetuning import testing
 from sandbox.finetuning.models import FineTuningJob
 from tests.conftest import PASSWORD, make_user
-from tests.finetuning.conftest import base_model, grant, tiny_lm_path, training_worker  # noqa: F401
+from tests.finetuning.conftest import (  # noqa: F401
+    _training_queue,
+    base_model,
+    grant,
+    tiny_lm_path,
+    training_worker,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -10,8 +10,13 @@ from sandbox.finetuning import testing
 from tests.conftest import make_user
 from tests.support.processes import start_celery_worker
 
+# The tests' jobs go to a queue of their own, so that only the workers these tests start
+# (and kill) train them, never the suite's shared worker that also consumes `training`.
+TRAINING_QUEUE = "training-finetuning-test"
+
 # Small enough to train in seconds on a shared CPU, big enough to checkpoint mid-job.
 WORKER_ENV = {
+    "FINETUNE_TRAINING_QUEUE": TRAINING_QUEUE,
     "FINETUNE_CHECKPOINT_EVERY_STEPS": "4",
     "FINETUNE_HEARTBEAT_SECONDS": "0.5",
     "FINETUNE_HEARTBEAT_STALE_SECONDS": "3",
@@ -90,12 +95,22 @@ def chat_jsonl(tmp_path):
 
 @pytest.fixture
 def training_worker(transactional_db):
-    worker = start_celery_worker(queues="training", pool="solo", concurrency=1, name="ft", **WORKER_ENV)
+    worker = start_celery_worker(queues=TRAINING_QUEUE, pool="solo", concurrency=1, name="ft", **WORKER_ENV)
     yield worker
     worker.stop()
 
 
-SERVER_ENV = {"FINETUNE_MAX_FILE_BYTES": "200000", "FINETUNE_MIN_EXAMPLES": "10"}
+SERVER_ENV = {
+    "FINETUNE_MAX_FILE_BYTES": "200000",
+    "FINETUNE_MIN_EXAMPLES": "10",
+    "FINETUNE_TRAINING_QUEUE": TRAINING_QUEUE,
+}
+
+
+@pytest.fixture(autouse=True)
+def _training_queue(settings):
+    """Jobs created in this process (services, live_server) go to the tests' queue too."""
+    settings.FINETUNE_TRAINING_QUEUE = TRAINING_QUEUE
 
 
 @pytest.fixture(scope="session")

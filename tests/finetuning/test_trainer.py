@@ -34,6 +34,7 @@ def config(data, name, **overrides):
 
 
 def test_packed_rows_give_the_padded_batch_loss_with_fewer_positions(data):
+    """Same loss as one padded row per example, computed over far fewer positions."""
     model, tokenizer = trainer.load_model_and_tokenizer(config(data, "x"), torch.device("cpu"))
     examples = trainer.encode_file(tokenizer, str(data[1]), "chat", 256)
     padded_positions = packed_positions = 0
@@ -43,6 +44,10 @@ def test_packed_rows_give_the_padded_batch_loss_with_fewer_positions(data):
             padded = trainer.collate_padded(batch, tokenizer.pad_token_id)
             packed = trainer.collate_packed(batch, tokenizer.pad_token_id)
             assert float(model(**packed, use_cache=False).loss) == pytest.approx(
+                float(model(**padded, use_cache=False).loss), rel=1e-5
+            )
+            # The training loss projects to the vocabulary only where labels are learned: same value.
+            assert float(trainer.causal_lm_loss(model, packed)) == pytest.approx(
                 float(model(**padded, use_cache=False).loss), rel=1e-5
             )
             padded_positions += padded["input_ids"].numel()

@@ -12,7 +12,7 @@ from sandbox.finetuning.models import FineTuningJob
 from sandbox.registry.models import HostedModel
 from tests.support.processes import start_celery_worker
 
-from .conftest import WORKER_ENV
+from .conftest import TRAINING_QUEUE, WORKER_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -101,7 +101,7 @@ def test_a_killed_worker_resumes_from_its_checkpoint(sdk, base_model, tmp_path, 
     job = sdk.fine_tuning.jobs.create(
         model="tiny-gpt", training_file=file.id, hyperparameters={"n_epochs": 6, "batch_size": 2}
     )
-    first = start_celery_worker(queues="training", pool="prefork", concurrency=1, name="ft-first", **WORKER_ENV)
+    first = start_celery_worker(queues=TRAINING_QUEUE, pool="prefork", concurrency=1, name="ft-first", **WORKER_ENV)
     try:
         wait_for(
             lambda: FineTuningJob.objects.get(pk=job.id).checkpoints.exists(),
@@ -120,7 +120,7 @@ def test_a_killed_worker_resumes_from_its_checkpoint(sdk, base_model, tmp_path, 
     assert finetune_jobs_reap.apply().get() == [job.id]  # what beat runs every 30 s
     assert FineTuningJob.objects.get(pk=job.id).status == "queued"
 
-    second = start_celery_worker(queues="training", pool="prefork", concurrency=1, name="ft-second", **WORKER_ENV)
+    second = start_celery_worker(queues=TRAINING_QUEUE, pool="prefork", concurrency=1, name="ft-second", **WORKER_ENV)
     try:
         done = wait_terminal(sdk, job.id, worker=second)
     finally:
