@@ -108,7 +108,10 @@ DATABASES = {
 }
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # Under ASGI every sync_to_async thread would keep its own persistent connection and
+    # exhaust PostgreSQL; connect per request by default and pool in front (PgBouncer)
+    # when processes multiply. Workers (plain threads) may raise it.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # SQLite under concurrent web + worker processes: wait for locks instead of failing.
