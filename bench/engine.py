@@ -8,8 +8,8 @@ complete), of varied prompt and output lengths (greedy, EOS ignored so every req
 produces exactly its ``max_tokens``). Modes:
 
 - **engine**: our ContinuousBatcher, one thread per stream, as the Celery task threads
-  of a worker submit requests: a stream's next request joins the running batch as soon
-  as its previous one leaves;
+  of a worker submit requests and collect tokens (every ``STREAM_TICK_SECONDS``): a
+  stream's next request joins the running batch as soon as its previous one leaves;
 - **one at a time**: every request alone through the same engine (its latency is its
   own service time, without queueing: the strictest latency baseline);
 - **static**: HF ``generate`` on left-padded batches of 16 (round r = the r-th request
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import queue
 import statistics
 import threading
 import time
@@ -59,6 +60,7 @@ def make_streams(tokenizer, streams: int, rounds: int) -> list[list[tuple[list[i
 def run_engine(batcher, plan, *, concurrent: bool):
     """Wall time, per-request latencies and outputs (in plan order)."""
     from sandbox.inference.batching import Sequence
+    from sandbox.inference.generation import STREAM_TICK_SECONDS
 
     results: dict[tuple[int, int], tuple[float, list[int]]] = {}
 
@@ -67,12 +69,21 @@ def run_engine(batcher, plan, *, concurrent: bool):
         sequence = Sequence(prompt_ids=prompt, max_new_tokens=max_tokens, temperature=0, index=r)
         started = time.perf_counter()
         batcher.submit(sequence)
-        tokens = []
-        while True:
-            _index, kind, value = sequence.outbox.get()
-            if kind != "token":
-                break
-            tokens.append(value)
+        tokens, done = [], False
+        while not done:  # as a Celery task thread does (generation.stream_sequences)
+            items = [sequence.outbox.get()]
+            while True:
+                try:
+                    items.append(sequence.outbox.get_nowait())
+                except queue.Empty:
+                    break
+            for _index, kind, value in items:
+                if kind == "token":
+                    tokens.append(value)
+                else:
+                    done = True
+            if not done:
+                time.sleep(STREAM_TICK_SECONDS)
         results[s, r] = (time.perf_counter() - started, tokens)
 
     def stream(s: int) -> None:
@@ -127,6 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=4, help="requests sent by each stream, one after another")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each mode, interleaved; medians reported")
     options = parser.parse_args()
 
     import django
@@ -157,9 +169,19 @@ def main() -> None:
     batcher = ContinuousBatcher(model, name="bench", device=device, max_batch_size=64)
 
     run_engine(batcher, [stream[:1] for stream in plan[:4]], concurrent=True)  # warm-up
-    t_seq, lat_seq, out_seq = run_engine(batcher, plan, concurrent=False)
-    t_eng, lat_eng, out_eng = run_engine(batcher, plan, concurrent=True)
-    t_sta, lat_sta, out_sta = run_static(model, tokenizer, plan)
+    # The modes run interleaved, `--repeats` times; each reports its median run, so that
+    # a burst of load on a shared machine does not favour one mode.
+    runs = {"seq": [], "eng": [], "sta": []}
+    for _ in range(options.repeats):
+        runs["seq"].append(run_engine(batcher, plan, concurrent=False))
+        runs["eng"].append(run_engine(batcher, plan, concurrent=True))
+        runs["sta"].append(run_static(model, tokenizer, plan))
+    (t_seq, lat_seq, out_seq), (t_eng, lat_eng, out_eng), (t_sta, lat_sta, out_sta) = (
+        sorted(runs[mode], key=lambda run: run[0])[len(runs[mode]) // 2] for mode in ("seq", "eng", "sta")
+    )
+    if options.repeats > 1:
+        for mode, label in (("eng", "engine"), ("seq", "one at a time"), ("sta", "static")):
+            print(f"{label} wall times: {', '.join(f'{run[0]:.2f}' for run in runs[mode])} s")
 
     rows = [
         ("engine (continuous batching)", t_eng, lat_eng),
@@ -167,7 +189,8 @@ def main() -> None:
         ("HF generate, static padding", t_sta, lat_sta),
     ]
     print(
-        f"\n{options.streams} streams x {options.rounds} requests, prompts {min(len(p) for p, _ in requests)}-"
+        f"\n{options.streams} streams x {options.rounds} requests (median of {options.repeats}), "
+        f"prompts {min(len(p) for p, _ in requests)}-"
         f"{max(len(p) for p, _ in requests)} tokens, outputs {min(m for _, m in requests)}-"
         f"{max(m for _, m in requests)} tokens, {useful} useful tokens in all\n"
     )

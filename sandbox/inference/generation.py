@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 # How often a waiting task thread checks whether the gateway asked to cancel.
 CANCEL_POLL_SECONDS = 0.2
+# Tokens are gathered and published at most this often per request (see stream_sequences).
+STREAM_TICK_SECONDS = 0.02
 # A request whose loop produced nothing for this long is failed rather than left hanging.
 STALL_SECONDS = 300
 # For tokenizers that ship no chat template (e.g. `gpt2`): a plain transcript.
@@ -202,7 +204,13 @@ class TextStream:
 def stream_sequences(
     publisher: EventPublisher, resident: ResidentLM, sequences: list[Sequence], stops: list[str], *, prompt_tokens: int
 ) -> None:
-    """Submit the choices to the batcher and publish their text as it is generated."""
+    """Submit the choices to the batcher and publish their text as it is generated.
+
+    The thread wakes at most once per ``STREAM_TICK_SECONDS``, takes every token produced
+    meanwhile and publishes them as one delta per choice in one Redis round trip: the
+    decode loop is not interrupted by a thread switch per token, and Redis sees a few
+    writes per request per tick instead of one per token.
+    """
     outbox = sequences[0].outbox
     streams = {s.index: TextStream(resident.tokenizer, stops) for s in sequences}
     by_index = {s.index: s for s in sequences}
@@ -219,38 +227,53 @@ def stream_sequences(
                 if publisher.cancelled():
                     return  # the finally clause takes the choices out of the batch
             try:
-                index, kind, value = outbox.get(timeout=CANCEL_POLL_SECONDS)
+                items = [outbox.get(timeout=CANCEL_POLL_SECONDS)]
             except queue.Empty:
                 if time.monotonic() - last_event > STALL_SECONDS:
                     publisher.error(status=500, code="server_error", message="The model stopped responding.")
                     return
                 continue
             last_event = time.monotonic()
-            if index not in open_choices:
-                continue
-            if kind == "token":
-                completion_tokens += 1
-                piece, stopped = streams[index].push(value)
-                if piece:
-                    publisher.publish({"type": "delta", "index": index, "text": piece})
-                if stopped:
-                    by_index[index].stop()
-                    publisher.publish({"type": "finish", "index": index, "finish_reason": "stop"})
+            while True:
+                try:
+                    items.append(outbox.get_nowait())
+                except queue.Empty:
+                    break
+            events, text = [], {}
+            for index, kind, value in items:
+                if index not in open_choices:
+                    continue
+                if kind == "token":
+                    completion_tokens += 1
+                    piece, stopped = streams[index].push(value)
+                    text[index] = text.get(index, "") + piece
+                    if stopped:
+                        by_index[index].stop()
+                        open_choices.discard(index)
+                        events += _deltas(text, index) + [{"type": "finish", "index": index, "finish_reason": "stop"}]
+                elif kind == "finish":
+                    text[index] = text.get(index, "") + streams[index].flush()
                     open_choices.discard(index)
-            elif kind == "finish":
-                piece = streams[index].flush()
-                if piece:
-                    publisher.publish({"type": "delta", "index": index, "text": piece})
-                publisher.publish({"type": "finish", "index": index, "finish_reason": value})
-                open_choices.discard(index)
-            else:
-                status, code, message = value
-                publisher.error(status=status, code=code, message=message)
-                return
+                    events += _deltas(text, index) + [{"type": "finish", "index": index, "finish_reason": value}]
+                else:
+                    status, code, message = value
+                    publisher.publish_many([e for i in list(text) for e in _deltas(text, i)])
+                    publisher.error(status=status, code=code, message=message)
+                    return
+            events += [e for i in list(text) for e in _deltas(text, i)]
+            publisher.publish_many(events)
+            if open_choices:
+                time.sleep(STREAM_TICK_SECONDS)
         publisher.publish({"type": "usage", "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens})
     finally:
         for sequence in sequences:
             sequence.stop()
+
+
+def _deltas(text: dict[int, str], index: int) -> list[dict]:
+    """The pending text of one choice as a delta event (none when empty); clears it."""
+    piece = text.pop(index, "")
+    return [{"type": "delta", "index": index, "text": piece}] if piece else []
 
 
 def embed(*, publisher: EventPublisher, model: HostedModel, inputs: list[str]) -> None:

@@ -67,6 +67,16 @@ class EventPublisher:
         pipe.expire(self.key, STREAM_TTL_SECONDS)
         pipe.execute()
 
+    def publish_many(self, events: list[dict[str, Any]]) -> None:
+        """Append several events in one round trip (in order)."""
+        if not events:
+            return
+        pipe = self.redis.pipeline()
+        for event in events:
+            pipe.xadd(self.key, {"e": json.dumps(event)})
+        pipe.expire(self.key, STREAM_TTL_SECONDS)
+        pipe.execute()
+
     def cancelled(self) -> bool:
         return bool(self.redis.exists(cancel_key(self.request_id)))
 
