@@ -36,9 +36,10 @@ lock:
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
+## bench: run the benchmarks in bench/ (BENCH="engine gateway" picks some)
 bench: $(STAMP)
 	@bash scripts/services.sh
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) var

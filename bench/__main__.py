@@ -1,0 +1,39 @@
+"""`python -m bench [NAME ...]`: run the named benchmarks (default: all), one after another.
+
+Each prints its own figures and its ratios against the baseline it names:
+
+- engine:   continuous batching vs one-at-a-time vs HF generate with static padding
+- gateway:  our /v1 path vs the LiteLLM proxy, and with the policy layer off
+- finetune: our packing LoRA trainer vs HF Trainer + PEFT
+- forums:   topic list and a 500-reply thread under 10 concurrent readers (100k threads)
+
+Options after `--` go to every benchmark (e.g. `python -m bench engine -- --repeats 3`).
+"""
+
+import subprocess
+import sys
+
+BENCHMARKS = ["engine", "gateway", "finetune", "forums"]
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    extra = []
+    if "--" in args:
+        extra = args[args.index("--") + 1 :]
+        args = args[: args.index("--")]
+    names = args or BENCHMARKS
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        sys.exit(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    failed = []
+    for name in names:
+        print(f"\n===== bench.{name} =====", flush=True)
+        if subprocess.run([sys.executable, "-m", f"bench.{name}", *extra]).returncode != 0:
+            failed.append(name)
+    if failed:
+        sys.exit(f"failed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
