@@ -347,10 +347,13 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--latency-jobs", type=int, default=3)
-    parser.add_argument("--repeat", type=int, default=2, help="rounds of the three runs; the fastest of each counts")
+    parser.add_argument(
+        "--repeat", "--repeats", type=int, default=2, help="rounds of the three runs; the fastest of each counts"
+    )
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
-    args = parser.parse_args()
+    # `python -m bench ... -- OPTIONS` passes the same options to every benchmark.
+    args, _others = parser.parse_known_args()
     if not args.skip_throughput:
         throughput(args)
         print()
