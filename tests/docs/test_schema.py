@@ -7,26 +7,6 @@ from drf_spectacular.generators import SchemaGenerator
 
 from portal.docs.openapi import schema_problems, v1_routes
 
-# Gaps the fine-tuning API (sandbox/finetuning/api.py, another team's) still has: its views
-# declare no response serializers / extend_schema yet. Listed exactly, and checked both
-# ways: a new gap fails the test, and so does a fixed one still listed here (remove it).
-PENDING_FINETUNING_GAPS = {
-    f"{method} {path}: success response has no body schema"
-    for method, path in [
-        ("GET", "/v1/files"),
-        ("POST", "/v1/files"),
-        ("GET", "/v1/files/{file_id}"),
-        ("GET", "/v1/files/{file_id}/content"),
-        ("GET", "/v1/fine_tuning/jobs"),
-        ("POST", "/v1/fine_tuning/jobs"),
-        ("GET", "/v1/fine_tuning/jobs/{job_id}"),
-        ("POST", "/v1/fine_tuning/jobs/{job_id}/cancel"),
-        ("GET", "/v1/fine_tuning/jobs/{job_id}/checkpoints"),
-        ("GET", "/v1/fine_tuning/jobs/{job_id}/events"),
-    ]
-}
-PENDING_FINETUNING_BODIES = {"/v1/files", "/v1/fine_tuning/jobs"}
-
 
 @pytest.fixture(scope="module")
 def schema():
@@ -38,9 +18,7 @@ def test_every_v1_route_is_in_the_schema_and_agrees_with_the_code(schema):
     missing from the schema, or when the schema documents something the code doesn't serve."""
     routes = v1_routes()
     assert "/v1/chat/completions" in routes and "/v1/models" in routes, sorted(routes)
-    problems = schema_problems(schema, routes)
-    assert [p for p in problems if p not in PENDING_FINETUNING_GAPS] == []
-    assert sorted(PENDING_FINETUNING_GAPS - set(problems)) == [], "fixed: remove from PENDING_FINETUNING_GAPS"
+    assert schema_problems(schema, routes) == []
 
 
 def test_request_bodies_match_the_views_serializers(schema):
@@ -71,7 +49,7 @@ def test_request_bodies_match_the_views_serializers(schema):
         assert required <= set(content.get("required", [])), (path, required)
         checked += 1
     assert checked, "no /v1 view with an InputSerializer and a documented body was found"
-    assert missing == PENDING_FINETUNING_BODIES, "POST without a documented request body"
+    assert missing == set(), "POST without a documented request body"
 
 
 def test_checker_reports_a_missing_route_and_a_method_mismatch():
