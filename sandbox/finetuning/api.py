@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from sandbox.gateway.auth import ApiKeyAuthentication, HasScope
 from sandbox.gateway.errors import OpenAIError, openai_exception_handler
 
-from . import selectors, services
+from . import schema, selectors, services
 from .models import FineTuningJob, TrainingFile
 
 # Room for the multipart envelope and the other form fields around the file.
@@ -183,6 +183,13 @@ class FileListCreateApi(FineTuningApiView):
         file = serializers.FileField()
         purpose = serializers.CharField()
 
+    @schema.operation(
+        "createFile",
+        "Upload a file",
+        schema.FileObject,
+        request={"multipart/form-data": InputSerializer},
+        tags=("Files",),
+    )
     def post(self, request):
         limit = settings.FINETUNE_MAX_FILE_BYTES
         try:
@@ -202,6 +209,13 @@ class FileListCreateApi(FineTuningApiView):
         )
         return Response(file_object(file), status=status.HTTP_200_OK)
 
+    @schema.operation(
+        "listFiles",
+        "List files",
+        schema.FileList,
+        tags=("Files",),
+        parameters=[*schema.PAGE, schema.OpenApiParameter("purpose", str, description="Only files of this purpose.")],
+    )
     def get(self, request):
         params = PageInput(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -216,9 +230,11 @@ class FileListCreateApi(FineTuningApiView):
 class FileDetailApi(FineTuningApiView):
     required_scope = "files"
 
+    @schema.operation("retrieveFile", "Retrieve a file", schema.FileObject, tags=("Files",))
     def get(self, request, file_id: str):
         return Response(file_object(selectors.file_get_for_user(user=request.user, file_id=file_id)))
 
+    @schema.operation("deleteFile", "Delete a file", schema.DeletedFile, tags=("Files",))
     def delete(self, request, file_id: str):
         file = selectors.file_get_for_user(user=request.user, file_id=file_id)
         services.file_delete(file=file)
@@ -236,6 +252,12 @@ class FileContentApi(FineTuningApiView):
     required_scope = "files"
     content_negotiation_class = RawContentNegotiation
 
+    @schema.operation(
+        "downloadFile",
+        "Retrieve file content",
+        schema.OpenApiResponse(schema.OpenApiTypes.BINARY, description="The file's bytes (JSONL)."),
+        tags=("Files",),
+    )
     def get(self, request, file_id: str):
         file = selectors.file_get_for_user(user=request.user, file_id=file_id)
         return FileResponse(file.content.open("rb"), content_type="application/jsonl", filename=file.filename)
@@ -256,6 +278,20 @@ class JobListCreateApi(FineTuningApiView):
         suffix = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
         seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1)
 
+    @schema.operation(
+        "createFineTuningJob",
+        "Create a fine-tuning job",
+        schema.JobObject,
+        request=InputSerializer,
+        parameters=[
+            schema.OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                location=schema.OpenApiParameter.HEADER,
+                description="A retried request with the same key returns the same job.",
+            )
+        ],
+    )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -280,6 +316,7 @@ class JobListCreateApi(FineTuningApiView):
         )
         return Response(job_object(job), status=status.HTTP_200_OK)
 
+    @schema.operation("listFineTuningJobs", "List fine-tuning jobs", schema.JobList, parameters=schema.PAGE)
     def get(self, request):
         params = PageInput(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -293,6 +330,7 @@ class JobListCreateApi(FineTuningApiView):
 class JobDetailApi(FineTuningApiView):
     required_scope = "fine-tuning"
 
+    @schema.operation("retrieveFineTuningJob", "Retrieve a fine-tuning job", schema.JobObject)
     def get(self, request, job_id: str):
         return Response(job_object(selectors.job_get_for_user(user=request.user, job_id=job_id)))
 
@@ -300,6 +338,7 @@ class JobDetailApi(FineTuningApiView):
 class JobCancelApi(FineTuningApiView):
     required_scope = "fine-tuning"
 
+    @schema.operation("cancelFineTuningJob", "Cancel a fine-tuning job", schema.JobObject)
     def post(self, request, job_id: str):
         job = services.finetune_job_cancel(job=selectors.job_get_for_user(user=request.user, job_id=job_id))
         job.refresh_from_db()
@@ -309,6 +348,7 @@ class JobCancelApi(FineTuningApiView):
 class JobEventsApi(FineTuningApiView):
     required_scope = "fine-tuning"
 
+    @schema.operation("listFineTuningEvents", "List a job's events", schema.JobEventList, parameters=schema.PAGE)
     def get(self, request, job_id: str):
         params = PageInput(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -321,6 +361,9 @@ class JobEventsApi(FineTuningApiView):
 class JobCheckpointsApi(FineTuningApiView):
     required_scope = "fine-tuning"
 
+    @schema.operation(
+        "listFineTuningCheckpoints", "List a job's checkpoints", schema.CheckpointList, parameters=schema.PAGE
+    )
     def get(self, request, job_id: str):
         params = PageInput(data={"limit": 10, **request.query_params.dict()})
         params.is_valid(raise_exception=True)
