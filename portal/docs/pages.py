@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .rendering import RenderedMarkdown, render_markdown
@@ -144,13 +145,14 @@ def personalize(source: str, *, base_url: str, api_key_hint: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _render_cached(source: str) -> RenderedMarkdown:
-    return render_markdown(source)
+def _render_cached(source: str, language: str) -> RenderedMarkdown:
+    with translation.override(language):
+        return render_markdown(source, permalink_title=str(_("Link to this section")))
 
 
 def page_render(page: DocPage, *, base_url: str, api_key_hint: str) -> RenderedMarkdown:
     """The page's HTML and TOC with the reader's base URL and key hint filled in."""
-    return _render_cached(personalize(page.source, base_url=base_url, api_key_hint=api_key_hint))
+    return _render_cached(personalize(page.source, base_url=base_url, api_key_hint=api_key_hint), page.language)
 
 
 def runnable_examples(page: DocPage, *, base_url: str, api_key_hint: str = "") -> list[RunnableExample]:

@@ -116,8 +116,9 @@ def _flatten_toc(tokens: list[dict]) -> list[dict]:
     return entries
 
 
-def render_markdown(source: str) -> RenderedMarkdown:
+def render_markdown(source: str, *, permalink_title: str = "Link to this section") -> RenderedMarkdown:
     """Render trusted-or-not Markdown to sanitized HTML with its table of contents."""
-    md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+    configs = {**EXTENSION_CONFIGS, "toc": {**EXTENSION_CONFIGS["toc"], "permalink_title": permalink_title}}
+    md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=configs)
     html = md.convert(source)
     return RenderedMarkdown(html=_sanitize(html), toc=_flatten_toc(md.toc_tokens))
