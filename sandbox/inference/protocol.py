@@ -35,6 +35,50 @@ STREAM_TTL_SECONDS = 600
 
 TERMINAL_TYPES = frozenset({"usage", "error"})
 
+# Append events unless the caller asked to cancel, in one round trip: KEYS = stream,
+# cancel key; ARGV = encoded events..., TTL. Returns 0 (nothing appended) when cancelled.
+PUBLISH_UNLESS_CANCELLED_SCRIPT = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+for i = 1, #ARGV - 1 do
+  redis.call('XADD', KEYS[1], '*', 'e', ARGV[i])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[#ARGV])
+return 1
+"""
+
+# A worker's start, in one round trip: what an earlier delivery of the request published
+# ("finished": a terminal event, "partial": output, "none"), and on "none" the
+# ``accepted`` event appended. KEYS = stream; ARGV = encoded accepted event, TTL.
+ACCEPT_SCRIPT = (
+    """
+local partial = false
+for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local fields = entry[2]
+  for j = 1, #fields, 2 do
+    if fields[j] == 'e' then
+      local kind = cjson.decode(fields[j + 1])['type']
+      if TERMINAL[kind] then return 'finished' end
+      if kind ~= 'accepted' then partial = true end
+    end
+  end
+end
+if partial then return 'partial' end
+redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 'none'
+""".replace("TERMINAL[kind]", " or ".join(f"kind == '{t}'" for t in sorted(TERMINAL_TYPES)))
+)
+
+
+def _script(redis_client, name: str, source: str):
+    """``source`` registered on this client (called by its SHA: EVALSHA), once per client."""
+    attribute = f"_atrium_{name}_script"
+    script = getattr(redis_client, attribute, None)
+    if script is None:
+        script = redis_client.register_script(source)
+        setattr(redis_client, attribute, script)
+    return script
+
 
 def new_request_id() -> str:
     return f"req_{uuid.uuid4().hex}"
@@ -76,6 +120,27 @@ class EventPublisher:
             pipe.xadd(self.key, {"e": json.dumps(event)})
         pipe.expire(self.key, STREAM_TTL_SECONDS)
         pipe.execute()
+
+    def publish_unless_cancelled(self, events: list[dict[str, Any]]) -> bool:
+        """Append ``events`` (in order) unless the caller asked to cancel, in one round trip.
+
+        Returns False, having appended nothing, when the request is cancelled.
+        """
+        if not events:
+            return not self.cancelled()
+        script = _script(self.redis, "publish_unless_cancelled", PUBLISH_UNLESS_CANCELLED_SCRIPT)
+        args = [json.dumps(event) for event in events] + [STREAM_TTL_SECONDS]
+        return bool(script(keys=[self.key, cancel_key(self.request_id)], args=args))
+
+    def accept(self, event: dict[str, Any]) -> str:
+        """Publish ``event`` (``accepted``) unless an earlier delivery already published output.
+
+        Returns what that delivery published: "none" (``event`` appended), "partial" or
+        "finished" (nothing appended), checked and appended atomically in one round trip.
+        """
+        script = _script(self.redis, "accept", ACCEPT_SCRIPT)
+        outcome = script(keys=[self.key], args=[json.dumps(event), STREAM_TTL_SECONDS])
+        return outcome.decode() if isinstance(outcome, bytes) else outcome
 
     def cancelled(self) -> bool:
         return bool(self.redis.exists(cancel_key(self.request_id)))

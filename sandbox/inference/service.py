@@ -12,19 +12,11 @@ from __future__ import annotations
 
 from sandbox.registry.models import HostedModel
 
-from . import protocol
 from .protocol import EventPublisher
 
 
-def previous_delivery_outcome(publisher: EventPublisher) -> str:
-    """What an earlier delivery of this request published: "none", "partial" or "finished"."""
-    entries = publisher.redis.xrange(publisher.key)
-    types = [protocol._decode(fields)["type"] for _entry_id, fields in entries]
-    if any(t in protocol.TERMINAL_TYPES for t in types):
-        return "finished"
-    if any(t != "accepted" for t in types):
-        return "partial"
-    return "none"
+# Bounds one write (one Lua call on Redis) for very long echo answers.
+ECHO_EVENTS_PER_WRITE = 512
 
 
 def _model_or_error(publisher: EventPublisher, model_id: str) -> HostedModel | None:
@@ -61,6 +53,9 @@ def _echo(publisher: EventPublisher, model: HostedModel, params: dict) -> None:
         return
     max_tokens = params.get("max_tokens") or model.max_output_tokens
     stops = params.get("stop") or []
+    # Echo has every word at once: its events go out together, one round trip that
+    # appends them only if the caller has not cancelled (as the engine coalesces per tick).
+    events: list[dict] = []
     completion_tokens = 0
     for index in range(params.get("n") or 1):
         text, finish_reason = "", "stop"
@@ -74,16 +69,19 @@ def _echo(publisher: EventPublisher, model: HostedModel, params: dict) -> None:
             if hit is not None:
                 piece = candidate[: candidate.index(hit)][len(text) :]
                 if piece:
-                    publisher.publish({"type": "delta", "index": index, "text": piece})
+                    events.append({"type": "delta", "index": index, "text": piece})
                 completion_tokens += 1
                 break
-            if publisher.cancelled():
-                return
-            publisher.publish({"type": "delta", "index": index, "text": piece})
+            events.append({"type": "delta", "index": index, "text": piece})
             text = candidate
             completion_tokens += 1
-        publisher.publish({"type": "finish", "index": index, "finish_reason": finish_reason})
-    publisher.publish({"type": "usage", "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens})
+        events.append({"type": "finish", "index": index, "finish_reason": finish_reason})
+        if len(events) >= ECHO_EVENTS_PER_WRITE:
+            if not publisher.publish_unless_cancelled(events):
+                return
+            events = []
+    events.append({"type": "usage", "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens})
+    publisher.publish_unless_cancelled(events)
 
 
 def run_generation(*, publisher: EventPublisher, model_id: str, params: dict) -> None:

@@ -32,10 +32,9 @@ TASK_OPTIONS = {
 
 def _start(request_id: str) -> protocol.EventPublisher | None:
     """Announce the request; None when a previous delivery already answered it."""
-    from .service import previous_delivery_outcome
-
     publisher = protocol.EventPublisher(get_redis(), request_id)
-    outcome = previous_delivery_outcome(publisher)
+    # The redelivery check and the announcement are one round trip (and atomic).
+    outcome = publisher.accept({"type": "accepted", "worker": socket.gethostname()})
     if outcome == "finished":
         return None
     if outcome == "partial":
@@ -45,7 +44,6 @@ def _start(request_id: str) -> protocol.EventPublisher | None:
             message="The worker serving this request stopped before it finished. Please retry.",
         )
         return None
-    publisher.publish({"type": "accepted", "worker": socket.gethostname()})
     return publisher
 
 
