@@ -7,6 +7,5 @@ class DocsConfig(AppConfig):
     verbose_name = "Developer docs"
 
     def ready(self):
-        # Registers the API-key scheme and the fine-tuning API's shapes with drf-spectacular
-        # (extensions register on import).
-        from . import openapi, openapi_finetuning  # noqa: F401
+        # Registers the API-key scheme with drf-spectacular (extensions register on import).
+        from . import openapi  # noqa: F401

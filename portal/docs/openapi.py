@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.drainage import has_override, set_override
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 V1_PREFIX = "/v1/"
@@ -61,8 +62,22 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
 
 
 def v1_endpoints_only(endpoints, **kwargs):
-    """Keep the public /v1 API in the schema."""
-    return [endpoint for endpoint in endpoints if endpoint[0].startswith(V1_PREFIX)]
+    """Keep the public /v1 API in the schema, with unique names for nested input serializers."""
+    endpoints = [endpoint for endpoint in endpoints if endpoint[0].startswith(V1_PREFIX)]
+    for _path, _regex, _method, callback in endpoints:
+        _name_input_serializer(getattr(callback, "cls", None))
+    return endpoints
+
+
+def _name_input_serializer(view_class) -> None:
+    """The house style nests ``InputSerializer`` in each view (STYLE.md), so every one would
+    become the component "Input" and overwrite the others in the schema. Name each after its
+    view ("FileListCreateApi" -> "FileListCreateInput") unless it already has a name."""
+    serializer = getattr(view_class, "InputSerializer", None)
+    if serializer is None or has_override(serializer, "component_name"):
+        return
+    base = view_class.__name__.removesuffix("Api").removesuffix("View")
+    set_override(serializer, "component_name", f"{base}Input")
 
 
 def _error_statuses(path: str, method: str) -> list[str]:
