@@ -23,3 +23,31 @@ def forum_author(context, user):
     if key not in memo:
         memo[key] = get_template("accounts/_author_link.html").render(author_link(user))
     return memo[key]
+
+
+@register.simple_tag(takes_context=True)
+def forum_posts(context, posts):
+    """The posts of a thread page, each `forums/_post.html` from the fragment cache when it can."""
+    from ..fragments import post_fragment_parts, render_cached
+
+    return render_cached(
+        context=context,
+        template_name="forums/_post.html",
+        name="p",
+        items=posts,
+        parts=lambda post: post_fragment_parts(post=post, context=context),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def forum_thread_rows(context, threads):
+    """The rows of a topic list, each `forums/_thread_row.html` from the fragment cache when it can."""
+    from ..fragments import render_cached, thread_row_parts
+
+    return render_cached(
+        context=context,
+        template_name="forums/_thread_row.html",
+        name="t",
+        items=threads,
+        parts=lambda thread: thread_row_parts(thread=thread, context=context),
+    )

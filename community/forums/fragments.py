@@ -1,0 +1,137 @@
+"""Rendered HTML of posts and topic-list rows, cached in Redis by what they show.
+
+A thread page is 30 posts and a topic list 30 rows, and rendering them through the
+template engine costs most of a page's CPU. Each fragment is cached under a key that
+digests every value its template reads (the post's fields and body, the author's name
+and handle, the shown time, the category, the tags) together with the few facts about
+the reader that change it (signed in, author, moderator, may accept, may reply, voted)
+and the active language and time zone. Any edit, vote, accept, hide, restore, delete,
+rename or lock therefore changes the key and shows at once: no invalidation to forget.
+Entries nobody asks for again expire.
+
+The CSRF token differs per request, so fragments are rendered with a placeholder that
+is swapped for the request's token after reading them from the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.core.cache import cache
+from django.template import Context
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+
+KEY_PREFIX = "forums:fragment:v1"
+TIMEOUT = 24 * 3600
+# What `{% csrf_token %}` writes in a cached fragment; never typed by members (posts are
+# sanitized HTML and cannot hold a NUL-free private-use sequence like this one).
+CSRF_PLACEHOLDER = "\ue0f0csrf\ue0f1"
+
+
+def _author_parts(user) -> tuple:
+    """Everything `accounts/_author_link.html` shows of an author."""
+    if user is None:
+        return (None,)
+    profile = getattr(user, "profile", None)
+    if profile is None:
+        return (user.pk, None)
+    return (user.pk, user.is_active, profile.handle, profile.display_name)
+
+
+def _key(kind: str, parts: tuple) -> str:
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return f"{KEY_PREFIX}:{kind}:{digest}"
+
+
+def _environment() -> tuple:
+    return (translation.get_language(), timezone.get_current_timezone_name())
+
+
+def post_fragment_parts(*, post, context) -> tuple:
+    """The values `forums/_post.html` reads for this post and this reader."""
+    user = context["user"]
+    thread = context["thread"]
+    can_moderate = bool(context.get("can_moderate"))
+    is_author = user.is_authenticated and post.author_id == user.pk
+    return (
+        post.pk,
+        post.thread_id,
+        post.is_first,
+        post.is_staff_reply,
+        post.pk == thread.accepted_answer_id,
+        _author_parts(post.author),
+        post.created_at.isoformat(),
+        naturaltime(post.created_at),
+        post.edited_at is not None,
+        post.edit_count,
+        post.is_hidden,
+        post.hidden_reason,
+        post.is_deleted,
+        hashlib.blake2b(post.body_html.encode(), digest_size=16).digest(),
+        post.score,
+        bool(getattr(post, "voted", False)),
+        bool(context["category"].has_votes),
+        thread.is_locked,
+        user.is_authenticated,
+        is_author,
+        can_moderate,
+        bool(context.get("can_accept")),
+        bool(context.get("can_reply")),
+        can_moderate and user.has_perm("forums.suspend_user"),
+    )
+
+
+def thread_row_parts(*, thread, context) -> tuple:
+    """The values `forums/_thread_row.html` reads for this thread and this reader."""
+    user = context["user"]
+    category = thread.category
+    return (
+        thread.pk,
+        thread.slug,
+        thread.title,
+        thread.score,
+        thread.reply_count,
+        thread.accepted_answer_id is not None,
+        thread.is_pinned,
+        thread.is_locked,
+        thread.idea_status,
+        thread.error_code,
+        (category.pk, category.slug, category.name, category.color),
+        tuple((tag.slug, tag.name) for tag in thread.tags.all()),
+        _author_parts(thread.last_poster),
+        thread.last_activity_at.isoformat(),
+        naturaltime(thread.last_activity_at),
+        user.is_authenticated,
+        getattr(thread, "read_at", None) and thread.read_at.isoformat(),
+    )
+
+
+def render_cached(*, context: Context, template_name: str, name: str, items, parts) -> str:
+    """Render `template_name` once per item (bound to `name`), each from the cache when it can.
+
+    `parts(item)` returns the values the template reads; they make the cache key.
+    """
+    items = list(items)
+    if not items:
+        return ""
+    env = _environment()
+    keys = [_key(template_name, (env, parts(item))) for item in items]
+    cached = cache.get_many(keys)
+    missing = {}
+    template = context.template.engine.get_template(template_name)
+    out = []
+    for key, item in zip(keys, items, strict=True):
+        html = cached.get(key)
+        if html is None:
+            with context.push({name: item, "csrf_token": CSRF_PLACEHOLDER}):
+                html = str(template.render(context))
+            missing[key] = html
+        out.append(html)
+    if missing:
+        cache.set_many(missing, TIMEOUT)
+    html = "".join(out)
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, str(context.get("csrf_token")))
+    return mark_safe(html)  # noqa: S308 - rendered by our own autoescaping templates
