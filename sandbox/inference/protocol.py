@@ -49,8 +49,7 @@ return 1
 # A worker's start, in one round trip: what an earlier delivery of the request published
 # ("finished": a terminal event, "partial": output, "none"), and on "none" the
 # ``accepted`` event appended. KEYS = stream; ARGV = encoded accepted event, TTL.
-ACCEPT_SCRIPT = (
-    """
+ACCEPT_SCRIPT = """
 local partial = false
 for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
   local fields = entry[2]
@@ -67,7 +66,6 @@ redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 'none'
 """.replace("TERMINAL[kind]", " or ".join(f"kind == '{t}'" for t in sorted(TERMINAL_TYPES)))
-)
 
 
 def _script(redis_client, name: str, source: str):

@@ -14,7 +14,6 @@ from sandbox.registry.models import HostedModel
 
 from .protocol import EventPublisher
 
-
 # Bounds one write (one Lua call on Redis) for very long echo answers.
 ECHO_EVENTS_PER_WRITE = 512
 
