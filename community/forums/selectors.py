@@ -74,13 +74,13 @@ def thread_list(
 ):
     """Threads a reader may see, sorted and filtered, with everything the list shows joined in.
 
-    The queryset costs a fixed number of queries however many threads exist: authors,
-    categories and last posters are joined, tags come in one prefetch, and the reader's
-    read marker is a subquery.
+    The queryset costs a fixed number of queries however many threads exist: categories
+    and last posters are joined (a row shows the last poster, not the author), tags come
+    in one prefetch, and the reader's read marker is a subquery.
     """
     qs = (
         Thread.objects.visible()
-        .select_related("category", "author__profile", "last_poster__profile")
+        .select_related("category", "last_poster__profile")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name", "slug")))
     )
     qs = qs.defer("search_text")

@@ -30,7 +30,9 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self):
         cap = self.per_page * self.max_pages
-        return self.object_list[: cap + 1].count()
+        # Only how many rows there are: without the reader's read-marker subquery and the
+        # sort, which the database would otherwise compute for every counted row.
+        return self.object_list.order_by().values("pk")[: cap + 1].count()
 
     @property
     def capped(self) -> bool:
