@@ -118,7 +118,8 @@ def usage_export(request):
 @require_GET
 def playground(request):
     models = HostedModel.objects.available().visible_to(request.user).filter(task=HostedModel.Task.CHAT)
-    return render(request, "playground/playground.html", {"models": models})
+    # "Try it in the Playground" links (model pages, fine-tuning jobs) preselect a model.
+    return render(request, "playground/playground.html", {"models": models, "selected": request.GET.get("model", "")})
 
 
 class PlaygroundChatView(ChatCompletionsView):

@@ -1,0 +1,16 @@
+import pytest
+from django.urls import reverse
+
+from sandbox.registry.models import HostedModel
+
+
+@pytest.mark.django_db
+def test_playground_preselects_the_model_named_in_the_link(client, user):
+    """"Try it in the Playground" links pass ?model=; that model is the one selected."""
+    for model_id in ("echo", "atrium-gpt-mini"):
+        HostedModel.objects.create(model_id=model_id, backend=HostedModel.Backend.ECHO)
+    client.force_login(user)
+    html = client.get(reverse("usage:playground"), {"model": "atrium-gpt-mini"}).content.decode()
+    assert 'value="atrium-gpt-mini" data-max-tokens="512" selected' in html
+    assert 'value="echo" data-max-tokens="512" selected' not in html
+    assert 'nav-link active" href="/playground/"' in html
