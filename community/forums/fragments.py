@@ -99,7 +99,7 @@ def thread_row_parts(*, thread, context) -> tuple:
         thread.idea_status,
         thread.error_code,
         (category.pk, category.slug, category.name, category.color),
-        tuple((tag.slug, tag.name) for tag in thread.tags.all()),
+        tuple(thread.tag_links),
         _author_parts(thread.last_poster),
         thread.last_activity_at.isoformat(),
         naturaltime(thread.last_activity_at),

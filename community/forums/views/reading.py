@@ -41,6 +41,7 @@ class ThreadListView(View):
             period = "all"
         threads = selectors.thread_list(user=request.user, sort=sort, period=period, category=category, tag=tag)
         page = _page(threads, selectors.THREADS_PER_PAGE, request, paginator_class=CappedPaginator)
+        page.object_list = selectors.threads_with_tags(page.object_list)
         watching = bool(
             category and request.user.is_authenticated and category.watches.filter(user=request.user).exists()
         )
