@@ -29,6 +29,11 @@ def wait_for_port(host: str, port: int, timeout: float = 20) -> None:
     sys.exit(f"embedded redis did not start on {host}:{port}")
 
 
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex((host, port)) == 0
+
+
 def manage(*args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True)
 
@@ -41,9 +46,16 @@ def main() -> None:
     os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{options.port}")
     (ROOT / "var").mkdir(exist_ok=True)
 
+    if port_in_use("127.0.0.1", options.port):
+        sys.exit(f"Port {options.port} is already in use: stop what serves it, or run `PORT=8001 make run`.")
     embedded = None
     if "REDIS_URL" not in os.environ:
         host, port = EMBEDDED_REDIS
+        if port_in_use(host, port):
+            sys.exit(
+                f"Port {port}, where the embedded Redis listens, is already in use (another `make run`?). "
+                "Stop it, or set REDIS_URL to a Redis of your own."
+            )
         embedded = subprocess.Popen([PY, "scripts/embedded_redis.py", f"redis://{host}:{port}"], cwd=ROOT)
         wait_for_port(host, port)
 
