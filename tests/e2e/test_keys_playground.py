@@ -23,7 +23,7 @@ def test_create_key_use_playground_and_see_usage(page, asgi_server, celery_worke
     page.fill("input[name=login]", user.email)
     page.fill("input[name=password]", password)
     page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url(re.compile(r".*/settings/profile/"))
+    page.wait_for_url(re.compile(r".*/$"))
 
     # Create a key: the secret is shown once.
     page.goto(f"{asgi_server}/keys/")

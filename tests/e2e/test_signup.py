@@ -54,7 +54,9 @@ def test_visitor_signs_up_verifies_logs_in_and_edits_profile(live_server, page):
     page.screenshot(path=f"{SCREENSHOTS}-login.png", full_page=True)
     page.keyboard.press("Enter")
 
-    # Lands on the profile editor, which shows the generated avatar.
+    # Lands on the developer's home; the profile editor shows the generated avatar.
+    expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
+    page.goto(live_server.url + "/settings/profile/")
     expect(page.get_by_role("heading", name="Public profile")).to_be_visible()
     avatar = page.locator("main img.avatar").first
     expect(avatar).to_be_visible()
