@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from .models import UsageRecord
+
+
+@admin.register(UsageRecord)
+class UsageRecordAdmin(admin.ModelAdmin):
+    """Metered /v1 calls: an audit trail, so the admin only reads it."""
+
+    list_display = [
+        "created_at",
+        "user",
+        "key_prefix",
+        "endpoint",
+        "model_id",
+        "status_code",
+        "error_code",
+        "prompt_tokens",
+        "completion_tokens",
+        "latency_ms",
+        "cost",
+    ]
+    list_filter = ["endpoint", "status_code", "stream"]
+    search_fields = ["request_id", "model_id", "error_code", "user__email", "api_key__prefix"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user", "api_key"]
+    raw_id_fields = ["user", "api_key"]
+
+    @admin.display(description="API key", ordering="api_key__prefix")
+    def key_prefix(self, obj):
+        # Only the visible prefix: the admin never shows a key's secret or its hash.
+        return obj.api_key.prefix if obj.api_key else ""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
