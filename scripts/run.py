@@ -78,11 +78,12 @@ def main() -> None:
         )
         manager.add_process(
             "worker",
-            f"{PY} -m celery -A portal worker -Q default,training -c 1 -n worker@%h -l info",
+            # Housekeeping runs every few seconds; at INFO its lines would bury the printed mails.
+            f"{PY} -m celery -A portal worker -Q default,training -c 1 -n worker@%h -l warning",
             cwd=str(ROOT),
         )
         manager.add_process(
-            "beat", f"{PY} -m celery -A portal beat -l info -s var/celerybeat-schedule", cwd=str(ROOT)
+            "beat", f"{PY} -m celery -A portal beat -l warning -s var/celerybeat-schedule", cwd=str(ROOT)
         )
         print(
             f"\n  Atrium is starting on http://127.0.0.1:{options.port}\n"
