@@ -28,10 +28,11 @@ def test_new_visitor_goes_from_home_page_to_a_working_first_call(live_server, ce
         max_output_tokens=4096,
     )
 
-    # Home page -> docs -> Getting started.
+    # Home page -> Getting started.
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Read the docs").click()
-    page.get_by_role("link", name="Get started in five minutes").click()
+    if "/docs/getting-started/" not in page.url:  # the docs home links to it too
+        page.get_by_role("link", name="Get started in five minutes").click()
     expect(page.get_by_role("heading", name="Getting started", level=1)).to_be_visible()
 
     # Step 1 of the guide: sign up from the key box, verify the address from the mail.
@@ -46,7 +47,7 @@ def test_new_visitor_goes_from_home_page_to_a_working_first_call(live_server, ce
     page.get_by_role("button", name="Confirm").click()
 
     # Back to the guide, signed in: it shows this site's base URL in the examples.
-    page.get_by_role("link", name="Docs", exact=True).click()
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Docs", exact=True).click()
     page.get_by_role("link", name="Getting started").first.click()
     expect(page.locator("#quickstart-create-key")).to_be_visible()
     expect(page.locator("article")).to_contain_text(f"{live_server.url}/v1")
