@@ -234,6 +234,8 @@ ATRIUM_GPT_MINI_TRAIN_SECONDS = env.float("ATRIUM_GPT_MINI_TRAIN_SECONDS", defau
 # ("auto": CUDA when available, else CPU).
 INFERENCE_MAX_BATCH_SIZE = env.int("INFERENCE_MAX_BATCH_SIZE", default=32)
 INFERENCE_DEVICE = env("INFERENCE_DEVICE", default="auto")
+# Load the public models when an inference worker starts (the first call is then fast).
+INFERENCE_PRELOAD = env.bool("INFERENCE_PRELOAD", default=True)
 # torch intra-op threads of a CPU inference worker. 1 by default: the decode loop shares
 # the cores with the Celery task threads, and OpenMP's barriers stall badly when one of
 # their threads is descheduled (50 ms steps instead of 2 ms on a busy 2-core machine).

@@ -21,3 +21,5 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "test-media")  # 
 # Serve static files straight from the finders; the suite does not run collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tests register the models they need; workers load them on first use.
+INFERENCE_PRELOAD = env.bool("INFERENCE_PRELOAD", default=False)

@@ -5,3 +5,6 @@ class InferenceConfig(AppConfig):
     name = "sandbox.inference"
     label = "inference"
     verbose_name = "Inference engine"
+
+    def ready(self):
+        from . import warmup  # noqa: F401  (connects the worker_ready handler)
