@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -252,10 +253,22 @@ FINETUNE_HEARTBEAT_STALE_SECONDS = env.float("FINETUNE_HEARTBEAT_STALE_SECONDS",
 FINETUNE_MAX_ATTEMPTS = env.int("FINETUNE_MAX_ATTEMPTS", default=3)
 FINETUNE_TRAINING_QUEUE = env("FINETUNE_TRAINING_QUEUE", default="training")
 FINETUNE_TIME_LIMIT_SECONDS = env.int("FINETUNE_TIME_LIMIT_SECONDS", default=6 * 3600)
-# Credits: the estimate shown before a job runs is per 1,000 trained tokens (tokens x
-# epochs); what is charged is the metered device time.
-FINETUNE_CREDITS_PER_1K_TOKENS = Decimal(env("FINETUNE_CREDITS_PER_1K_TOKENS", default="0.01"))
+# Credits: a job is charged its metered device time. The estimate shown before it runs
+# predicts that time for the training workers' device kind: a fixed start-up (loading
+# the base model, the first step) plus tokens x epochs at the trainer's throughput.
+# CPU: bench/finetune.py measured ~5,000 tokens/s and jobs meter ~30 s before training.
 FINETUNE_CREDITS_PER_DEVICE_SECOND = Decimal(env("FINETUNE_CREDITS_PER_DEVICE_SECOND", default="0.001"))
+FINETUNE_DEVICE = env("FINETUNE_DEVICE", default="cpu")
+FINETUNE_TOKENS_PER_SECOND = {
+    "cpu": env.float("FINETUNE_TOKENS_PER_SECOND_CPU", default=5000.0),
+    "cuda": env.float("FINETUNE_TOKENS_PER_SECOND_CUDA", default=50000.0),
+}
+FINETUNE_STARTUP_SECONDS = {
+    "cpu": env.float("FINETUNE_STARTUP_SECONDS_CPU", default=30.0),
+    "cuda": env.float("FINETUNE_STARTUP_SECONDS_CUDA", default=20.0),
+}
+if FINETUNE_DEVICE not in FINETUNE_TOKENS_PER_SECOND:
+    raise ImproperlyConfigured(f"FINETUNE_DEVICE must be one of {sorted(FINETUNE_TOKENS_PER_SECOND)}.")
 CELERY_BEAT_SCHEDULE["finetuning-reap-stale-jobs"] = {
     "task": "sandbox.finetuning.jobs_reap",
     "schedule": env.float("FINETUNE_REAP_EVERY_SECONDS", default=30.0),

@@ -95,6 +95,7 @@ def job_object(job: FineTuningJob) -> dict:
         # Atrium's additions.
         "estimated_cost": str(job.estimated_cost),
         "estimated_tokens": job.estimated_tokens,
+        "estimated_device_seconds": job.estimated_device_seconds,
         "charged_credits": str(job.charged_credits),
         "device_seconds": round(job.device_seconds, 2),
         "queue_position": services.queue_position(job),

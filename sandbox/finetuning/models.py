@@ -125,6 +125,7 @@ class FineTuningJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     # Metering and credits.
     estimated_tokens = models.PositiveBigIntegerField(default=0)
+    estimated_device_seconds = models.FloatField(default=0.0)
     estimated_cost = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
     device_seconds = models.FloatField(default=0.0)
     charged_credits = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))

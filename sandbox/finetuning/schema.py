@@ -59,8 +59,15 @@ class JobObject(serializers.Serializer):
     user_provided_suffix = serializers.CharField(allow_null=True)
     seed = serializers.IntegerField(allow_null=True)
     estimated_finish = serializers.IntegerField(allow_null=True)
-    estimated_cost = serializers.DecimalField(max_digits=16, decimal_places=6, help_text="Credits, before it runs.")
-    estimated_tokens = serializers.IntegerField()
+    estimated_cost = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=6,
+        help_text="Credits, before it runs: the estimated device-seconds times the price per device-second.",
+    )
+    estimated_tokens = serializers.IntegerField(help_text="Training tokens x epochs.")
+    estimated_device_seconds = serializers.FloatField(
+        help_text="Predicted metered device time: start-up plus estimated_tokens at the workers' throughput."
+    )
     charged_credits = serializers.DecimalField(max_digits=16, decimal_places=6)
     device_seconds = serializers.FloatField()
     queue_position = serializers.IntegerField(allow_null=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_UP, Decimal
 from pathlib import Path
@@ -129,9 +130,33 @@ def resolve_hyperparameters(requested: dict | None, *, example_count: int) -> di
     return resolved
 
 
-def estimate_cost(*, tokens: int, n_epochs: int) -> Decimal:
-    cost = Decimal(tokens * n_epochs) / 1000 * settings.FINETUNE_CREDITS_PER_1K_TOKENS
-    return cost.quantize(Decimal("0.0001"), rounding=ROUND_UP)
+@dataclass(frozen=True)
+class CostEstimate:
+    """What a job is predicted to use and be charged, before it runs."""
+
+    trained_tokens: int  # tokens x epochs
+    device_seconds: float
+    credits: Decimal
+
+
+def device_credits(device_seconds: float) -> Decimal:
+    """The credits charged for ``device_seconds`` of training: one price for estimate and charge."""
+    amount = Decimal(str(device_seconds)) * settings.FINETUNE_CREDITS_PER_DEVICE_SECOND
+    return amount.quantize(Decimal("0.0001"), rounding=ROUND_UP)
+
+
+def estimate_cost(*, tokens: int, n_epochs: int, device: str | None = None) -> CostEstimate:
+    """Predict the metered device time of a job and so its charge.
+
+    A job is charged by device-seconds, so the estimate predicts those: the start-up of the
+    training worker's device kind (loading the base model, the first step) plus tokens x
+    epochs at that kind's training throughput (``FINETUNE_TOKENS_PER_SECOND``).
+    """
+    device = device or settings.FINETUNE_DEVICE
+    trained_tokens = tokens * n_epochs
+    seconds = settings.FINETUNE_STARTUP_SECONDS[device] + trained_tokens / settings.FINETUNE_TOKENS_PER_SECOND[device]
+    seconds = round(seconds, 1)
+    return CostEstimate(trained_tokens=trained_tokens, device_seconds=seconds, credits=device_credits(seconds))
 
 
 def account_name(user) -> str:
@@ -182,11 +207,13 @@ def finetune_job_create(
     if suffix and (len(suffix) > 64 or not all(c.isalnum() or c in "-_" for c in suffix)):
         raise FineTuningError("`suffix` may have up to 64 letters, digits, `-` and `_`.", param="suffix")
     tokens = train.token_estimate
-    cost = estimate_cost(tokens=tokens, n_epochs=resolved["n_epochs"])
+    estimate = estimate_cost(tokens=tokens, n_epochs=resolved["n_epochs"])
+    cost = estimate.credits
     balance = _credits_balance(owner)
     if cost > balance:
         raise FineTuningError(
-            f"This job is estimated to cost {cost} credits ({tokens} tokens x {resolved['n_epochs']} epochs) "
+            f"This job is estimated to cost {cost} credits (about {estimate.device_seconds:g} device-seconds "
+            f"for {tokens} tokens x {resolved['n_epochs']} epochs) "
             f"and your balance is {balance}. Add credits, use fewer epochs or a smaller file.",
             code="insufficient_credits",
             param=None,
@@ -201,7 +228,8 @@ def finetune_job_create(
         suffix=suffix or "",
         seed=seed if seed is not None else random.randint(0, 2**31 - 1),
         idempotency_key=idempotency_key,
-        estimated_tokens=tokens * resolved["n_epochs"],
+        estimated_tokens=estimate.trained_tokens,
+        estimated_device_seconds=estimate.device_seconds,
         estimated_cost=cost,
     )
     job.full_clean()
@@ -222,7 +250,8 @@ def finetune_job_create(
             finetune_job_event_add(job=job, message=f"Validating validation file: {valid.id}")
         finetune_job_event_add(
             job=job,
-            message=f"Files validated ({train.example_count} examples); estimated cost {cost} credits. "
+            message=f"Files validated ({train.example_count} examples); estimated cost {cost} credits "
+            f"(about {estimate.device_seconds:g} device-seconds). "
             "Moving job to queued state",
         )
         FineTuningJob.objects.filter(pk=job.pk).update(status=FineTuningJob.Status.QUEUED)
@@ -512,9 +541,7 @@ def finetune_job_settle(*, job_id: str) -> None:
         job = FineTuningJob.objects.select_for_update().select_related("owner").get(pk=job_id)
         if job.settled or not job.is_terminal:
             return
-        amount = (Decimal(str(job.device_seconds)) * settings.FINETUNE_CREDITS_PER_DEVICE_SECOND).quantize(
-            Decimal("0.0001"), rounding=ROUND_UP
-        )
+        amount = device_credits(job.device_seconds)
         if amount > 0:
             try:
                 credits_charge(

@@ -52,7 +52,11 @@ def job_create(request):
         {
             "form": form,
             "files": files,
-            "credits_per_1k": settings.FINETUNE_CREDITS_PER_1K_TOKENS,
+            "pricing": {
+                "credits_per_second": str(settings.FINETUNE_CREDITS_PER_DEVICE_SECOND),
+                "tokens_per_second": settings.FINETUNE_TOKENS_PER_SECOND[settings.FINETUNE_DEVICE],
+                "startup_seconds": settings.FINETUNE_STARTUP_SECONDS[settings.FINETUNE_DEVICE],
+            },
             "balance": services._credits_balance(request.user),
         },
     )

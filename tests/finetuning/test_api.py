@@ -2,12 +2,13 @@
 
 import json
 import socket
+from decimal import Decimal
 from urllib.parse import urlparse
 
 import openai
 import pytest
 
-from sandbox.finetuning import testing
+from sandbox.finetuning import services, testing
 from sandbox.finetuning.models import FineTuningJob, TrainingFile
 from tests.finetuning.conftest import key_for
 
@@ -103,7 +104,10 @@ def test_job_create_shows_cost_and_queue_position(sdk, chat_jsonl, base_model):
     )
     second = sdk.fine_tuning.jobs.create(model="tiny-gpt", training_file=file.id)
     assert first.status == "queued" and first.hyperparameters.n_epochs == 2 and first.seed == 3
-    assert float(first.model_extra["estimated_cost"]) > 0
+    extra = first.model_extra
+    assert extra["estimated_tokens"] > 0 and extra["estimated_device_seconds"] > 0
+    # The estimate is the predicted device time at the price charged per device-second.
+    assert Decimal(extra["estimated_cost"]) == services.device_credits(extra["estimated_device_seconds"])
     assert second.model_extra["queue_position"] == 2  # one job at a time per account
     assert second.hyperparameters.n_epochs == 3  # "auto" resolved
     page = sdk.fine_tuning.jobs.list(limit=1)
@@ -163,6 +167,7 @@ def test_a_job_beyond_the_balance_is_refused_before_it_starts(client_for, transa
         sdk.fine_tuning.jobs.create(model="tiny-gpt", training_file=file.id)
     assert caught.value.status_code == 402
     assert "estimated to cost" in caught.value.body["message"]
+    assert "device-seconds" in caught.value.body["message"]
     assert not FineTuningJob.objects.exists()
 
 
