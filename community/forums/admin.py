@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from portal.admin_base import ReadOnlyAdmin
+
 from .models import (
     Category,
     Flag,
@@ -14,19 +16,6 @@ from .models import (
     Vote,
     Watch,
 )
-
-
-class AppendOnlyAdmin(admin.ModelAdmin):
-    """An audit trail: community managers read it, nobody edits or deletes it here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Category)
@@ -95,7 +84,7 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(PostRevision)
-class PostRevisionAdmin(AppendOnlyAdmin):
+class PostRevisionAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "post", "editor", "title", "created_at"]
     search_fields = ["body", "title", "editor__email"]
     date_hierarchy = "created_at"
@@ -161,7 +150,7 @@ class SuspensionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(AppendOnlyAdmin):
+class ModerationActionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "actor", "target_user", "thread", "post", "reason"]
     list_filter = ["kind"]
     search_fields = ["reason", "actor__email", "target_user__email", "thread__title"]

@@ -1,17 +1,16 @@
 from django.contrib import admin
 
+from portal.admin_base import ReadOnlyAdmin
+
 from .models import CreditEntry
 
 
 @admin.register(CreditEntry)
-class CreditEntryAdmin(admin.ModelAdmin):
+class CreditEntryAdmin(ReadOnlyAdmin):
+    """The append-only credit ledger."""
+
     list_display = ["created_at", "user", "kind", "amount", "balance_after", "reason"]
     list_filter = ["kind"]
     search_fields = ["user__email", "reference"]
-    readonly_fields = [f.name for f in CreditEntry._meta.fields]
-
-    def has_change_permission(self, request, obj=None):
-        return False  # append-only
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]

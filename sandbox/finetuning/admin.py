@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from portal.admin_base import ReadOnlyAdmin
+
 from .models import (
     FineTuningCheckpoint,
     FineTuningJob,
@@ -8,20 +10,6 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-
-
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the fine-tuning services and workers (state, metering, audit):
-    staff read them here; changes go through the services, never a form."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TrainingFile)
@@ -62,7 +50,7 @@ class FineTuningJobEventInline(admin.TabularInline):
 
 
 @admin.register(FineTuningJob)
-class FineTuningJobAdmin(ViewOnlyAdmin):
+class FineTuningJobAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "owner",
@@ -87,7 +75,7 @@ class FineTuningJobAdmin(ViewOnlyAdmin):
 
 
 @admin.register(FineTuningJobEvent)
-class FineTuningJobEventAdmin(ViewOnlyAdmin):
+class FineTuningJobEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "job", "level", "type", "message"]
     list_filter = ["level", "type"]
     search_fields = ["job__id", "message"]
@@ -96,7 +84,7 @@ class FineTuningJobEventAdmin(ViewOnlyAdmin):
 
 
 @admin.register(FineTuningCheckpoint)
-class FineTuningCheckpointAdmin(ViewOnlyAdmin):
+class FineTuningCheckpointAdmin(ReadOnlyAdmin):
     list_display = ["job", "step", "path", "created_at"]
     search_fields = ["job__id", "path"]
     date_hierarchy = "created_at"
@@ -120,7 +108,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ViewOnlyAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "event_type", "endpoint", "status", "attempts", "response_status", "delivered_at"]
     list_filter = ["status", "event_type"]
     search_fields = ["event_id", "event_type", "endpoint__url", "endpoint__owner__email"]

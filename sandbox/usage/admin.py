@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from portal.admin_base import ReadOnlyAdmin
+
 from .models import UsageRecord
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(admin.ModelAdmin):
+class UsageRecordAdmin(ReadOnlyAdmin):
     """Metered /v1 calls: an audit trail, so the admin only reads it."""
 
     list_display = [
@@ -30,12 +32,3 @@ class UsageRecordAdmin(admin.ModelAdmin):
     def key_prefix(self, obj):
         # Only the visible prefix: the admin never shows a key's secret or its hash.
         return obj.api_key.prefix if obj.api_key else ""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -190,3 +190,20 @@ def test_community_manager_reviews_forums_and_finetuning(client, rows, label):
     user_set_role(user=manager, role=Role.COMMUNITY_MANAGER)
     client.force_login(manager)
     assert client.get(_url(apps.get_model(label), "changelist")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_api_key_admin_never_shows_the_hash(client):
+    """The change page of a key shows its prefix, never its hash, and keys are not added there."""
+    from django.contrib.auth import get_user_model
+
+    from portal.apikeys.services import api_key_create
+
+    admin_user = get_user_model().objects.create_superuser(email="root@example.com", password="x-long-password-1")
+    owner = get_user_model().objects.create_user(email="owner@example.com", password="x-long-password-1")
+    key, _secret = api_key_create(user=owner, name="ci")
+    client.force_login(admin_user)
+    html = client.get(reverse("admin:apikeys_apikey_change", args=[key.pk])).content.decode()
+    assert key.prefix in html
+    assert key.secret_hash not in html
+    assert client.get(reverse("admin:apikeys_apikey_add")).status_code == 403
