@@ -96,7 +96,10 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def receiver():
+def receiver(monkeypatch):
+    # These tests drive the delivery attempts themselves: keep the session's Celery worker
+    # (when another test started one) from delivering the same rows at the same time.
+    monkeypatch.setattr("sandbox.finetuning.webhooks._send", lambda delivery_id: None)
     server = HTTPServer(("127.0.0.1", 0), Receiver)
     Receiver.replies, Receiver.received = [], []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
