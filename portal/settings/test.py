@@ -9,7 +9,7 @@ from .base import *  # noqa: E402, F403
 from .base import env  # noqa: E402
 
 DEBUG = False
-SECRET_KEY = "atrium-test-secret-key-not-for-production-use-0123456789"
+SECRET_KEY = "atrium-test-secret-key-not-for-production-use-0123456789"  # noqa: S105 (tests only)
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Hashing cost is not what the suite tests; a fast hasher keeps it quick.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -43,7 +43,7 @@ def test_code_is_highlighted_in_tabs_readable_without_javascript(client):
     # Pygments token classes: a Python keyword and a string.
     assert '<span class="kn">from</span>' in html
     assert '<span class="s2">' in html
-    assert "/static/docs/pygments.css" in html
+    assert "/static/css/pygments.css" in html
 
 
 def test_examples_show_this_sites_base_url(client):

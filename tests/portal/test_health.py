@@ -1,8 +1,6 @@
 import pytest
 from django.urls import reverse
 
-from portal import health
-
 
 def test_healthz_answers_ok(client):
     response = client.get(reverse("healthz"))
