@@ -2,7 +2,6 @@
 
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
@@ -66,6 +65,4 @@ def readyz(request):
     body = {"status": "ok" if ready else "unavailable", "checks": checks}
     # Non-fatal: the site serves pages without inference workers; dashboards read this.
     body["inference"] = _inference()
-    if settings.DEBUG or ready:
-        return JsonResponse(body, status=200 if ready else 503)
-    return JsonResponse(body, status=503)
+    return JsonResponse(body, status=200 if ready else 503)
