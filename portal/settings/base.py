@@ -108,11 +108,28 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'atrium.sqlite3'}"),
 }
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
+# Web processes pool their PostgreSQL connections (portal/asgi.py turns it on there);
+# elsewhere (Celery's prefork workers, management commands) it stays off by default.
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)
+# Threads that run the sync views (pages) of one web process; see portal/asgi.py.
+WEB_THREADS = env.int("WEB_THREADS", default=10)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Under ASGI every sync_to_async thread would keep its own persistent connection and
-    # exhaust PostgreSQL; connect per request by default and pool in front (PgBouncer)
-    # when processes multiply. Workers (plain threads) may raise it.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    if DB_POOL_MAX_SIZE:
+        # A psycopg pool per process: a request (or task) borrows a connection and hands
+        # it back when it ends, whatever thread ASGI ran it on. Connecting per request
+        # costs PostgreSQL a backend start and the catalog lookups of a cold session on
+        # every page; persistent connections (CONN_MAX_AGE) would leak one per
+        # sync_to_async thread under ASGI. The pool needs CONN_MAX_AGE 0.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        }
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+    else:
+        # Connect per request by default (tests, and PgBouncer in front when processes
+        # multiply); workers (plain threads) may raise CONN_MAX_AGE.
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # SQLite under concurrent web + worker processes: wait for locks instead of failing.
@@ -159,7 +176,7 @@ SITE_ID = 1
 AUTHENTICATION_BACKENDS = [
     # AxesStandaloneBackend must be first: it refuses throttled logins.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "portal.accounts.backends.CachedPermissionsBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
