@@ -5,3 +5,8 @@ class ForumsConfig(AppConfig):
     name = "community.forums"
     label = "forums"
     verbose_name = "Forums"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect_members()

@@ -3,14 +3,14 @@
 A thread page is 30 posts and a topic list 30 rows, and rendering them through the
 template engine costs most of a page's CPU. Each fragment is cached under a key that
 digests every value its template reads (the post's fields and body, the author's name
-and handle, the shown time, the category, the tags) together with the few facts about
-the reader that change it (signed in, author, moderator, may accept, may reply, voted)
-and the active language and time zone. Any edit, vote, accept, hide, restore, delete,
-rename or lock therefore changes the key and shows at once: no invalidation to forget.
-Entries nobody asks for again expire.
+and handle, the shown time, the category, the tags) together with the reader's role
+(signed in, moderator, may accept, may reply) and the active language and time zone;
+what differs between readers of one role is left as markers (see pagecache.py). Any
+edit, vote, accept, hide, restore, delete, rename or lock therefore changes the key and
+shows at once: no invalidation to forget. Entries nobody asks for again expire.
 
 The CSRF token differs per request, so fragments are rendered with a placeholder that
-is swapped for the request's token after reading them from the cache.
+is swapped for the request's token when the page is personalized.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ def post_fragment_parts(*, post, context) -> tuple:
     user = context["user"]
     thread = context["thread"]
     can_moderate = bool(context.get("can_moderate"))
-    is_author = user.is_authenticated and post.author_id == user.pk
     return (
         post.pk,
         post.thread_id,
@@ -71,11 +70,9 @@ def post_fragment_parts(*, post, context) -> tuple:
         post.is_deleted,
         hashlib.blake2b(post.body_html.encode(), digest_size=16).digest(),
         post.score,
-        bool(getattr(post, "voted", False)),
         bool(context["category"].has_votes),
         thread.is_locked,
         user.is_authenticated,
-        is_author,
         can_moderate,
         bool(context.get("can_accept")),
         bool(context.get("can_reply")),
@@ -84,8 +81,8 @@ def post_fragment_parts(*, post, context) -> tuple:
 
 
 def thread_row_parts(*, thread, context) -> tuple:
-    """The values `forums/_thread_row.html` reads for this thread and this reader."""
-    user = context["user"]
+    """The values `forums/_thread_row.html` reads for this thread (the reader's read state
+    is a marker, filled per request: see pagecache.py)."""
     category = thread.category
     return (
         thread.pk,
@@ -103,8 +100,6 @@ def thread_row_parts(*, thread, context) -> tuple:
         _author_parts(thread.last_poster),
         thread.last_activity_at.isoformat(),
         naturaltime(thread.last_activity_at),
-        user.is_authenticated,
-        getattr(thread, "read_at", None) and thread.read_at.isoformat(),
     )
 
 
@@ -131,7 +126,5 @@ def render_cached(*, context: Context, template_name: str, name: str, items, par
         out.append(html)
     if missing:
         cache.set_many(missing, TIMEOUT)
-    html = "".join(out)
-    if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, str(context.get("csrf_token")))
-    return mark_safe(html)  # noqa: S308 - rendered by our own autoescaping templates
+    # Markers and the CSRF placeholder stay: pagecache.personalize fills them per reader.
+    return mark_safe("".join(out))  # noqa: S308 - rendered by our own autoescaping templates

@@ -86,6 +86,15 @@ class Tag(models.Model):
 
 
 class ThreadQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """Bulk writes move the page cache's generations, as saves do (see signals.py)."""
+        from . import pagecache
+
+        ids = list(self.values_list("pk", flat=True))
+        rows = super().update(**kwargs)
+        pagecache.changed("lists", *map(pagecache.thread_scope, ids))
+        return rows
+
     def visible(self):
         return self.filter(is_deleted=False, is_hidden=False, merged_into__isnull=True)
 
@@ -175,6 +184,15 @@ class Thread(models.Model):
 
 
 class PostQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """Bulk writes move the page cache's generations, as saves do (see signals.py)."""
+        from . import pagecache
+
+        thread_ids = set(self.values_list("thread_id", flat=True))
+        rows = super().update(**kwargs)
+        pagecache.changed("lists", *map(pagecache.thread_scope, thread_ids))
+        return rows
+
     def visible(self):
         return self.filter(is_deleted=False, is_hidden=False)
 

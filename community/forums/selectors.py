@@ -13,7 +13,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, Case, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -29,7 +29,7 @@ from .models import (
     Tag,
     Thread,
     ThreadRead,
-    Vote,
+    Watch,
 )
 
 THREADS_PER_PAGE = 30
@@ -71,13 +71,19 @@ def tag_list():
 
 
 def thread_list(
-    *, user, sort: str = Sort.LATEST, period: str = "all", category: Category | None = None, tag: Tag | None = None
+    *,
+    user=None,
+    sort: str = Sort.LATEST,
+    period: str = "all",
+    category: Category | None = None,
+    tag: Tag | None = None,
 ):
-    """Threads a reader may see, sorted and filtered, with everything the list shows joined in.
+    """Threads everyone may see, sorted and filtered, with everything the list shows joined in.
 
     The queryset costs a fixed number of queries however many threads exist: categories
-    and last posters are joined (a row shows the last poster, not the author), and the
-    reader's read marker is a subquery. `threads_with_tags` adds the tags of one page.
+    and last posters are joined (a row shows the last poster, not the author), and, given
+    a signed-in `user`, their read marker is a subquery (`read_at`); the topic list's
+    shared rows leave it out (see pagecache.py). `threads_with_tags` adds the tags of one page.
     """
     qs = Thread.objects.visible().select_related("category", "last_poster__profile")
     qs = qs.defer("search_text")
@@ -94,7 +100,7 @@ def thread_list(
         qs = qs.filter(reply_count=0).exclude(category__kind=CategoryKind.ANNOUNCEMENT).order_by("-created_at")
     else:
         qs = qs.order_by("-is_pinned", "-last_activity_at")
-    if user.is_authenticated:
+    if user is not None and user.is_authenticated:
         qs = qs.annotate(
             read_at=Subquery(ThreadRead.objects.filter(user=user, thread=OuterRef("pk")).values("read_at")[:1])
         )
@@ -127,14 +133,19 @@ def threads_with_tags(threads) -> list[Thread]:
 
 
 def thread_get_for_user(*, user, pk: int) -> Thread:
-    """The thread if this reader may see it (moderators see hidden ones); 404 otherwise."""
-    try:
-        return (
-            Thread.objects.visible_to(user)
-            .select_related("category", "author__profile")
-            .defer("search_text")
-            .get(pk=pk)
+    """The thread if this reader may see it (moderators see hidden ones); 404 otherwise.
+
+    For a signed-in reader it carries `watched` and `read_at` (their read marker, or None)
+    from the same query.
+    """
+    threads = Thread.objects.visible_to(user).select_related("category", "author__profile").defer("search_text")
+    if user.is_authenticated:
+        threads = threads.annotate(
+            watched=Exists(Watch.objects.filter(thread=OuterRef("pk"), user=user)),
+            read_at=Subquery(ThreadRead.objects.filter(thread=OuterRef("pk"), user=user).values("read_at")[:1]),
         )
+    try:
+        return threads.get(pk=pk)
     except Thread.DoesNotExist as exc:
         merged = Thread.objects.filter(pk=pk, merged_into__isnull=False).values_list("merged_into", flat=True).first()
         if merged:
@@ -162,28 +173,35 @@ def post_get_for_user(*, user, pk: int) -> Post:
     return post
 
 
-def thread_posts(*, user, thread: Thread):
+def thread_posts(*, thread: Thread):
     """The posts of a thread in reading order: the question, the accepted answer, then replies.
 
-    The Markdown source is left behind: the page shows the rendered HTML.
+    The Markdown source is left behind: the page shows the rendered HTML. Which of them
+    the reader voted for is filled in per reader (see pagecache.py).
     """
-    qs = thread.posts.select_related("author__profile").defer("body", "body_hash").order_by(
-        Case(
-            When(is_first=True, then=Value(0)),
-            When(pk=thread.accepted_answer_id or 0, then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        ),
-        "created_at",
-        "id",
+    qs = (
+        thread.posts.select_related("author__profile")
+        .defer("body", "body_hash")
+        .order_by(
+            Case(
+                When(is_first=True, then=Value(0)),
+                When(pk=thread.accepted_answer_id or 0, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+            "created_at",
+            "id",
+        )
     )
-    if user.is_authenticated:
-        return qs.annotate(voted=Exists(Vote.objects.filter(post=OuterRef("pk"), user=user)))
-    return qs.annotate(voted=Value(False, output_field=BooleanField()))
+    return qs
 
 
 def thread_is_watched(*, user, thread: Thread) -> bool:
-    return user.is_authenticated and thread.watches.filter(user=user).exists()
+    if not user.is_authenticated:
+        return False
+    if hasattr(thread, "watched"):  # read with the thread (thread_get_for_user)
+        return thread.watched
+    return thread.watches.filter(user=user).exists()
 
 
 def post_page_number(*, post: Post) -> int:

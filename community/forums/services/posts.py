@@ -469,14 +469,21 @@ def post_flag(*, reporter, post: Post, reason: str, note: str = "") -> Flag:
 
 
 def thread_mark_read(*, user, thread: Thread) -> None:
-    if user.is_authenticated:
-        # One upsert: reading a thread costs a single query.
-        ThreadRead.objects.bulk_create(
-            [ThreadRead(user=user, thread=thread, read_at=timezone.now())],
-            update_conflicts=True,
-            unique_fields=["user", "thread"],
-            update_fields=["read_at"],
-        )
+    if not user.is_authenticated:
+        return
+    # Rereading a thread with nothing new writes nothing. The marker usually came with the
+    # thread (selectors.thread_get_for_user); otherwise one indexed read tells.
+    if hasattr(thread, "read_at"):
+        if thread.read_at is not None and thread.read_at >= thread.last_activity_at:
+            return
+    elif ThreadRead.objects.filter(user=user, thread=thread, read_at__gte=thread.last_activity_at).exists():
+        return
+    ThreadRead.objects.bulk_create(
+        [ThreadRead(user=user, thread=thread, read_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "thread"],
+        update_fields=["read_at"],
+    )
 
 
 def watch_toggle(*, user, thread: Thread | None = None, category: Category | None = None) -> bool:

@@ -51,3 +51,11 @@ def forum_thread_rows(context, threads):
         items=threads,
         parts=lambda thread: thread_row_parts(thread=thread, context=context),
     )
+
+
+@register.filter
+def forum_stamp(moment):
+    """A time as the page cache's read-state markers compare it (see pagecache.py)."""
+    from ..pagecache import activity_stamp
+
+    return activity_stamp(moment)

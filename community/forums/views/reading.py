@@ -6,10 +6,12 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 
-from .. import permissions, selectors, services
+from .. import pagecache, permissions, selectors, services
 from ..forms import (
     IdeaStatusForm,
     PreviewForm,
@@ -39,23 +41,36 @@ class ThreadListView(View):
         period = request.GET.get("period", "week" if sort == selectors.Sort.TOP else "all")
         if period not in selectors.TOP_PERIODS:
             period = "all"
-        threads = selectors.thread_list(user=request.user, sort=sort, period=period, category=category, tag=tag)
-        page = _page(threads, selectors.THREADS_PER_PAGE, request, paginator_class=CappedPaginator)
-        page.object_list = selectors.threads_with_tags(page.object_list)
         watching = bool(
             category and request.user.is_authenticated and category.watches.filter(user=request.user).exists()
         )
+
+        def render_rows() -> str:
+            threads = selectors.thread_list(sort=sort, period=period, category=category, tag=tag)
+            page = _page(threads, selectors.THREADS_PER_PAGE, request, paginator_class=CappedPaginator)
+            page.object_list = selectors.threads_with_tags(page.object_list)
+            return render_to_string(
+                "forums/_thread_list_rows.html", {"page": page, **pagecache.render_context()}, request=request
+            )
+
+        def render_sidebar() -> str:
+            context = {"categories": selectors.category_list(), "tags": selectors.tag_list()}
+            context.update(category=category, tag=tag, sort=sort)
+            return render_to_string("forums/_thread_list_sidebar.html", context, request=request)
+
+        shown = (category and category.pk, tag and tag.pk, sort, period)
+        rows = pagecache.block(request, name="thread-rows", scopes=("lists",), vary=shown, render=render_rows)
+        sidebar = pagecache.block(request, name="thread-sidebar", scopes=(), vary=shown, render=render_sidebar)
         return render(
             request,
             self.template_name,
             {
-                "categories": selectors.category_list(),
-                "tags": selectors.tag_list(),
+                "rows": mark_safe(pagecache.personalize(rows, request=request)),  # noqa: S308 - our templates
+                "sidebar": mark_safe(sidebar),  # noqa: S308 - rendered by our autoescaping templates
                 "category": category,
                 "tag": tag,
                 "sort": sort,
                 "period": period,
-                "page": page,
                 "watching": watching,
                 "can_start": category is None or permissions.can_start_thread(request.user, category),
             },
@@ -70,11 +85,25 @@ class ThreadDetailView(ThreadScopedMixin, View):
         if slug != thread.slug and request.method == "GET":
             url = thread.get_absolute_url()
             return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url, permanent=True)
-        posts = selectors.thread_posts(user=request.user, thread=thread)
-        page = _page(posts, selectors.POSTS_PER_PAGE, request)
         if form is None:
             form = ReplyForm(initial={"body": self._quote(request)})
         user = request.user
+        role = {
+            "can_reply": permissions.can_reply(user, thread),
+            "can_accept": permissions.can_accept(user, thread),
+            "can_moderate": permissions.can_moderate(user),
+        }
+
+        def render_posts() -> str:
+            page = _page(selectors.thread_posts(thread=thread), selectors.POSTS_PER_PAGE, request)
+            context = {"thread": thread, "category": thread.category, "page": page, **role}
+            return render_to_string("forums/_thread_posts.html", context | pagecache.render_context(), request=request)
+
+        # The role decides which controls the block holds (see pagecache.py).
+        vary = (user.is_authenticated, user.has_perm("forums.suspend_user"), *role.values())
+        posts = pagecache.block(
+            request, name="thread-posts", scopes=(pagecache.thread_scope(thread.pk),), vary=vary, render=render_posts
+        )
         services.thread_mark_read(user=user, thread=thread)
         return render(
             request,
@@ -82,12 +111,10 @@ class ThreadDetailView(ThreadScopedMixin, View):
             {
                 "thread": thread,
                 "category": thread.category,
-                "page": page,
+                "posts": mark_safe(pagecache.personalize(posts, request=request)),  # noqa: S308 - our templates
                 "form": form,
                 "preview_html": preview_html,
-                "can_reply": permissions.can_reply(user, thread),
-                "can_accept": permissions.can_accept(user, thread),
-                "can_moderate": permissions.can_moderate(user),
+                **role,
                 "is_forum_staff": permissions.is_forum_staff(user),
                 "watching": selectors.thread_is_watched(user=user, thread=thread),
                 "idea_form": IdeaStatusForm()

@@ -1,0 +1,185 @@
+"""The reading pages' main blocks, rendered once and shared by every reader.
+
+A topic list's rows and a thread's page of posts cost most of a forum request: the
+queries, the model instances and the templates. Each is rendered once into a block of
+HTML that every reader shares, cached in Redis under the generations of what it shows:
+
+- ``all``: categories, tags and member names, shown everywhere;
+- ``lists``: any thread's title, counts, activity, status or tags;
+- ``thread:<id>``: that thread and its posts (bodies, votes, edits, moderation).
+
+A write changes the generations it touches (:func:`changed`), both at once and again
+when its transaction commits, so no reader can cache the state before the commit under
+the new generation. Model signals catch saves and deletes (the admin's too) and the
+forum querysets' ``update()`` catches bulk writes (see :mod:`.signals`). Blocks also
+expire after ``BLOCK_TTL`` seconds, which keeps "5 minutes ago" honest.
+
+What differs per reader never enters a block. Its templates leave markers, HTML
+comments that sanitized or escaped member content cannot contain, that
+:func:`personalize` fills for each request: a row's read state, a post's vote button,
+the controls shown only on one's own posts (or only on others'), and the CSRF token.
+What depends on the reader's role (signed in, moderator, may accept or reply) is part
+of the block's key instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import transaction
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from .fragments import CSRF_PLACEHOLDER
+
+BLOCK_TTL = 60
+KEY_PREFIX = "forums:block:v1"
+GENERATION_PREFIX = "forums:gen"
+# Query parameters a reading page understands; any other keeps its page out of the cache
+# (so odd URLs cannot fill it).
+CACHEABLE_PARAMS = frozenset({"sort", "period", "tag", "page", "quote"})
+
+
+# --- Generations ------------------------------------------------------------------------------------
+
+
+def _generation_keys(scopes: Iterable[str]) -> list[str]:
+    return [f"{GENERATION_PREFIX}:{scope}" for scope in scopes]
+
+
+def changed(*scopes: str) -> None:
+    """Mark what a write changed ("all", "lists", "thread:<id>"): now and on commit."""
+    keys = _generation_keys(scopes)
+
+    def bump() -> None:
+        cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def thread_scope(thread_id: int) -> str:
+    return f"thread:{thread_id}"
+
+
+# --- Blocks -------------------------------------------------------------------------------------------
+
+
+def cacheable(request) -> bool:
+    return request.method == "GET" and all(
+        name in CACHEABLE_PARAMS and len(request.GET[name]) <= 64 for name in request.GET
+    )
+
+
+def block(request, *, name: str, scopes: Iterable[str], vary: tuple, render: Callable[[], str]) -> str:
+    """The block `name` for this request, from the cache when its generations still hold.
+
+    `render()` builds it from the database (with markers, see :func:`render_context`);
+    `vary` holds whatever else it depends on (filters, page, the reader's role).
+    """
+    if not cacheable(request):
+        return render()
+    scopes = ("all", *scopes)
+    generations = cache.get_many(_generation_keys(scopes))
+    parts = (
+        name,
+        tuple(generations.get(key, "0") for key in _generation_keys(scopes)),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        sorted(request.GET.items()),
+        vary,
+    )
+    key = f"{KEY_PREFIX}:{name}:{hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, BLOCK_TTL)
+    return html
+
+
+def render_context() -> dict:
+    """What a block's templates render with: markers on, the CSRF token left to fill."""
+    return {"forum_markers": True, "csrf_token": CSRF_PLACEHOLDER}
+
+
+# --- Markers ------------------------------------------------------------------------------------------
+
+# <!--fc:read:THREAD:ACTIVITY--> and <!--fc:unread:...-->: a topic-list row's read state
+# (ACTIVITY: the thread's last activity in microseconds since the epoch);
+# <!--fc:vote:POST:AUTHOR-->: the attributes of a post's vote button;
+# <!--fc:own:AUTHOR-->...<!--/fc--> and <!--fc:others:AUTHOR-->...<!--/fc-->: shown only
+# to that author, or to everyone else.
+_SEGMENT = re.compile(r"<!--fc:(own|others):(\d+)-->(.*?)<!--/fc-->", re.DOTALL)
+_ATOM = re.compile(r"<!--fc:(read|unread|vote):(\d+):(\d+)-->")
+
+
+def activity_stamp(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def personalize(html: str, *, request) -> str:
+    """Fill a page's markers for this reader (one query each for read state and votes)."""
+    user = request.user
+    me = user.pk if user.is_authenticated else None
+    if "<!--fc:" in html:
+        html = _SEGMENT.sub(lambda m: m[3] if (int(m[2]) == me) == (m[1] == "own") else "", html)
+        atoms = _ATOM.findall(html)
+        read, voted = _reader_state(user, atoms)
+        vote_attributes = {}
+
+        def fill(match) -> str:
+            kind, pk, other = match[1], int(match[2]), int(match[3])
+            if kind == "vote":
+                state = (pk in voted, me is not None and other != me)
+                if state not in vote_attributes:
+                    vote_attributes[state] = _vote_attributes(voted=state[0], allowed=state[1])
+                return vote_attributes[state]
+            if me is None:
+                return ""
+            seen = read.get(pk)
+            is_read = seen is not None and activity_stamp(seen) >= other
+            if kind == "read":
+                return " is-read" if is_read else ""
+            if is_read:
+                return ""
+            label = _("Updated") if seen is not None else _("New")
+            return format_html('<span class="badge text-bg-primary">{}</span>', label)
+
+        html = _ATOM.sub(fill, html)
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return html
+
+
+def _reader_state(user, atoms) -> tuple[dict[int, datetime], set[int]]:
+    from .models import ThreadRead, Vote
+
+    if not user.is_authenticated or not atoms:
+        return {}, set()
+    thread_ids = {int(pk) for kind, pk, _other in atoms if kind != "vote"}
+    post_ids = {int(pk) for kind, pk, _other in atoms if kind == "vote"}
+    read = {}
+    if thread_ids:
+        read = dict(ThreadRead.objects.filter(user=user, thread_id__in=thread_ids).values_list("thread_id", "read_at"))
+    voted = set()
+    if post_ids:
+        voted = set(Vote.objects.filter(user=user, post_id__in=post_ids).values_list("post_id", flat=True))
+    return read, voted
+
+
+def _vote_attributes(*, voted: bool, allowed: bool) -> str:
+    attributes = format_html(
+        'class="btn btn-sm {}" aria-pressed="{}"',
+        "btn-primary" if voted else "btn-outline-primary",
+        "true" if voted else "false",
+    )
+    if not allowed:
+        attributes += format_html(' disabled title="{}"', _("You cannot vote on this post"))
+    return attributes
