@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -18,6 +19,8 @@ from .models import DigestFrequency, Notification, NotificationKind, Notificatio
 UNSUBSCRIBE_SALT = "atrium.notifications.unsubscribe"
 # What an unsubscribe token may switch off: one kind of email, the digest, or all of it.
 UNSUBSCRIBE_SCOPES = {"reply", "mention", "accepted", "watched", "digest", "all"}
+# The bell's count is cached; a safety net only, as every write that changes it forgets it.
+UNREAD_COUNT_TTL = 300
 
 
 def preference_get(*, user) -> NotificationPreference:
@@ -62,7 +65,30 @@ def notifications_create(*, recipients: Iterable, kind: str, title: str, url: st
                 notification_email_send.delay(notification_id=notification_id)
 
         transaction.on_commit(enqueue)
+    unread_count_forget(user_ids={n.recipient_id for n in created})
     return created
+
+
+def unread_count(*, user) -> int:
+    """The bell's number: cached per member, forgotten by every write that changes it."""
+    key = _unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.for_user(user).unread().count()
+        cache.set(key, count, UNREAD_COUNT_TTL)
+    return count
+
+
+def unread_count_forget(*, user_ids: Iterable[int]) -> None:
+    """Now, and again on commit (so no reader caches the count from before it)."""
+    keys = [_unread_key(pk) for pk in user_ids]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _unread_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
 
 
 def notifications_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
@@ -70,7 +96,9 @@ def notifications_mark_read(*, user, notification_ids: Iterable[int] | None = No
     qs = Notification.objects.for_user(user).unread()
     if notification_ids is not None:
         qs = qs.filter(pk__in=list(notification_ids))
-    return qs.update(read_at=timezone.now())
+    marked = qs.update(read_at=timezone.now())
+    unread_count_forget(user_ids=[user.pk])
+    return marked
 
 
 def unsubscribe_token(*, user, scope: str) -> str:

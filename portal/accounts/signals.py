@@ -35,3 +35,20 @@ def sync_after_migrate(sender, using="default", **kwargs):
     if sender.label == last.label:
         sync_roles()
         site_ensure()
+
+
+def _connect_permission_changes() -> None:
+    """Memberships, group permissions and direct grants: any change forgets the cached sets."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models.signals import m2m_changed, post_delete
+
+    from .backends import permissions_changed
+
+    for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(permissions_changed, sender=through, dispatch_uid=f"accounts.perms.{through.__name__}")
+    for model in (Group, Permission):
+        for signal in (post_save, post_delete):
+            signal.connect(permissions_changed, sender=model, dispatch_uid=f"accounts.perms.{model.__name__}.{signal}")
+
+
+_connect_permission_changes()

@@ -32,6 +32,9 @@ def test_reply_notifies_the_asker_and_shows_on_the_bell(client, question, answer
     notification.refresh_from_db()
     assert notification.read_at is not None
     assert "data-unread" not in client.get(reverse("forums:index")).content.decode()
+    # The count is cached between the writes that change it: a new reply shows at once.
+    services.post_create(author=answerer, thread=question, body="And one more thing about the stream.")
+    assert 'data-unread="1"' in client.get(reverse("forums:index")).content.decode()
 
 
 def test_mentions_notify_once_and_not_inside_code(question, asker, answerer, third):
