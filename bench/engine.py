@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import copy
 import os
-import queue
 import statistics
 import threading
 import time
@@ -71,19 +70,13 @@ def run_engine(batcher, plan, *, concurrent: bool):
         batcher.submit(sequence)
         tokens, done = [], False
         while not done:  # as a Celery task thread does (generation.stream_sequences)
-            items = [sequence.outbox.get()]
-            while True:
-                try:
-                    items.append(sequence.outbox.get_nowait())
-                except queue.Empty:
-                    break
-            for _index, kind, value in items:
+            for _index, kind, value in sequence.outbox.take():
                 if kind == "token":
                     tokens.append(value)
                 else:
                     done = True
             if not done:
-                time.sleep(STREAM_TICK_SECONDS)
+                sequence.outbox.wait(STREAM_TICK_SECONDS)
         results[s, r] = (time.perf_counter() - started, tokens)
 
     def stream(s: int) -> None:

@@ -23,6 +23,7 @@ and transformers' cache classes, so any HF causal LM and peft mixed-adapter batc
 
 from __future__ import annotations
 
+import inspect
 import logging
 import queue
 import threading
@@ -32,10 +33,50 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
+from transformers import DynamicCache
+from transformers.cache_utils import DynamicLayer
 
 logger = logging.getLogger(__name__)
 
 BASE_ADAPTER = "__base__"  # peft's name for "no adapter" in a mixed batch
+# What a layer's KV buffers grow by when full (see SpareColumnsLayer): a decode step
+# copies the cache once per SPARE_COLUMNS steps, a join once per SPARE_ROWS rows.
+SPARE_COLUMNS = 64
+SPARE_ROWS = 8
+
+
+class Outbox:
+    """What the loop sends one request's task thread, in order; the choices of a request share one.
+
+    Messages are ``(index, "token", id)``, ``(index, "finish", reason)`` or
+    ``(index, "error", (status, code, message))``. The task thread takes whatever has come
+    once per tick (:meth:`take`, then :meth:`wait`); a finish or an error cuts the wait short,
+    so that a request is answered, and its client's next request can join, without waiting
+    out the tick.
+    """
+
+    def __init__(self):
+        self._messages: queue.SimpleQueue = queue.SimpleQueue()
+        self._ended = threading.Event()
+
+    def put(self, message: tuple) -> None:
+        self._messages.put(message)
+        if message[1] != "token":
+            self._ended.set()
+
+    def take(self, timeout: float | None = None) -> list[tuple]:
+        """The messages that have come, at least one: waits up to ``timeout`` (``queue.Empty`` after)."""
+        messages = [self._messages.get(timeout=timeout)]
+        while True:
+            try:
+                messages.append(self._messages.get_nowait())
+            except queue.Empty:
+                return messages
+
+    def wait(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less if a choice ends meanwhile."""
+        if self._ended.wait(seconds):
+            self._ended.clear()
 
 
 @dataclass(eq=False)
@@ -50,10 +91,8 @@ class Sequence:
     adapter: str | None = None
     adapter_path: str | None = None
     eos_token_ids: frozenset[int] = frozenset()
-    # Loop → task thread: (index, "token", id), (index, "finish", reason) or
-    # (index, "error", (status, code, message)). The choices of one request share an outbox.
-    index: int = 0
-    outbox: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
+    index: int = 0  # the choice's index in its request's outbox messages
+    outbox: Outbox = field(default_factory=Outbox)
     generated: list[int] = field(default_factory=list)
     submitted_at: float = field(default_factory=time.monotonic)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -83,6 +122,9 @@ class ContinuousBatcher:
         # Set by the engine: loads a LoRA adapter (name, path) into the model.
         self.load_adapter: Callable[[str, str], None] | None = None
         self.uses_adapters = False
+        # Most HF causal LMs can skip the vocabulary projection of all but the last position:
+        # a prefill needs the logits of the last prompt token only.
+        self._logits_to_keep = "logits_to_keep" in inspect.signature(model.forward).parameters
         self.pending: queue.Queue[Sequence] = queue.Queue()
         self.active: list[Sequence] = []
         self._admitting: list[Sequence] = []
@@ -160,7 +202,7 @@ class ContinuousBatcher:
             [[0] * (width - len(s.prompt_ids)) + [1] * len(s.prompt_ids) for s in arrivals], device=self.device
         )
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        output = self._forward(input_ids, mask, positions, None, arrivals)
+        output = self._forward(input_ids, mask, positions, batch_cache(self.model.config), arrivals)
         self._join(arrivals, output.past_key_values, mask)
         self._admitting = []
         self._emit(arrivals, output.logits[:, -1, :])
@@ -181,6 +223,8 @@ class ContinuousBatcher:
         kwargs = {}
         if self.uses_adapters:
             kwargs["adapter_names"] = [s.adapter or BASE_ADAPTER for s in sequences]
+        if self._logits_to_keep:
+            kwargs["logits_to_keep"] = 1
         return self.model(
             input_ids=input_ids,
             attention_mask=mask,
@@ -227,46 +271,153 @@ class ContinuousBatcher:
     # --- KV cache rows -----------------------------------------------------------------
 
     def _join(self, arrivals: list[Sequence], cache, mask: torch.Tensor) -> None:
-        """Merge the arrivals' prefilled cache into the batch, right-aligned."""
+        """Add the arrivals' prefilled rows to the batch, right-aligned with it."""
         if not self.active:
             self.active, self._cache, self._mask = list(arrivals), cache, mask
             return
         old_len, new_len = self._mask.shape[1], mask.shape[1]
         width = max(old_len, new_len)
-        for old_layer, new_layer in zip(self._cache.layers, cache.layers, strict=True):
+        for layer, new_layer in zip(self._cache.layers, cache.layers, strict=True):
+            if isinstance(layer, SpareColumnsLayer):
+                layer.add_rows(new_layer.keys, new_layer.values)
+                continue
             for attr in ("keys", "values"):
-                a = _left_pad(getattr(old_layer, attr), width - old_len, dim=-2)
+                a = _left_pad(getattr(layer, attr), width - old_len, dim=-2)
                 b = _left_pad(getattr(new_layer, attr), width - new_len, dim=-2)
-                setattr(old_layer, attr, torch.cat([a, b], dim=0))
+                setattr(layer, attr, torch.cat([a, b], dim=0))
         self._mask = torch.cat(
             [_left_pad(self._mask, width - old_len, dim=-1), _left_pad(mask, width - new_len, dim=-1)], dim=0
         )
         self.active.extend(arrivals)
 
     def _leave(self) -> None:
-        """Drop finished rows, then the padding columns that no remaining row needs."""
-        keep = [i for i, s in enumerate(self.active) if not s.stopped]
-        if len(keep) == len(self.active):
+        """Drop finished rows, then the padding columns that no remaining row needs.
+
+        The last rows move into the places of those that left, so that only they are copied.
+        """
+        stopped = [s.stopped for s in self.active]
+        if not any(stopped):
             return
-        if not keep:
+        order = _fill_holes(stopped)
+        if not order:
             self.active, self._cache, self._mask = [], None, None
             return
-        index = torch.tensor(keep, device=self.device)
-        self.active = [self.active[i] for i in keep]
-        self._mask = self._mask[index]
-        first = int(self._mask.any(dim=0).nonzero()[0])
-        self._mask = self._mask[:, first:]
+        self.active = [self.active[i] for i in order]
+        # Between steps a row's cache holds its prompt and all but its last generated token.
+        first = self._mask.shape[1] - max(len(s.prompt_ids) + len(s.generated) - 1 for s in self.active)
+        index = torch.tensor(order, device=self.device)
+        self._mask = self._mask[index, first:]
         for layer in self._cache.layers:
-            layer.keys = layer.keys[index, :, first:, :]
-            layer.values = layer.values[index, :, first:, :]
+            if isinstance(layer, SpareColumnsLayer):
+                layer.keep_rows(order, trim=first)
+            else:
+                layer.keys = layer.keys[index, :, first:, :]
+                layer.values = layer.values[index, :, first:, :]
 
     def _cache_bytes(self) -> int:
         cache = self._cache
         if cache is None:
             return 0
         return sum(
-            t.numel() * t.element_size() for layer in cache.layers for t in (layer.keys, layer.values) if t is not None
+            t.untyped_storage().nbytes() for layer in cache.layers for t in (layer.keys, layer.values) if t is not None
         )
+
+
+def _fill_holes(stopped: list[bool]) -> list[int]:
+    """The rows that stay, in their new order: each row that leaves is replaced by one from the end."""
+    kept = len(stopped) - sum(stopped)
+    order = list(range(kept))
+    movers = [i for i in range(kept, len(stopped)) if not stopped[i]]
+    holes = [i for i in range(kept) if stopped[i]]
+    for hole, mover in zip(holes, movers, strict=True):
+        order[hole] = mover
+    return order
+
+
+class SpareColumnsLayer(DynamicLayer):
+    """A full-attention layer's keys and values for the whole batch, in buffers with room to spare.
+
+    The buffers ("rooms") are ``[rows, heads, columns, head_dim]``: the batch's rows are the
+    first ``rows``, its columns ``start:end`` (rows are left-padded to end together), and
+    ``keys``/``values`` are views of that window. A decode step writes its column in place
+    (``DynamicLayer`` concatenates, copying the layer's whole cache at every step); a row
+    that leaves is overwritten by the last row, and a row that joins is written into a free
+    row, so neither copies the rest of the batch. The rooms are copied only when full, and
+    grow by ``SPARE_ROWS`` rows and ``SPARE_COLUMNS`` columns.
+
+    Cells outside the window, or under a row's padding, hold zeros or stale keys and values:
+    finite numbers that the attention mask weighs at exactly zero. The batcher changes rows
+    only through :meth:`add_rows` and :meth:`keep_rows`; transformers' helpers that assign
+    ``keys``/``values`` (beam search, cropping) are not for this layer.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.rows = self.start = self.end = 0
+        self._rooms: list[torch.Tensor] = []
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args, **kwargs):
+        if not self.is_initialized:
+            self.lazy_initialization(key_states, value_states)
+        if not self._rooms:  # the prefill of a new batch
+            self.rows = key_states.shape[0]
+            self._rooms = [torch.zeros_like(t[..., :0, :]) for t in (key_states, value_states)]
+        added = key_states.shape[-2]
+        if self.end + added > self._rooms[0].shape[-2]:
+            width = self.end - self.start
+            self._move(rows=self._rooms[0].shape[0], columns=width + added + SPARE_COLUMNS, end=width)
+        for room, new in zip(self._rooms, (key_states, value_states), strict=True):
+            room[: self.rows, :, self.end : self.end + added] = new
+        self.end += added
+        return self._publish()
+
+    def add_rows(self, keys: torch.Tensor, values: torch.Tensor) -> None:
+        """Append rows whose columns end with the batch's (the window widens if they are longer)."""
+        rows, width = self.rows + keys.shape[0], keys.shape[-2]
+        wide = max(self.end - self.start, width)
+        if rows > self._rooms[0].shape[0] or wide > self.end:
+            self._move(rows=rows + SPARE_ROWS, columns=wide + SPARE_COLUMNS, end=wide)
+        for room, new in zip(self._rooms, (keys, values), strict=True):
+            room[self.rows : rows, :, self.end - width : self.end] = new
+        self.rows, self.start = rows, self.end - wide
+        self._publish()
+
+    def keep_rows(self, order: list[int], *, trim: int) -> None:
+        """Keep rows ``order`` (row i becomes row ``order[i]``), less ``trim`` columns on the left."""
+        for row, source in enumerate(order):
+            if row != source:
+                for room in self._rooms:
+                    room[row] = room[source]
+        self.rows, self.start = len(order), self.start + trim
+        self._publish()
+
+    def _move(self, *, rows: int, columns: int, end: int) -> None:
+        """Copy the window into new rooms of ``rows`` x ``columns``, ending at column ``end``."""
+        width = self.end - self.start
+        moved = []
+        for room in self._rooms:
+            shape = list(room.shape)
+            shape[0], shape[-2] = rows, columns
+            new = room.new_zeros(shape)
+            new[: self.rows, :, end - width : end] = room[: self.rows, :, self.start : self.end]
+            moved.append(new)
+        self._rooms, self.start, self.end = moved, end - width, end
+
+    def _publish(self) -> tuple[torch.Tensor, torch.Tensor]:
+        self.keys, self.values = (room[: self.rows, :, self.start : self.end] for room in self._rooms)
+        return self.keys, self.values
+
+
+def batch_cache(config) -> DynamicCache:
+    """A ``DynamicCache`` for ``config`` whose full-attention layers are :class:`SpareColumnsLayer`.
+
+    Sliding-window, linear-attention and other kinds of layer stay transformers' own.
+    """
+    cache = DynamicCache(config=config)
+    cache.layers = [SpareColumnsLayer() if type(layer) is DynamicLayer else layer for layer in cache.layers]
+    if cache.layer_class_to_replicate is DynamicLayer:
+        cache.layer_class_to_replicate = SpareColumnsLayer
+    return cache
 
 
 def _left_pad(tensor: torch.Tensor, amount: int, *, dim: int) -> torch.Tensor:

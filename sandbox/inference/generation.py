@@ -209,7 +209,8 @@ def stream_sequences(
     The thread wakes at most once per ``STREAM_TICK_SECONDS``, takes every token produced
     meanwhile and publishes them as one delta per choice in one Redis round trip: the
     decode loop is not interrupted by a thread switch per token, and Redis sees a few
-    writes per request per tick instead of one per token.
+    writes per request per tick instead of one per token. A choice's end wakes it at once
+    (see :class:`~sandbox.inference.batching.Outbox`), so the answer is not held a tick.
     """
     outbox = sequences[0].outbox
     streams = {s.index: TextStream(resident.tokenizer, stops) for s in sequences}
@@ -227,18 +228,13 @@ def stream_sequences(
                 if publisher.cancelled():
                     return  # the finally clause takes the choices out of the batch
             try:
-                items = [outbox.get(timeout=CANCEL_POLL_SECONDS)]
+                items = outbox.take(timeout=CANCEL_POLL_SECONDS)
             except queue.Empty:
                 if time.monotonic() - last_event > STALL_SECONDS:
                     publisher.error(status=500, code="server_error", message="The model stopped responding.")
                     return
                 continue
             last_event = time.monotonic()
-            while True:
-                try:
-                    items.append(outbox.get_nowait())
-                except queue.Empty:
-                    break
             events, text = [], {}
             for index, kind, value in items:
                 if index not in open_choices:
@@ -263,7 +259,7 @@ def stream_sequences(
             events += [e for i in list(text) for e in _deltas(text, i)]
             publisher.publish_many(events)
             if open_choices:
-                time.sleep(STREAM_TICK_SECONDS)
+                outbox.wait(STREAM_TICK_SECONDS)
         publisher.publish({"type": "usage", "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens})
     finally:
         for sequence in sequences:
