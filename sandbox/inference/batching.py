@@ -95,6 +95,7 @@ class Sequence:
     outbox: Outbox = field(default_factory=Outbox)
     generated: list[int] = field(default_factory=list)
     submitted_at: float = field(default_factory=time.monotonic)
+    admitted_at: float | None = None  # when it joined the batch (time.monotonic)
     _stop: threading.Event = field(default_factory=threading.Event)
     generator: torch.Generator | None = None
 
@@ -190,7 +191,9 @@ class ContinuousBatcher:
         if not arrivals:
             return
         self._admitting = arrivals  # failed with the step if the prefill raises
+        admitted_at = time.monotonic()
         for sequence in arrivals:
+            sequence.admitted_at = admitted_at
             if sequence.seed is not None:
                 sequence.generator = torch.Generator(device=self.device).manual_seed(sequence.seed)
         width = max(len(s.prompt_ids) for s in arrivals)

@@ -10,8 +10,10 @@ def test_warmup_loads_public_models_and_skips_private_and_echo(user):
     from sandbox.inference.warmup import warm_public_models
 
     HostedModel.objects.create(
-        model_id="all-minilm-l6-v2", task=HostedModel.Task.EMBEDDINGS,
-        backend=HostedModel.Backend.SENTENCE_EMBEDDING, source="atrium:all-minilm-l6-v2",
+        model_id="all-minilm-l6-v2",
+        task=HostedModel.Task.EMBEDDINGS,
+        backend=HostedModel.Backend.SENTENCE_EMBEDDING,
+        source="atrium:all-minilm-l6-v2",
     )
     HostedModel.objects.create(model_id="echo", backend=HostedModel.Backend.ECHO)
     HostedModel.objects.create(
