@@ -27,8 +27,23 @@ def valkey_binary() -> str | None:
 
 def serve_valkey(binary: str, host: str, port: int) -> None:
     """Become the server process (signals from `make run` reach it directly)."""
-    args = [binary, "--bind", host, "--port", str(port), "--save", "", "--appendonly", "no",
-            "--protected-mode", "yes", "--loglevel", "warning", "--dir", tempfile.gettempdir()]
+    args = [
+        binary,
+        "--bind",
+        host,
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "yes",
+        "--loglevel",
+        "warning",
+        "--dir",
+        tempfile.gettempdir(),
+    ]
     print(f"embedded redis (valkey) listening on {host}:{port}", flush=True)
     os.execv(binary, args)  # noqa: S606 (a fixed binary, no shell)
 

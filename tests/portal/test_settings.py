@@ -20,17 +20,24 @@ def test_production_settings_pass_check_deploy():
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests for their own process
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
 def test_production_refuses_debug():
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="portal.settings.production", DEBUG="true",
-               SECRET_KEY="x" * 60, DATABASE_URL="postgres://postgres@127.0.0.1/postgres",
-               REDIS_URL="redis://127.0.0.1:6379/0")
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True)
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="portal.settings.production",
+        DEBUG="true",
+        SECRET_KEY="x" * 60,
+        DATABASE_URL="postgres://postgres@127.0.0.1/postgres",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "DEBUG must be off in production" in result.stderr

@@ -104,12 +104,33 @@ class ManagedProcess:
                 self.kill()
 
 
-def start_celery_worker(*, queues: str = "default,inference,training", concurrency: int = 8,
-                        pool: str = "threads", name: str = "test", **env: str) -> ManagedProcess:
+def start_celery_worker(
+    *,
+    queues: str = "default,inference,training",
+    concurrency: int = 8,
+    pool: str = "threads",
+    name: str = "test",
+    **env: str,
+) -> ManagedProcess:
     args = [
-        sys.executable, "-m", "celery", "-A", "portal", "worker",
-        "-Q", queues, "-P", pool, "-c", str(concurrency), "-n", f"{name}-{os.getpid()}@%h",
-        "-l", "info", "--without-gossip", "--without-mingle",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "portal",
+        "worker",
+        "-Q",
+        queues,
+        "-P",
+        pool,
+        "-c",
+        str(concurrency),
+        "-n",
+        f"{name}-{os.getpid()}@%h",
+        "-l",
+        "info",
+        "--without-gossip",
+        "--without-mingle",
     ]
     worker = ManagedProcess(f"celery-{name}", args, test_environment(**env))
     worker.wait_for(["ready."], timeout=120)
@@ -118,8 +139,18 @@ def start_celery_worker(*, queues: str = "default,inference,training", concurren
 
 def start_asgi_server(**env: str) -> tuple[ManagedProcess, str]:
     port = free_port()
-    args = [sys.executable, "-m", "uvicorn", "portal.asgi:application", "--host", "127.0.0.1",
-            "--port", str(port), "--log-level", "warning"]
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "portal.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
     server = ManagedProcess("asgi", args, test_environment(**env))
     server.wait_for_port(port)
     return server, f"http://127.0.0.1:{port}"

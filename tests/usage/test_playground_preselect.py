@@ -6,7 +6,7 @@ from sandbox.registry.models import HostedModel
 
 @pytest.mark.django_db
 def test_playground_preselects_the_model_named_in_the_link(client, user):
-    """"Try it in the Playground" links pass ?model=; that model is the one selected."""
+    """ "Try it in the Playground" links pass ?model=; that model is the one selected."""
     for model_id in ("echo", "atrium-gpt-mini"):
         HostedModel.objects.create(model_id=model_id, backend=HostedModel.Backend.ECHO)
     client.force_login(user)
