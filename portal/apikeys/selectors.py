@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from asgiref.sync import sync_to_async
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+
+from portal.asyncdb import database_sync_to_async
 
 from . import cache, keyformat
 from .models import ApiKey
@@ -53,7 +54,7 @@ async def aapi_key_grant(*, secret: str, redis) -> cache.KeyGrant | None:
     raw = await redis.get(cache.cache_key(secret_hash))
     if raw is not None:
         return cache.KeyGrant.loads(raw)
-    grant = await sync_to_async(_grant_from_db, thread_sensitive=False)(secret_hash)
+    grant = await database_sync_to_async(_grant_from_db)(secret_hash)
     if grant is not None:
         await redis.set(cache.cache_key(secret_hash), grant.dumps(), ex=cache.CACHE_SECONDS, nx=True)
     return grant

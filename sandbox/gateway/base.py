@@ -21,6 +21,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.asyncdb import database_sync_to_async
 from portal.redis_client import get_redis
 
 from . import ratelimit
@@ -132,7 +133,8 @@ class AsyncV1View(V1View):
                 raise exceptions.MethodNotAllowed(request.method)
             response = await handler(request, *args, **kwargs)
         except Exception as exc:
-            response = self.handle_exception(exc)
+            # Off the event loop: an error body looks up its forum answer (help_url) in the database.
+            response = await database_sync_to_async(self.handle_exception)(exc)
         if getattr(self, "limiter", None) is not None and not self.admitted:
             # Refused before admission (bad input, unknown model): the call still counts
             # as a request, and still gets its x-ratelimit headers.

@@ -7,8 +7,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from asgiref.sync import sync_to_async
-
+from portal.asyncdb import database_sync_to_async
 from sandbox.registry.models import HostedModel
 
 from .errors import OpenAIError
@@ -76,7 +75,7 @@ async def aget_model(*, model_id: str, user_id: int | None) -> ModelInfo:
     if cached is not None and cached[0] > time.monotonic():
         info = cached[1]
     else:
-        info = await sync_to_async(_load, thread_sensitive=False)(model_id)
+        info = await database_sync_to_async(_load)(model_id)
         _cache[model_id] = (time.monotonic() + CACHE_SECONDS, info)
     if info is None or (info.owner_id is not None and info.owner_id != user_id):
         raise model_not_found(model_id)
@@ -91,4 +90,4 @@ def _list(user_id: int | None) -> list[ModelInfo]:
 
 
 async def alist_models(*, user_id: int | None) -> list[ModelInfo]:
-    return await sync_to_async(_list, thread_sensitive=False)(user_id)
+    return await database_sync_to_async(_list)(user_id)

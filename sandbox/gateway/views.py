@@ -9,13 +9,13 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
+from portal.asyncdb import database_sync_to_async
 from portal.billing.services import BALANCE_CACHE_SECONDS, balance_cache_key, credits_balance_for_user_id
 from sandbox.inference import protocol
 from sandbox.usage.services import usage_cost, usage_record_enqueue_on
@@ -151,7 +151,7 @@ class InferenceView(JSONBodyMixin, MeteredView):
         redis = async_redis()
         raw = await redis.get(balance_cache_key(user_id))
         if raw is None:
-            balance = await sync_to_async(credits_balance_for_user_id, thread_sensitive=False)(user_id=user_id)
+            balance = await database_sync_to_async(credits_balance_for_user_id)(user_id=user_id)
             await redis.set(balance_cache_key(user_id), str(balance), ex=BALANCE_CACHE_SECONDS)
         else:
             balance = Decimal(raw.decode())
@@ -306,7 +306,10 @@ class GenerationView(InferenceView):
                 yield "data: [DONE]\n\n"
             except OpenAIError as exc:
                 status, error_code = exc.status, exc.code or ""
-                yield sse(error_body(message=exc.message, type=exc.type, code=exc.code, param=exc.param))
+                body = await database_sync_to_async(error_body)(
+                    message=exc.message, type=exc.type, code=exc.code, param=exc.param
+                )
+                yield sse(body)
             except BaseException:
                 status, error_code = 499, "client_closed_request"
                 raise
@@ -429,4 +432,5 @@ async def unknown_endpoint(request, path: str = ""):
     """OpenAI's answer for a URL under /v1 that no endpoint serves."""
     from .errors import error_response
 
-    return error_response(OpenAIError(404, f"Invalid URL ({request.method} {request.path}).", code="unknown_url"))
+    error = OpenAIError(404, f"Invalid URL ({request.method} {request.path}).", code="unknown_url")
+    return await database_sync_to_async(error_response)(error)  # help_url may read the forum

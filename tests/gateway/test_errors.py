@@ -201,3 +201,29 @@ def test_a_chat_call_takes_exactly_one_request_from_the_limit(v1, user, echo_mod
     ]
     assert remaining == ["2", "1", "0"]
     assert_error(post(v1, secret, "/chat/completions", body), 429, code="rate_limit_exceeded")
+
+
+def test_async_endpoints_link_the_forums_answer_without_blocking_the_event_loop(user, secret, echo_model):
+    """An error body's help_url reads the forum's best answer from the database: from async
+    views that lookup must run off the event loop. The server runs with Django's async
+    safety on (as in production; the browser tests turn it off for their own process)."""
+    from django.conf import settings as django_settings
+
+    from community.forums import services as forum_services
+    from community.forums.models import Category, CategoryKind
+    from tests.forums.conftest import make_member
+
+    qa = Category.objects.create(name="Q&A", slug="qa", kind=CategoryKind.QA)
+    asker = make_member("asker@example.org", handle="asker")
+    thread = forum_services.thread_create(
+        author=asker, category=qa, title="model_not_found for my model", body="Which id?", error_code="model_not_found"
+    )
+    answer = forum_services.post_create(author=user, thread=thread, body="Use the id from GET /v1/models.")
+    forum_services.post_accept_answer(user=asker, post=answer)
+    server, url = start_asgi_server(DJANGO_ALLOW_ASYNC_UNSAFE="")
+    try:
+        response = post(f"{url}/v1", secret, "/chat/completions", {"model": "no-such-model", "messages": HELLO})
+        error = assert_error(response, 404, code="model_not_found")
+        assert error["help_url"] == f"{django_settings.SITE_URL}{thread.get_absolute_url()}#post-{answer.pk}"
+    finally:
+        server.stop()
