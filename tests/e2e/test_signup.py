@@ -60,7 +60,8 @@ def test_visitor_signs_up_verifies_logs_in_and_edits_profile(live_server, page):
     expect(page.get_by_role("heading", name="Public profile")).to_be_visible()
     avatar = page.locator("main img.avatar").first
     expect(avatar).to_be_visible()
-    assert page.evaluate("(img) => img.naturalWidth", avatar.element_handle()) > 0
+    # Decoded, not merely in the DOM (a broken image never gets a width; a slow one gets it late).
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=avatar.element_handle(), timeout=10_000)
 
     page.get_by_label("Display name").fill("Lin Developer")
     page.get_by_label("Handle").fill("admin")
