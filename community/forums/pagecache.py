@@ -29,6 +29,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -38,6 +39,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from .fragments import CSRF_PLACEHOLDER
+
+T = TypeVar("T")
 
 BLOCK_TTL = 60
 KEY_PREFIX = "forums:block:v1"
@@ -78,29 +81,33 @@ def cacheable(request) -> bool:
     )
 
 
-def block(request, *, name: str, scopes: Iterable[str], vary: tuple, render: Callable[[], str]) -> str:
+def block(request, *, name: str, scopes: Iterable[str], vary: tuple, render: Callable[[], T]) -> T:
     """The block `name` for this request, from the cache when its generations still hold.
 
-    `render()` builds it from the database (with markers, see :func:`render_context`);
-    `vary` holds whatever else it depends on (filters, page, the reader's role).
+    `render()` builds it from the database (HTML with markers, see :func:`render_context`,
+    or a dict of such parts); `vary` holds whatever else it depends on (filters, page,
+    the reader's role).
     """
     if not cacheable(request):
         return render()
-    scopes = ("all", *scopes)
-    generations = cache.get_many(_generation_keys(scopes))
+    generation_keys = _generation_keys(("all", *scopes))
     parts = (
         name,
-        tuple(generations.get(key, "0") for key in _generation_keys(scopes)),
         translation.get_language(),
         timezone.get_current_timezone_name(),
         sorted(request.GET.items()),
         vary,
     )
     key = f"{KEY_PREFIX}:{name}:{hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()}"
-    html = cache.get(key)
-    if html is None:
-        html = render()
-        cache.set(key, html, BLOCK_TTL)
+    # One round trip: the generations and the block, stamped with the generations it was
+    # rendered under (read first, so a write made meanwhile is not stamped as seen).
+    found = cache.get_many([*generation_keys, key])
+    generations = tuple(found.get(k, "0") for k in generation_keys)
+    entry = found.get(key)
+    if entry is not None and entry[0] == generations:
+        return entry[1]
+    html = render()
+    cache.set(key, (generations, html), BLOCK_TTL)
     return html
 
 

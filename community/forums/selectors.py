@@ -138,7 +138,7 @@ def thread_get_for_user(*, user, pk: int) -> Thread:
     For a signed-in reader it carries `watched` and `read_at` (their read marker, or None)
     from the same query.
     """
-    threads = Thread.objects.visible_to(user).select_related("category", "author__profile").defer("search_text")
+    threads = Thread.objects.visible_to(user).select_related("category").defer("search_text")
     if user.is_authenticated:
         threads = threads.annotate(
             watched=Exists(Watch.objects.filter(thread=OuterRef("pk"), user=user)),

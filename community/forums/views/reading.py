@@ -85,42 +85,51 @@ class ThreadDetailView(ThreadScopedMixin, View):
         if slug != thread.slug and request.method == "GET":
             url = thread.get_absolute_url()
             return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url, permanent=True)
-        if form is None:
-            form = ReplyForm(initial={"body": self._quote(request)})
         user = request.user
         role = {
             "can_reply": permissions.can_reply(user, thread),
             "can_accept": permissions.can_accept(user, thread),
             "can_moderate": permissions.can_moderate(user),
+            "show_response_time": user.has_perm("forums.view_unanswered_queue") or user.is_staff,
         }
 
-        def render_posts() -> str:
+        def render_parts() -> dict[str, str]:
             page = _page(selectors.thread_posts(thread=thread), selectors.POSTS_PER_PAGE, request)
-            context = {"thread": thread, "category": thread.category, "page": page, **role}
-            return render_to_string("forums/_thread_posts.html", context | pagecache.render_context(), request=request)
+            context = {
+                "thread": thread,
+                "category": thread.category,
+                "page": page,
+                "form": form or ReplyForm(initial={"body": self._quote(request)}),
+                "preview_html": preview_html,
+                **role,
+                **pagecache.render_context(),
+            }
+            return {
+                part: render_to_string(f"forums/_thread_{part}.html", context, request=request)
+                for part in ("badges", "posts", "reply")
+            }
 
-        # The role decides which controls the block holds (see pagecache.py).
+        # The role decides which controls the parts hold (see pagecache.py).
         vary = (user.is_authenticated, user.has_perm("forums.suspend_user"), *role.values())
-        posts = pagecache.block(
-            request, name="thread-posts", scopes=(pagecache.thread_scope(thread.pk),), vary=vary, render=render_posts
-        )
+        scopes = (pagecache.thread_scope(thread.pk),)
+        parts = pagecache.block(request, name="thread-page", scopes=scopes, vary=vary, render=render_parts)
         services.thread_mark_read(user=user, thread=thread)
+        context = {
+            part: mark_safe(pagecache.personalize(html, request=request))  # noqa: S308 - our templates
+            for part, html in parts.items()
+        }
         return render(
             request,
             self.template_name,
             {
+                **context,
                 "thread": thread,
                 "category": thread.category,
-                "posts": mark_safe(pagecache.personalize(posts, request=request)),  # noqa: S308 - our templates
-                "form": form,
-                "preview_html": preview_html,
                 **role,
-                "is_forum_staff": permissions.is_forum_staff(user),
                 "watching": selectors.thread_is_watched(user=user, thread=thread),
                 "idea_form": IdeaStatusForm()
                 if thread.category.is_ideas and user.has_perm("forums.set_idea_status")
                 else None,
-                "show_response_time": user.has_perm("forums.view_unanswered_queue") or user.is_staff,
             },
         )
 
