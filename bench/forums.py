@@ -312,21 +312,10 @@ def main() -> None:
 
     port = 8765
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    command = [sys.executable, "-m", "uvicorn", "portal.asgi:application", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(args.workers), "--log-level", "warning"]
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "portal.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
+        command,
         cwd=ROOT,
         env=env,
         start_new_session=True,

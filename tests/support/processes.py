@@ -112,26 +112,8 @@ def start_celery_worker(
     name: str = "test",
     **env: str,
 ) -> ManagedProcess:
-    args = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "portal",
-        "worker",
-        "-Q",
-        queues,
-        "-P",
-        pool,
-        "-c",
-        str(concurrency),
-        "-n",
-        f"{name}-{os.getpid()}@%h",
-        "-l",
-        "info",
-        "--without-gossip",
-        "--without-mingle",
-    ]
+    args = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queues, "-P", pool, "-c", str(concurrency)]
+    args += ["-n", f"{name}-{os.getpid()}@%h", "-l", "info", "--without-gossip", "--without-mingle"]
     worker = ManagedProcess(f"celery-{name}", args, test_environment(**env))
     worker.wait_for(["ready."], timeout=120)
     return worker
@@ -139,18 +121,8 @@ def start_celery_worker(
 
 def start_asgi_server(**env: str) -> tuple[ManagedProcess, str]:
     port = free_port()
-    args = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "portal.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
+    args = [sys.executable, "-m", "uvicorn", "portal.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    args += ["--log-level", "warning"]
     server = ManagedProcess("asgi", args, test_environment(**env))
     server.wait_for_port(port)
     return server, f"http://127.0.0.1:{port}"
