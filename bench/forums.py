@@ -46,6 +46,19 @@ os.environ.setdefault("DB_POOL_MAX_SIZE", "20")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
 
 
+def reference_loop_ms() -> float:
+    """CPU time of a fixed pure-Python loop: how fast this (shared, virtual) machine runs now.
+
+    Printed before and after the runs, so that figures taken while the host was slow are
+    seen for what they are (the same loop has taken from 0.65 s to 1.05 s here).
+    """
+    started = time.process_time()
+    total = 0
+    for i in range(2_000_000):
+        total += i * i
+    return (time.process_time() - started) * 1000
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = (len(ordered) - 1) * q
@@ -325,6 +338,7 @@ def main() -> None:
         wait_until_up(port)
         for path in pages.values():  # warm every worker's connections and template caches
             measure(base, path, readers=args.workers * 2, requests=args.workers * 8)
+        reference_before = reference_loop_ms()
         print(f"\nuvicorn, {args.workers} workers; {os.cpu_count()} CPU cores on this machine.")
         print("server = Django handler in process, one request at a time (wall p50/p95, mean CPU);")
         print(f"HTTP = through uvicorn, 1 reader and {args.readers} concurrent readers;")
@@ -365,7 +379,11 @@ def main() -> None:
                 f" {cpu_ms:>5.1f} {statistics.median(solo):>7.1f}/{percentile(solo, 0.95):<7.1f}"
                 f" {loaded:>30} {rate:>6.1f}"
             )
-        print(f"\nLoad average while measuring: {os.getloadavg()[0]:.1f} (machine shared with other work).")
+        print(
+            f"\nReference loop (CPU speed of the host; lower is faster): {reference_before:.0f} ms before the"
+            f" runs, {reference_loop_ms():.0f} ms after."
+        )
+        print(f"Load average while measuring: {os.getloadavg()[0]:.1f} (machine shared with other work).")
         print("\nTarget: p95 under 100 ms with 10 concurrent readers (the median run's p95 above).")
     finally:
         os.killpg(server.pid, 15)

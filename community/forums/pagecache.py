@@ -111,6 +111,32 @@ def block(request, *, name: str, scopes: Iterable[str], vary: tuple, render: Cal
     return html
 
 
+def thread_for_reader(*, user, pk: int):
+    """The thread a reading page shows, as :func:`selectors.thread_get_for_user` gives it,
+    from the cache while its generations hold (with the block, it spares a page its
+    heaviest query). Only threads everyone may see are served from here; hidden, deleted,
+    merged and missing ones take the database path, which answers 404, redirects, or shows
+    a moderator the hidden thread."""
+    from . import selectors
+    from .models import Thread
+
+    generation_keys = _generation_keys(("all", thread_scope(pk)))
+    key = f"{KEY_PREFIX}:thread:{pk}"
+    found = cache.get_many([*generation_keys, key])
+    generations = tuple(found.get(k, "0") for k in generation_keys)
+    entry = found.get(key)
+    if entry is None or entry[0] != generations:
+        thread = Thread.objects.visible().select_related("category").defer("search_text").filter(pk=pk).first()
+        entry = (generations, thread)
+        cache.set(key, entry, BLOCK_TTL)
+    thread = entry[1]
+    if thread is None:
+        return selectors.thread_get_for_user(user=user, pk=pk)
+    if user.is_authenticated:
+        thread.watched, thread.read_at = selectors.thread_reader_state(user=user, thread_id=pk)
+    return thread
+
+
 def render_context() -> dict:
     """What a block's templates render with: markers on, the CSRF token left to fill."""
     return {"forum_markers": True, "csrf_token": CSRF_PLACEHOLDER}

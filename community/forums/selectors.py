@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -194,6 +194,13 @@ def thread_posts(*, thread: Thread):
         )
     )
     return qs
+
+
+def thread_reader_state(*, user, thread_id: int) -> tuple[bool, datetime | None]:
+    """Whether a signed-in member watches a thread, and their read marker (or None)."""
+    watched = Watch.objects.filter(thread_id=thread_id, user=user).exists()
+    read_at = ThreadRead.objects.filter(thread_id=thread_id, user=user).values_list("read_at", flat=True).first()
+    return watched, read_at
 
 
 def thread_is_watched(*, user, thread: Thread) -> bool:

@@ -37,6 +37,7 @@ def test_members_share_one_rendering_of_a_thread_page(question, answer, third, a
     assert _reads_posts(queries)
     html, queries = _get(second, question.get_absolute_url())
     assert not _reads_posts(queries), "the second member should get the block from the cache"
+    assert not any('FROM "forums_thread"' in sql for sql in queries), "and the thread too"
     assert "Iterate over the response" in html
 
 
@@ -140,3 +141,18 @@ def test_a_revoked_moderator_loses_the_tools_at_once(question, answer, moderator
     response = client.post(reverse("forums:post_moderate", kwargs={"pk": answer.pk, "action": "hide"}), {"reason": "x"})
     assert response.status_code == 403
     assert Group.objects.exists()
+
+
+def test_hidden_deleted_and_merged_threads_never_come_from_the_cache(question, answer, asker, third, moderator):
+    reader, moderating = Client(), Client()
+    reader.force_login(third)
+    moderating.force_login(moderator)
+    _get(reader, question.get_absolute_url())  # cached while everyone may see it
+    Thread.objects.filter(pk=question.pk).update(is_hidden=True)
+    assert reader.get(question.get_absolute_url()).status_code == 404
+    assert moderating.get(question.get_absolute_url()).status_code == 200
+    Thread.objects.filter(pk=question.pk).update(is_hidden=False, is_deleted=True)
+    assert moderating.get(question.get_absolute_url()).status_code == 404
+    target = services.thread_create(author=asker, category=question.category, title="The kept thread", body="Kept.")
+    Thread.objects.filter(pk=question.pk).update(is_deleted=False, merged_into=target)
+    assert reader.get(question.get_absolute_url()).url == target.get_absolute_url()

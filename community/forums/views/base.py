@@ -60,9 +60,12 @@ def _preview(request, form) -> str | None:
 class ThreadScopedMixin:
     """Loads `self.thread` for the caller (404 when they may not see it; merged threads redirect)."""
 
+    def get_thread(self, request, pk: int) -> Thread:
+        return selectors.thread_get_for_user(user=request.user, pk=pk)
+
     def dispatch(self, request, *args, **kwargs):
         try:
-            self.thread = selectors.thread_get_for_user(user=request.user, pk=kwargs["pk"])
+            self.thread = self.get_thread(request, kwargs["pk"])
         except selectors.ThreadMerged as merged:
             return redirect(get_object_or_404(Thread, pk=merged.target_id).get_absolute_url())
         return super().dispatch(request, *args, **kwargs)

@@ -80,6 +80,11 @@ class ThreadListView(View):
 class ThreadDetailView(ThreadScopedMixin, View):
     template_name = "forums/thread_detail.html"
 
+    def get_thread(self, request, pk: int):
+        if request.method == "GET":  # reading: the shared copy (writes load their own)
+            return pagecache.thread_for_reader(user=request.user, pk=pk)
+        return super().get_thread(request, pk)
+
     def get(self, request, pk, slug=None, form=None, preview_html=None):
         thread = self.thread
         if slug != thread.slug and request.method == "GET":
