@@ -129,12 +129,9 @@ def thread_for_reader(*, user, pk: int):
         thread = Thread.objects.visible().select_related("category").defer("search_text").filter(pk=pk).first()
         entry = (generations, thread)
         cache.set(key, entry, BLOCK_TTL)
-    thread = entry[1]
-    if thread is None:
+    if entry[1] is None:
         return selectors.thread_get_for_user(user=user, pk=pk)
-    if user.is_authenticated:
-        thread.watched, thread.read_at = selectors.thread_reader_state(user=user, thread_id=pk)
-    return thread
+    return entry[1]
 
 
 def render_context() -> dict:

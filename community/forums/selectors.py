@@ -13,7 +13,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -133,17 +133,8 @@ def threads_with_tags(threads) -> list[Thread]:
 
 
 def thread_get_for_user(*, user, pk: int) -> Thread:
-    """The thread if this reader may see it (moderators see hidden ones); 404 otherwise.
-
-    For a signed-in reader it carries `watched` and `read_at` (their read marker, or None)
-    from the same query.
-    """
+    """The thread if this reader may see it (moderators see hidden ones); 404 otherwise."""
     threads = Thread.objects.visible_to(user).select_related("category").defer("search_text")
-    if user.is_authenticated:
-        threads = threads.annotate(
-            watched=Exists(Watch.objects.filter(thread=OuterRef("pk"), user=user)),
-            read_at=Subquery(ThreadRead.objects.filter(thread=OuterRef("pk"), user=user).values("read_at")[:1]),
-        )
     try:
         return threads.get(pk=pk)
     except Thread.DoesNotExist as exc:
@@ -206,7 +197,7 @@ def thread_reader_state(*, user, thread_id: int) -> tuple[bool, datetime | None]
 def thread_is_watched(*, user, thread: Thread) -> bool:
     if not user.is_authenticated:
         return False
-    if hasattr(thread, "watched"):  # read with the thread (thread_get_for_user)
+    if hasattr(thread, "watched"):  # read already (thread_reader_state)
         return thread.watched
     return thread.watches.filter(user=user).exists()
 

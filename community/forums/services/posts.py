@@ -471,8 +471,8 @@ def post_flag(*, reporter, post: Post, reason: str, note: str = "") -> Flag:
 def thread_mark_read(*, user, thread: Thread) -> None:
     if not user.is_authenticated:
         return
-    # Rereading a thread with nothing new writes nothing. The marker usually came with the
-    # thread (selectors.thread_get_for_user); otherwise one indexed read tells.
+    # Rereading a thread with nothing new writes nothing. The thread page has read the
+    # marker already (selectors.thread_reader_state); otherwise one indexed read tells.
     if hasattr(thread, "read_at"):
         if thread.read_at is not None and thread.read_at >= thread.last_activity_at:
             return

@@ -91,6 +91,8 @@ class ThreadDetailView(ThreadScopedMixin, View):
             url = thread.get_absolute_url()
             return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url, permanent=True)
         user = request.user
+        if user.is_authenticated:
+            thread.watched, thread.read_at = selectors.thread_reader_state(user=user, thread_id=thread.pk)
         role = {
             "can_reply": permissions.can_reply(user, thread),
             "can_accept": permissions.can_accept(user, thread),
