@@ -13,8 +13,22 @@ PASSWORD = "correct-horse-battery-staple"
 
 @pytest.fixture(scope="session", autouse=True)
 def _clean_redis():
-    """Each test session starts on an empty Redis database of its own."""
-    get_redis().flushdb()
+    """Each test session starts on an empty Redis database of its own, which nothing else
+    uses: the queues live there too, and another process's worker would take this
+    session's tasks and run them with its own code and state."""
+    redis = get_redis()
+    db = redis.connection_pool.connection_kwargs.get("db", 0)
+    # Celery workers wait on their queues with BRPOP; this session has started none yet.
+    consumers = [c for c in redis.client_list() if int(c["db"]) == db and c["cmd"] == "brpop"]
+    if consumers:
+        pytest.exit(
+            f"Redis database {db} already has {len(consumers)} queue consumer(s) "
+            f"({', '.join(sorted(c['addr'] for c in consumers))}): another test run, or workers left over "
+            "from one. Stop them (pkill -f 'celery -A portal worker'), or give this run its own database "
+            "with REDIS_URL.",
+            returncode=3,
+        )
+    redis.flushdb()
     yield
 
 

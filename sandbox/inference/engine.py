@@ -135,7 +135,9 @@ class EmbeddingBatcher:
             try:
                 with torch.inference_mode():
                     # The model's own modules pool and normalize, as its card says.
-                    vectors = self.model.encode(texts, batch_size=64, convert_to_numpy=True).tolist()
+                    vectors = self.model.encode(
+                        texts, batch_size=64, convert_to_numpy=True, show_progress_bar=False
+                    ).tolist()
             except Exception as exc:
                 logger.exception("embedding batch failed for %s", self.name)
                 for job in jobs:

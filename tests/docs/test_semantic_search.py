@@ -26,7 +26,7 @@ def embedded_index(celery_worker, transactional_db):
     services.doc_sections_ensure()
     deadline = time.monotonic() + 240
     while DocSection.objects.filter(language="en", embedding__isnull=True).exists():
-        assert time.monotonic() < deadline, "the docs were not embedded by the worker in time"
+        assert time.monotonic() < deadline, f"the docs were not embedded by the worker in time:\n{celery_worker.output}"
         time.sleep(1)
 
 

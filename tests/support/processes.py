@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -39,8 +41,20 @@ def test_environment(**extra: str) -> dict[str, str]:
     return env
 
 
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+
+
+def _die_with_parent() -> None:
+    """Run in the child before exec: the kernel kills it when the test process ends,
+    however that ends. A worker that outlived a killed run would keep serving the same
+    Redis database and take the next run's tasks with code that may be gone from disk."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 class ManagedProcess:
-    """A child process whose output is kept for failure reports; stopped on exit."""
+    """A child process whose output is kept for failure reports; stopped on exit, and
+    killed with the test process if that dies first."""
 
     def __init__(self, name: str, args: list[str], env: dict[str, str]):
         self.name = name
@@ -53,6 +67,8 @@ class ManagedProcess:
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
+            # Only prctl runs between fork and exec, which is safe beside the reader threads.
+            preexec_fn=_die_with_parent if _libc is not None else None,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
