@@ -14,12 +14,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from portal import cache_versions
+
 from .models import DigestFrequency, Notification, NotificationKind, NotificationPreference
 
 UNSUBSCRIBE_SALT = "atrium.notifications.unsubscribe"
 # What an unsubscribe token may switch off: one kind of email, the digest, or all of it.
 UNSUBSCRIBE_SCOPES = {"reply", "mention", "accepted", "watched", "digest", "all"}
-# The bell's count is cached; a safety net only, as every write that changes it forgets it.
+# The bell's count is cached; a safety net only, as every write that changes it moves its
+# version (which lives twice as long, so it outlives every count stamped before it).
 UNREAD_COUNT_TTL = 300
 
 
@@ -70,25 +73,26 @@ def notifications_create(*, recipients: Iterable, kind: str, title: str, url: st
 
 
 def unread_count(*, user) -> int:
-    """The bell's number: cached per member, forgotten by every write that changes it."""
-    key = _unread_key(user.pk)
-    count = cache.get(key)
-    if count is None:
-        count = Notification.objects.for_user(user).unread().count()
-        cache.set(key, count, UNREAD_COUNT_TTL)
+    """The bell's number: cached per member under a version that every write changing it
+    moves, read in the same round trip (a count taken before such a write is not kept)."""
+    key, version_key = _unread_keys(user.pk)
+    found = cache.get_many([key, version_key])
+    version = found.get(version_key, cache_versions.UNSET)
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    count = Notification.objects.for_user(user).unread().count()
+    cache.set(key, (version, count), UNREAD_COUNT_TTL)
     return count
 
 
 def unread_count_forget(*, user_ids: Iterable[int]) -> None:
-    """Now, and again on commit (so no reader caches the count from before it)."""
-    keys = [_unread_key(pk) for pk in user_ids]
-    if keys:
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
+    """Move these members' count versions."""
+    cache_versions.move(*(_unread_keys(pk)[1] for pk in user_ids), timeout=2 * UNREAD_COUNT_TTL)
 
 
-def _unread_key(user_id: int) -> str:
-    return f"notifications:unread:{user_id}"
+def _unread_keys(user_id: int) -> tuple[str, str]:
+    return f"notifications:unread:v2:{user_id}", f"notifications:unread:version:{user_id}"
 
 
 def notifications_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:

@@ -177,3 +177,24 @@ def test_digests_are_dispatched_by_the_worker(celery_worker, asker):
     assert _wait_for(
         lambda: NotificationPreference.objects.filter(user=asker, last_digest_at__isnull=False).exists()
     ), celery_worker.output
+
+
+def test_a_notification_that_lands_while_the_bell_counts_is_not_cached_over(asker, answerer, monkeypatch):
+    """The bell counts from the database; before it caches the count, a notification for
+    the same member is created. The next page must count it."""
+    from django.core.cache import cache
+
+    real_set, raced = cache.set, []
+
+    def set_after_a_concurrent_notification(key, value, *args, **kwargs):
+        if key.startswith("notifications:unread:") and not raced:
+            raced.append(key)
+            notification_services.notification_create(
+                recipient=asker, kind=NotificationKind.REPLY, title="A reply", url="/community/", actor=answerer
+            )
+        return real_set(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", set_after_a_concurrent_notification)
+    assert notification_services.unread_count(user=asker) == 0  # counted before the notification
+    assert raced
+    assert notification_services.unread_count(user=asker) == 1
