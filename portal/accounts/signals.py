@@ -37,18 +37,23 @@ def sync_after_migrate(sender, using="default", **kwargs):
         site_ensure()
 
 
-def _connect_permission_changes() -> None:
-    """Memberships, group permissions and direct grants: any change forgets the cached sets."""
+def _connect_cache_invalidation() -> None:
+    """Memberships, group permissions and direct grants: any change forgets the cached sets;
+    any save or delete of a user or profile forgets the cached user."""
     from django.contrib.auth.models import Group, Permission
     from django.db.models.signals import m2m_changed, post_delete
 
-    from .backends import permissions_changed
+    from .backends import permissions_changed, user_changed
+    from .models import Profile
 
     for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
         m2m_changed.connect(permissions_changed, sender=through, dispatch_uid=f"accounts.perms.{through.__name__}")
     for model in (Group, Permission):
         for signal in (post_save, post_delete):
             signal.connect(permissions_changed, sender=model, dispatch_uid=f"accounts.perms.{model.__name__}.{signal}")
+    for model in (User, Profile):
+        for signal in (post_save, post_delete):
+            signal.connect(user_changed, sender=model, dispatch_uid=f"accounts.user.{model.__name__}.{signal}")
 
 
-_connect_permission_changes()
+_connect_cache_invalidation()
