@@ -26,17 +26,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db import transaction
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+
+from portal import cache_versions
 
 from .fragments import CSRF_PLACEHOLDER
 
@@ -58,14 +58,8 @@ def _generation_keys(scopes: Iterable[str]) -> list[str]:
 
 
 def changed(*scopes: str) -> None:
-    """Mark what a write changed ("all", "lists", "thread:<id>"): now and on commit."""
-    keys = _generation_keys(scopes)
-
-    def bump() -> None:
-        cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
-
-    bump()
-    transaction.on_commit(bump)
+    """Mark what a write changed ("all", "lists", "thread:<id>")."""
+    cache_versions.move(*_generation_keys(scopes))
 
 
 def thread_scope(thread_id: int) -> str:
@@ -102,7 +96,7 @@ def block(request, *, name: str, scopes: Iterable[str], vary: tuple, render: Cal
     # One round trip: the generations and the block, stamped with the generations it was
     # rendered under (read first, so a write made meanwhile is not stamped as seen).
     found = cache.get_many([*generation_keys, key])
-    generations = tuple(found.get(k, "0") for k in generation_keys)
+    generations = tuple(found.get(k, cache_versions.UNSET) for k in generation_keys)
     entry = found.get(key)
     if entry is not None and entry[0] == generations:
         return entry[1]
@@ -123,7 +117,7 @@ def thread_for_reader(*, user, pk: int):
     generation_keys = _generation_keys(("all", thread_scope(pk)))
     key = f"{KEY_PREFIX}:thread:{pk}"
     found = cache.get_many([*generation_keys, key])
-    generations = tuple(found.get(k, "0") for k in generation_keys)
+    generations = tuple(found.get(k, cache_versions.UNSET) for k in generation_keys)
     entry = found.get(key)
     if entry is None or entry[0] != generations:
         thread = Thread.objects.visible().select_related("category").defer("search_text").filter(pk=pk).first()
@@ -154,15 +148,27 @@ def activity_stamp(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def personalize(html: str, *, request) -> str:
-    """Fill a page's markers for this reader (one query each for read state and votes)."""
+def vote_targets(*htmls: str) -> set[int]:
+    """The posts whose vote buttons these blocks hold (for :func:`personalize`'s `voted`)."""
+    return {int(pk) for html in htmls for kind, pk, _other in _ATOM.findall(html) if kind == "vote"}
+
+
+def personalize(html: str, *, request, voted: Iterable[int] | None = None) -> str:
+    """Fill a page's markers for this reader: one query for read states, one for votes
+    unless the caller read them already (`voted`, the posts this reader voted for)."""
     user = request.user
     me = user.pk if user.is_authenticated else None
     if "<!--fc:" in html:
         html = _SEGMENT.sub(lambda m: m[3] if (int(m[2]) == me) == (m[1] == "own") else "", html)
         atoms = _ATOM.findall(html)
-        read, voted = _reader_state(user, atoms)
+        read = _read_state(user, atoms)
+        if voted is None:
+            voted = _voted(user, atoms)
         vote_attributes = {}
+        badges = {
+            state: format_html('<span class="badge text-bg-primary">{}</span>', label)
+            for state, label in (("new", _("New")), ("updated", _("Updated")))
+        }
 
         def fill(match) -> str:
             kind, pk, other = match[1], int(match[2]), int(match[3])
@@ -179,29 +185,38 @@ def personalize(html: str, *, request) -> str:
                 return " is-read" if is_read else ""
             if is_read:
                 return ""
-            label = _("Updated") if seen is not None else _("New")
-            return format_html('<span class="badge text-bg-primary">{}</span>', label)
+            return badges["updated" if seen is not None else "new"]
 
         html = _ATOM.sub(fill, html)
     if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+        html = html.replace(CSRF_PLACEHOLDER, csrf_token(request))
     return html
 
 
-def _reader_state(user, atoms) -> tuple[dict[int, datetime], set[int]]:
-    from .models import ThreadRead, Vote
+def csrf_token(request) -> str:
+    """The request's CSRF token, masked once for the whole page (its blocks and the page
+    around them): Django masks the secret anew on every ``get_token()``, 32 draws from the
+    OS's random source each."""
+    if not hasattr(request, "_page_csrf_token"):
+        request._page_csrf_token = get_token(request)
+    return request._page_csrf_token
 
-    if not user.is_authenticated or not atoms:
-        return {}, set()
-    thread_ids = {int(pk) for kind, pk, _other in atoms if kind != "vote"}
+
+def _read_state(user, atoms) -> dict[int, datetime]:
+    from .selectors import read_markers
+
+    if not user.is_authenticated:
+        return {}
+    return read_markers(user=user, thread_ids={int(pk) for kind, pk, _other in atoms if kind != "vote"})
+
+
+def _voted(user, atoms) -> set[int]:
+    from .models import Vote
+
     post_ids = {int(pk) for kind, pk, _other in atoms if kind == "vote"}
-    read = {}
-    if thread_ids:
-        read = dict(ThreadRead.objects.filter(user=user, thread_id__in=thread_ids).values_list("thread_id", "read_at"))
-    voted = set()
-    if post_ids:
-        voted = set(Vote.objects.filter(user=user, post_id__in=post_ids).values_list("post_id", flat=True))
-    return read, voted
+    if not user.is_authenticated or not post_ids:
+        return set()
+    return set(Vote.objects.filter(user=user, post_id__in=post_ids).values_list("post_id", flat=True))
 
 
 def _vote_attributes(*, voted: bool, allowed: bool) -> str:

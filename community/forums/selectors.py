@@ -6,14 +6,25 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    DateTimeField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -29,7 +40,6 @@ from .models import (
     Tag,
     Thread,
     ThreadRead,
-    Watch,
 )
 
 THREADS_PER_PAGE = 30
@@ -187,11 +197,64 @@ def thread_posts(*, thread: Thread):
     return qs
 
 
-def thread_reader_state(*, user, thread_id: int) -> tuple[bool, datetime | None]:
-    """Whether a signed-in member watches a thread, and their read marker (or None)."""
-    watched = Watch.objects.filter(thread_id=thread_id, user=user).exists()
-    read_at = ThreadRead.objects.filter(thread_id=thread_id, user=user).values_list("read_at", flat=True).first()
-    return watched, read_at
+class ThreadReaderState(NamedTuple):
+    watched: bool
+    read_at: datetime | None  # the reader's read marker; None before their first visit
+    voted: frozenset[int]  # which of the asked posts they voted for
+
+
+def thread_reader_state(*, user, thread_id: int, post_ids: Iterable[int] = ()) -> ThreadReaderState:
+    """What a thread page shows one signed-in member of themselves, in one query: whether
+    they watch the thread, their read marker, and which of `post_ids` they voted for."""
+    # Plain SQL: every signed-in thread page runs this, and compiling the ORM's UNION of
+    # three querysets took longer (~1.3 ms) than the database takes to answer it. The
+    # first branch types the columns for PostgreSQL, which resolves a UNION left to right.
+    branches = [
+        "SELECT 0, read_at, CAST(NULL AS bigint) FROM forums_threadread WHERE user_id = %s AND thread_id = %s",
+        "SELECT 1, NULL, NULL FROM forums_watch WHERE user_id = %s AND thread_id = %s",
+    ]
+    params = [user.pk, thread_id, user.pk, thread_id]
+    post_ids = sorted(post_ids)
+    if post_ids:
+        votes = f"SELECT 2, NULL, post_id FROM forums_vote WHERE user_id = %s AND post_id IN ({_list(post_ids)})"  # noqa: S608
+        branches.append(votes)
+        params += [user.pk, *post_ids]
+    watched, read_at, voted = False, None, set()
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(branches), params)
+        for kind, moment, post_id in cursor.fetchall():
+            if kind == 0:
+                read_at = _db_datetime(moment)
+            elif kind == 1:
+                watched = True
+            else:
+                voted.add(post_id)
+    return ThreadReaderState(watched, read_at, frozenset(voted))
+
+
+def read_markers(*, user, thread_ids: Iterable[int]) -> dict[int, datetime]:
+    """A signed-in member's read markers for these threads (a topic list's read state)."""
+    thread_ids = sorted(thread_ids)
+    if not thread_ids:
+        return {}
+    # Plain SQL, as above: every signed-in topic list runs it.
+    with connection.cursor() as cursor:
+        where = f"user_id = %s AND thread_id IN ({_list(thread_ids)})"
+        cursor.execute(f"SELECT thread_id, read_at FROM forums_threadread WHERE {where}", [user.pk, *thread_ids])  # noqa: S608
+        return {thread_id: _db_datetime(moment) for thread_id, moment in cursor.fetchall()}
+
+
+def _list(values) -> str:
+    """Placeholders for an IN list: only "%s" is ever formatted into the SQL."""
+    return ", ".join(["%s"] * len(values))
+
+
+def _db_datetime(value) -> datetime:
+    """A timestamp read with plain SQL: PostgreSQL gives an aware datetime; SQLite, UTC
+    without a zone (text, or a naive datetime where the column's declared type shows)."""
+    if not isinstance(value, datetime):
+        value = DateTimeField().to_python(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
 
 
 def thread_is_watched(*, user, thread: Thread) -> bool:

@@ -2,6 +2,8 @@
 each reader still gets their own read state, votes, controls and CSRF token, and every
 write shows at once (community/forums/pagecache.py)."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -156,3 +158,38 @@ def test_hidden_deleted_and_merged_threads_never_come_from_the_cache(question, a
     target = services.thread_create(author=asker, category=question.category, title="The kept thread", body="Kept.")
     Thread.objects.filter(pk=question.pk).update(is_deleted=False, merged_into=target)
     assert reader.get(question.get_absolute_url()).url == target.get_absolute_url()
+
+
+def test_a_signed_in_reader_reads_their_own_state_in_one_query(question, answer, third, answerer):
+    """Warm pages cost a member one query: the thread page's watch state, read marker and
+    votes together; the topic list's read markers."""
+    services.post_vote(user=third, post=answer)
+    reader = Client()
+    reader.force_login(third)
+    url = question.get_absolute_url()
+    _get(reader, url)  # renders the block and writes the read marker
+    _get(reader, reverse("forums:index"))
+    html, queries = _get(reader, url)
+    assert len(queries) == 1, queries
+    assert "Stop watching" not in html
+    article = html.split(f'id="post-{answer.pk}"', 1)[1].split("</article>", 1)[0]
+    assert 'aria-pressed="true"' in article
+    _html, queries = _get(reader, reverse("forums:index"))
+    assert len(queries) == 1, queries
+
+    assert reader.post(reverse("forums:thread_watch", kwargs={"pk": question.pk})).status_code == 302
+    html, queries = _get(reader, url)
+    assert "Stop watching" in html and len(queries) == 1
+
+
+def test_a_page_carries_one_csrf_token_that_its_forms_accept(question, answer, third):
+    """The blocks' forms and the page's own share one masked token, and posting works."""
+    reader = Client(enforce_csrf_checks=True)
+    reader.force_login(third)
+    html = _get(reader, question.get_absolute_url())[0]
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+    assert len(tokens) == 1 and html.count("csrfmiddlewaretoken") > 3
+    reply = {"body": "Thanks, that fixed it for me.", "csrfmiddlewaretoken": tokens.pop()}
+    response = reader.post(reverse("forums:reply", kwargs={"pk": question.pk}), reply)
+    assert response.status_code == 302
+    assert Post.objects.filter(thread=question, body=reply["body"]).exists()

@@ -45,34 +45,33 @@ class ThreadListView(View):
             category and request.user.is_authenticated and category.watches.filter(user=request.user).exists()
         )
 
-        def render_rows() -> str:
+        def render_parts() -> dict[str, str]:
             threads = selectors.thread_list(sort=sort, period=period, category=category, tag=tag)
             page = _page(threads, selectors.THREADS_PER_PAGE, request, paginator_class=CappedPaginator)
             page.object_list = selectors.threads_with_tags(page.object_list)
-            return render_to_string(
-                "forums/_thread_list_rows.html", {"page": page, **pagecache.render_context()}, request=request
-            )
-
-        def render_sidebar() -> str:
-            context = {"categories": selectors.category_list(), "tags": selectors.tag_list()}
-            context.update(category=category, tag=tag, sort=sort)
-            return render_to_string("forums/_thread_list_sidebar.html", context, request=request)
+            rows = {"page": page, **pagecache.render_context()}
+            sidebar = {"categories": selectors.category_list(), "tags": selectors.tag_list()}
+            sidebar.update(category=category, tag=tag, sort=sort)
+            return {
+                "rows": render_to_string("forums/_thread_list_rows.html", rows, request=request),
+                "sidebar": render_to_string("forums/_thread_list_sidebar.html", sidebar, request=request),
+            }
 
         shown = (category and category.pk, tag and tag.pk, sort, period)
-        rows = pagecache.block(request, name="thread-rows", scopes=("lists",), vary=shown, render=render_rows)
-        sidebar = pagecache.block(request, name="thread-sidebar", scopes=(), vary=shown, render=render_sidebar)
+        parts = pagecache.block(request, name="thread-list", scopes=("lists",), vary=shown, render=render_parts)
         return render(
             request,
             self.template_name,
             {
-                "rows": mark_safe(pagecache.personalize(rows, request=request)),  # noqa: S308 - our templates
-                "sidebar": mark_safe(sidebar),  # noqa: S308 - rendered by our autoescaping templates
+                "rows": mark_safe(pagecache.personalize(parts["rows"], request=request)),  # noqa: S308 - our templates
+                "sidebar": mark_safe(parts["sidebar"]),  # noqa: S308 - rendered by our autoescaping templates
                 "category": category,
                 "tag": tag,
                 "sort": sort,
                 "period": period,
                 "watching": watching,
                 "can_start": category is None or permissions.can_start_thread(request.user, category),
+                "csrf_token": pagecache.csrf_token(request),
             },
         )
 
@@ -91,8 +90,6 @@ class ThreadDetailView(ThreadScopedMixin, View):
             url = thread.get_absolute_url()
             return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url, permanent=True)
         user = request.user
-        if user.is_authenticated:
-            thread.watched, thread.read_at = selectors.thread_reader_state(user=user, thread_id=thread.pk)
         role = {
             "can_reply": permissions.can_reply(user, thread),
             "can_accept": permissions.can_accept(user, thread),
@@ -120,9 +117,15 @@ class ThreadDetailView(ThreadScopedMixin, View):
         vary = (user.is_authenticated, user.has_perm("forums.suspend_user"), *role.values())
         scopes = (pagecache.thread_scope(thread.pk),)
         parts = pagecache.block(request, name="thread-page", scopes=scopes, vary=vary, render=render_parts)
+        voted = None
+        if user.is_authenticated:
+            state = selectors.thread_reader_state(
+                user=user, thread_id=thread.pk, post_ids=pagecache.vote_targets(*parts.values())
+            )
+            thread.watched, thread.read_at, voted = state
         services.thread_mark_read(user=user, thread=thread)
         context = {
-            part: mark_safe(pagecache.personalize(html, request=request))  # noqa: S308 - our templates
+            part: mark_safe(pagecache.personalize(html, request=request, voted=voted))  # noqa: S308 - our templates
             for part, html in parts.items()
         }
         return render(
@@ -137,6 +140,7 @@ class ThreadDetailView(ThreadScopedMixin, View):
                 "idea_form": IdeaStatusForm()
                 if thread.category.is_ideas and user.has_perm("forums.set_idea_status")
                 else None,
+                "csrf_token": pagecache.csrf_token(request),
             },
         )
 
