@@ -16,7 +16,9 @@ the view differs. Web processes borrow PostgreSQL connections from a pool
 not inherit one across a fork).
 """
 
+import gc
 import os
+from pathlib import Path
 
 from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
@@ -30,7 +32,8 @@ wsgi_handler = get_wsgi_application()
 from a2wsgi import WSGIMiddleware  # noqa: E402
 from asgiref.sync import iscoroutinefunction  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.urls import Resolver404, resolve  # noqa: E402
+from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines  # noqa: E402
+from django.urls import Resolver404, resolve, reverse  # noqa: E402
 
 # Oversize fine-tuning uploads are refused before Django reads their body.
 from sandbox.finetuning.asgi import UploadSizeLimit  # noqa: E402
@@ -55,9 +58,43 @@ class ViewModeRouter:
         self.wsgi_app = WSGIMiddleware(wsgi_app, workers=threads)
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            return await self.lifespan(receive, send)
         if scope["type"] == "http" and not runs_async(scope):
             return await self.wsgi_app(scope, receive, send)
         return await self.asgi_app(scope, receive, send)
+
+    async def lifespan(self, receive, send) -> None:
+        """The server's startup and shutdown (Django's handler speaks plain HTTP only)."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                preload()  # before the first request, with nothing else to wait for it
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def preload() -> None:
+    """At server startup: build now what a worker would build on its first requests (the
+    URLconf's reverse map, every compiled template), then freeze the heap.
+
+    ``gc.freeze()`` moves everything alive into a generation the collector no longer
+    scans. A warm web process holds about 150k tracked objects, and a full collection
+    over them held the GIL for about 80 ms here, a pause that every request in flight
+    waits out; after the freeze it takes about 5 ms. What requests allocate is still
+    collected as usual.
+    """
+    reverse("home")
+    for backend in engines.all():
+        for directory in backend.template_dirs:
+            for path in Path(directory).rglob("*.html"):
+                try:
+                    backend.get_template(path.relative_to(directory).as_posix())
+                except (TemplateDoesNotExist, TemplateSyntaxError):
+                    continue  # a fragment that only compiles inside its parent
+    gc.freeze()
 
 
 application = UploadSizeLimit(ViewModeRouter(asgi_handler, wsgi_handler, threads=settings.WEB_THREADS))

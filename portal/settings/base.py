@@ -111,8 +111,11 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 # Web processes pool their PostgreSQL connections (portal/asgi.py turns it on there);
 # elsewhere (Celery's prefork workers, management commands) it stays off by default.
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)
-# Threads that run the sync views (pages) of one web process; see portal/asgi.py.
-WEB_THREADS = env.int("WEB_THREADS", default=10)
+# Threads that run the sync views (pages) of one web process; see portal/asgi.py. A page
+# waits on PostgreSQL and Redis for about a quarter of its time, so a few threads keep a
+# core busy; more only queue on the GIL (10 instead of 4 raised the forum bench's p95
+# by 15-40% on 2 cores). Slow work belongs in Celery, not in a page.
+WEB_THREADS = env.int("WEB_THREADS", default=4)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if DB_POOL_MAX_SIZE:
         # A psycopg pool per process: a request (or task) borrows a connection and hands

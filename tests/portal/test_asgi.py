@@ -1,12 +1,15 @@
 """portal/asgi.py: async views on the event loop, pages on Django's WSGI handler in a
 thread pool, both behind the one ASGI application uvicorn serves."""
 
+import asyncio
 import http.client
 from urllib.parse import urlsplit
 
 import pytest
+from django.template import engines
 from django.urls import reverse
 
+from portal import asgi
 from portal.asgi import runs_async
 
 
@@ -52,3 +55,26 @@ def test_pages_and_the_api_answer_through_one_server(asgi_server):
     refused = conn.getresponse()
     refused.read()
     assert refused.status in (302, 403)  # sign-in or CSRF: never a crash in the bridge
+
+
+def test_startup_compiles_the_templates_then_freezes_the_heap(monkeypatch):
+    """The lifespan startup builds what first requests would, then hides it from the
+    garbage collector (gc.freeze, recorded here rather than run in the test process)."""
+    frozen = []
+    monkeypatch.setattr(asgi.gc, "freeze", lambda: frozen.append(True))
+    loader = engines["django"].engine.template_loaders[0]
+    loader.reset()
+    messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent = []
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message["type"])
+
+    asyncio.run(asgi.application({"type": "lifespan"}, receive, send))
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert "forums/thread_detail.html" in loader.get_template_cache
+    assert "base.html" in loader.get_template_cache
+    assert frozen == [True]
