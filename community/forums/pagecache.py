@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TypeVar
 
-from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.html import format_html
@@ -93,16 +92,7 @@ def block(request, *, name: str, scopes: Iterable[str], vary: tuple, render: Cal
         vary,
     )
     key = f"{KEY_PREFIX}:{name}:{hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()}"
-    # One round trip: the generations and the block, stamped with the generations it was
-    # rendered under (read first, so a write made meanwhile is not stamped as seen).
-    found = cache.get_many([*generation_keys, key])
-    generations = tuple(found.get(k, cache_versions.UNSET) for k in generation_keys)
-    entry = found.get(key)
-    if entry is not None and entry[0] == generations:
-        return entry[1]
-    html = render()
-    cache.set(key, (generations, html), BLOCK_TTL)
-    return html
+    return cache_versions.get_or_compute(key, generation_keys, render, BLOCK_TTL)
 
 
 def thread_for_reader(*, user, pk: int):
@@ -114,18 +104,12 @@ def thread_for_reader(*, user, pk: int):
     from . import selectors
     from .models import Thread
 
+    def visible():
+        return Thread.objects.visible().select_related("category").defer("search_text").filter(pk=pk).first()
+
     generation_keys = _generation_keys(("all", thread_scope(pk)))
-    key = f"{KEY_PREFIX}:thread:{pk}"
-    found = cache.get_many([*generation_keys, key])
-    generations = tuple(found.get(k, cache_versions.UNSET) for k in generation_keys)
-    entry = found.get(key)
-    if entry is None or entry[0] != generations:
-        thread = Thread.objects.visible().select_related("category").defer("search_text").filter(pk=pk).first()
-        entry = (generations, thread)
-        cache.set(key, entry, BLOCK_TTL)
-    if entry[1] is None:
-        return selectors.thread_get_for_user(user=user, pk=pk)
-    return entry[1]
+    thread = cache_versions.get_or_compute(f"{KEY_PREFIX}:thread:{pk}", generation_keys, visible, BLOCK_TTL)
+    return thread if thread is not None else selectors.thread_get_for_user(user=user, pk=pk)
 
 
 def render_context() -> dict:

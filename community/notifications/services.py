@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -76,14 +75,9 @@ def unread_count(*, user) -> int:
     """The bell's number: cached per member under a version that every write changing it
     moves, read in the same round trip (a count taken before such a write is not kept)."""
     key, version_key = _unread_keys(user.pk)
-    found = cache.get_many([key, version_key])
-    version = found.get(version_key, cache_versions.UNSET)
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        return entry[1]
-    count = Notification.objects.for_user(user).unread().count()
-    cache.set(key, (version, count), UNREAD_COUNT_TTL)
-    return count
+    return cache_versions.get_or_compute(
+        key, [version_key], lambda: Notification.objects.for_user(user).unread().count(), UNREAD_COUNT_TTL
+    )
 
 
 def unread_count_forget(*, user_ids: Iterable[int]) -> None:
