@@ -4,6 +4,7 @@ from portal.admin_base import ReadOnlyAdmin
 
 from .models import (
     Category,
+    ErrorAnswer,
     Flag,
     ModerationAction,
     Post,
@@ -157,3 +158,16 @@ class ModerationActionAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["actor", "target_user", "thread", "post"]
     raw_id_fields = ["actor", "target_user", "thread", "post"]
+
+
+@admin.register(ErrorAnswer)
+class ErrorAnswerAdmin(admin.ModelAdmin):
+    """Staff verify answers on the thread page (the digest is taken there); here they see
+    and withdraw them."""
+
+    list_display = ["error_code", "post", "verified_by", "verified_at"]
+    search_fields = ["error_code"]
+    readonly_fields = ["error_code", "post", "body_digest", "verified_by", "verified_at"]
+
+    def has_add_permission(self, request):
+        return False

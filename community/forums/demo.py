@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Category, CategoryKind, Post, Tag, Thread
+from .models import Category, CategoryKind, ErrorAnswer, Post, Tag, Thread
 
 CATEGORIES = [
     # name, kind, color, description
@@ -112,6 +112,7 @@ def seed(*, stdout) -> None:
     if len(users) < 2:
         return
     from .rendering import render_markdown
+    from .selectors import error_answer_digest
 
     for age, (cat_name, author, title, body, tags, code, replies) in enumerate(reversed(THREADS)):
         if Thread.objects.filter(title=title).exists():
@@ -159,4 +160,13 @@ def seed(*, stdout) -> None:
                 thread.accepted_answer = post
         thread.search_text = "\n\n".join(text)
         thread.save()
+        if code and thread.accepted_answer:  # the demo manager verified it for /v1 errors
+            ErrorAnswer.objects.get_or_create(
+                error_code=code,
+                defaults={
+                    "post": thread.accepted_answer,
+                    "body_digest": error_answer_digest(thread.accepted_answer),
+                    "verified_by": users["manager@atrium.local"],
+                },
+            )
     stdout.write(f"Forums: {Category.objects.count()} categories, {Thread.objects.count()} threads.")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-RESERVED_THREAD_SLUGS = {"reply", "watch", "idea-status", "mod"}
+RESERVED_THREAD_SLUGS = {"reply", "watch", "idea-status", "error-answer", "mod"}
 HEX_COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a hex color such as #3a2d8f."))
 
 
@@ -92,7 +92,7 @@ class ThreadQuerySet(models.QuerySet):
 
         ids = list(self.values_list("pk", flat=True))
         rows = super().update(**kwargs)
-        pagecache.changed("lists", *map(pagecache.thread_scope, ids))
+        pagecache.threads_changed(ids)
         return rows
 
     def visible(self):
@@ -190,7 +190,7 @@ class PostQuerySet(models.QuerySet):
 
         thread_ids = set(self.values_list("thread_id", flat=True))
         rows = super().update(**kwargs)
-        pagecache.changed("lists", *map(pagecache.thread_scope, thread_ids))
+        pagecache.threads_changed(thread_ids)
         return rows
 
     def visible(self):
@@ -394,6 +394,8 @@ class ModerationActionKind(models.TextChoices):
     DISMISS_FLAGS = "dismiss_flags", _("Dismissed flags")
     IDEA_STATUS = "idea_status", _("Set idea status")
     KEY_REDACTED = "key_redacted", _("Redacted a leaked API key")
+    VERIFY_ERROR_ANSWER = "verify_error", _("Verified an answer for an API error")
+    UNVERIFY_ERROR_ANSWER = "unverify_error", _("Withdrew the verified answer for an API error")
 
 
 class ModerationAction(models.Model):
@@ -418,3 +420,28 @@ class ModerationAction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} by {self.actor_id}"
+
+
+class ErrorAnswer(models.Model):
+    """The answer a /v1 error's ``help_url`` links to, chosen by staff for one error code.
+
+    Members choose nothing here: a thread's author sets its error code and accepts an
+    answer, but only staff (the ``change_erroranswer`` permission, held by community managers
+    and admins, not by moderators) verify one, and only the post as it was then: its
+    rendered body's digest is kept, and any later edit, hide or delete lapses the link
+    until staff verify it again (see ``selectors.error_help_url``).
+    """
+
+    error_code = models.SlugField(max_length=64, unique=True)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    body_digest = models.CharField(max_length=64)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["error_code"]
+
+    def __str__(self):
+        return f"{self.error_code} -> post {self.post_id}"

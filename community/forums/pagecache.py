@@ -54,17 +54,28 @@ CACHEABLE_PARAMS = frozenset({"sort", "period", "tag", "page", "quote"})
 # --- Generations ------------------------------------------------------------------------------------
 
 
-def _generation_keys(scopes: Iterable[str]) -> list[str]:
+# What /v1 error bodies link to (``selectors.error_help_url``): any post or thread write
+# may lapse a verified answer, so every write moves this scope too.
+ERROR_ANSWERS = "error-answers"
+
+
+def generation_keys(*scopes: str) -> list[str]:
     return [f"{GENERATION_PREFIX}:{scope}" for scope in scopes]
 
 
 def changed(*scopes: str) -> None:
     """Mark what a write changed ("all", "lists", "thread:<id>")."""
-    cache_versions.move(*_generation_keys(scopes))
+    cache_versions.move(*generation_keys(*scopes))
 
 
 def thread_scope(thread_id: int) -> str:
     return f"thread:{thread_id}"
+
+
+def threads_changed(thread_ids: Iterable[int]) -> None:
+    """Mark a write to these threads or their posts: the lists, each thread, and the
+    verified error answers (an edit, hide or delete may lapse one)."""
+    changed("lists", ERROR_ANSWERS, *map(thread_scope, thread_ids))
 
 
 # --- Blocks -------------------------------------------------------------------------------------------
@@ -85,7 +96,7 @@ def block(request, *, name: str, scopes: Iterable[str], vary: tuple, render: Cal
     """
     if not cacheable(request):
         return render()
-    generation_keys = _generation_keys(("all", *scopes))
+    version_keys = generation_keys("all", *scopes)
     parts = (
         name,
         marker_tag(),
@@ -95,7 +106,7 @@ def block(request, *, name: str, scopes: Iterable[str], vary: tuple, render: Cal
         vary,
     )
     key = f"{KEY_PREFIX}:{name}:{hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()}"
-    return cache_versions.get_or_compute(key, generation_keys, render, BLOCK_TTL)
+    return cache_versions.get_or_compute(key, version_keys, render, BLOCK_TTL)
 
 
 def thread_for_reader(*, user, pk: int):
@@ -110,8 +121,8 @@ def thread_for_reader(*, user, pk: int):
     def visible():
         return Thread.objects.visible().select_related("category").defer("search_text").filter(pk=pk).first()
 
-    generation_keys = _generation_keys(("all", thread_scope(pk)))
-    thread = cache_versions.get_or_compute(f"{KEY_PREFIX}:thread:{pk}", generation_keys, visible, BLOCK_TTL)
+    version_keys = generation_keys("all", thread_scope(pk))
+    thread = cache_versions.get_or_compute(f"{KEY_PREFIX}:thread:{pk}", version_keys, visible, BLOCK_TTL)
     return thread if thread is not None else selectors.thread_get_for_user(user=user, pk=pk)
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Iterable
@@ -12,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Case,
@@ -29,10 +29,13 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
+from portal import cache_versions
+
 from . import permissions
 from .models import (
     Category,
     CategoryKind,
+    ErrorAnswer,
     Flag,
     FlagStatus,
     ModerationAction,
@@ -391,21 +394,50 @@ def _solved_for_code(code: str | None):
     return qs if code is None else qs.filter(error_code=code)
 
 
-def error_help_url(*, code: str) -> str | None:
-    """Absolute URL of the best accepted answer for a /v1 error code, or None.
+def error_answer_digest(post: Post) -> str:
+    """What staff verify of an answer: the body readers see, exactly."""
+    return hashlib.sha256(post.body_html.encode()).hexdigest()
 
-    Cached for five minutes: /v1 error bodies call this on every error.
+
+def error_help_url(*, code: str) -> str | None:
+    """Absolute URL of the answer staff verified for a /v1 error code, or None.
+
+    Only staff choose it (:class:`ErrorAnswer`); the link lapses as soon as the answer is
+    edited, hidden or deleted, or its thread is, so no member can change what other
+    members' errors link to. Cached under a generation that every forum write and every
+    verification moves (see :mod:`.signals`): /v1 error bodies call this on every error.
     """
     if not code or len(code) > 64:
         return None
-    key = f"forums:error_help_url:{code}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached or None
-    thread = _solved_for_code(code).first()
-    url = f"{settings.SITE_URL}{thread.get_absolute_url()}#post-{thread.accepted_answer_id}" if thread else ""
-    cache.set(key, url, 300)
+
+    def lookup() -> str:
+        answer = (
+            ErrorAnswer.objects.filter(
+                error_code=code,
+                post__is_hidden=False,
+                post__is_deleted=False,
+                post__thread__in=Thread.objects.visible(),
+            )
+            .select_related("post__thread")
+            .first()
+        )
+        if answer is None or error_answer_digest(answer.post) != answer.body_digest:
+            return ""
+        return f"{settings.SITE_URL}{answer.post.thread.get_absolute_url()}#post-{answer.post_id}"
+
+    from . import pagecache
+
+    url = cache_versions.get_or_compute(
+        f"forums:error_help_url:v2:{code}", pagecache.generation_keys(pagecache.ERROR_ANSWERS), lookup, 300
+    )
     return url or None
+
+
+def error_answer_for_thread(*, thread: Thread) -> ErrorAnswer | None:
+    """The verification that links the thread's error code to one of its posts, if any."""
+    if not thread.error_code:
+        return None
+    return ErrorAnswer.objects.filter(error_code=thread.error_code, post__thread=thread).first()
 
 
 def solved_threads_for_error_codes(*, codes, per_code: int = 3) -> dict[str, list[Thread]]:

@@ -8,11 +8,16 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from . import pagecache
-from .models import Category, Post, Tag, Thread, Vote
+from .models import Category, ErrorAnswer, Post, Tag, Thread, Vote
 
 
 def _thread_changed(thread_id) -> None:
-    pagecache.changed("lists", pagecache.thread_scope(thread_id))
+    pagecache.threads_changed([thread_id])
+
+
+@receiver([post_save, post_delete], sender=ErrorAnswer, dispatch_uid="forums-error-answer")
+def error_answer_saved(sender, **kwargs):
+    pagecache.changed(pagecache.ERROR_ANSWERS)
 
 
 @receiver([post_save, post_delete], sender=Thread, dispatch_uid="forums-pagecache-thread")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("t/<int:pk>/reply/", views.ReplyCreateView.as_view(), name="reply"),
     path("t/<int:pk>/watch/", views.WatchThreadView.as_view(), name="thread_watch"),
     path("t/<int:pk>/idea-status/", views.IdeaStatusView.as_view(), name="idea_status"),
+    path("t/<int:pk>/error-answer/", views.ErrorAnswerView.as_view(), name="error_answer"),
     path("t/<int:pk>/mod/move/", views.ThreadMoveView.as_view(), name="thread_move"),
     path("t/<int:pk>/mod/merge/", views.ThreadMergeView.as_view(), name="thread_merge"),
     path("t/<int:pk>/mod/<slug:action>/", views.ThreadModerateView.as_view(), name="thread_moderate"),

@@ -4,7 +4,6 @@ unanswered queue with time to first response."""
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,36 +81,6 @@ def test_search_page_and_empty_query(client, corpus):
 def test_search_tolerates_query_syntax(corpus):
     for query in ['"unclosed', "a & | ! ( )", "-", "embeddings OR rate", "'; drop table forums_thread; --"]:
         selectors.thread_search(query=query)  # no exception
-
-
-def test_error_help_url_points_at_the_best_accepted_answer(qa, asker, answerer, third):
-    assert selectors.error_help_url(code="rate_limit_exceeded") is None
-    weak = services.thread_create(
-        author=asker,
-        category=qa,
-        title="429 rate_limit_exceeded on every request",
-        body="I get 429 with a fresh key.",
-        error_code="rate_limit_exceeded",
-    )
-    weak_answer = services.post_create(author=answerer, thread=weak, body="Wait a minute and retry.")
-    services.post_accept_answer(user=asker, post=weak_answer)
-    strong = services.thread_create(
-        author=third,
-        category=qa,
-        title="Handling rate_limit_exceeded in batch jobs",
-        body="Batch jobs fail with 429.",
-        error_code="rate_limit_exceeded",
-    )
-    strong_answer = services.post_create(author=answerer, thread=strong, body="Use exponential backoff with jitter.")
-    services.post_accept_answer(user=third, post=strong_answer)
-    services.post_vote(user=asker, post=strong_answer)
-    from django.core.cache import cache
-
-    cache.clear()
-    url = selectors.error_help_url(code="rate_limit_exceeded")
-    assert url == f"{settings.SITE_URL}{strong.get_absolute_url()}#post-{strong_answer.pk}"
-    assert selectors.error_help_url(code="insufficient_quota") is None
-    assert selectors.error_help_url(code="") is None
 
 
 def test_solved_threads_for_error_codes(qa, asker, answerer):

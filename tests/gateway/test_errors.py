@@ -204,13 +204,15 @@ def test_a_chat_call_takes_exactly_one_request_from_the_limit(v1, user, echo_mod
 
 
 def test_async_endpoints_link_the_forums_answer_without_blocking_the_event_loop(user, secret, echo_model):
-    """An error body's help_url reads the forum's best answer from the database: from async
+    """An error body's help_url reads the answer staff verified from the database: from async
     views that lookup must run off the event loop. The server runs with Django's async
     safety on (as in production; the browser tests turn it off for their own process)."""
     from django.conf import settings as django_settings
 
     from community.forums import services as forum_services
     from community.forums.models import Category, CategoryKind
+    from portal.accounts.roles import Role
+    from portal.accounts.services import user_set_role
     from tests.forums.conftest import make_member
 
     qa = Category.objects.create(name="Q&A", slug="qa", kind=CategoryKind.QA)
@@ -220,6 +222,8 @@ def test_async_endpoints_link_the_forums_answer_without_blocking_the_event_loop(
     )
     answer = forum_services.post_create(author=user, thread=thread, body="Use the id from GET /v1/models.")
     forum_services.post_accept_answer(user=asker, post=answer)
+    manager = user_set_role(user=make_member("cm@example.org", handle="cm"), role=Role.COMMUNITY_MANAGER)
+    forum_services.error_answer_verify(staff=manager, post=answer)
     server, url = start_asgi_server(DJANGO_ALLOW_ASYNC_UNSAFE="")
     try:
         response = post(f"{url}/v1", secret, "/chat/completions", {"model": "no-such-model", "messages": HELLO})

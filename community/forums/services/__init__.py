@@ -2,6 +2,8 @@
 (notifications, mail, moderation log) last. Split by concern; import from here."""
 
 from .moderation import (
+    error_answer_verify,
+    error_answer_withdraw,
     flags_dismiss,
     idea_status_set,
     post_hide,
@@ -31,6 +33,8 @@ from .taxonomy import category_create, tag_create
 
 __all__ = [
     "category_create",
+    "error_answer_verify",
+    "error_answer_withdraw",
     "flags_dismiss",
     "idea_status_set",
     "image_upload",

@@ -14,6 +14,7 @@ from community.notifications.services import notifications_create
 
 from ..models import (
     Category,
+    ErrorAnswer,
     Flag,
     FlagStatus,
     IdeaStatus,
@@ -225,3 +226,55 @@ def idea_status_set(*, staff, thread: Thread, status: str, reply: str) -> Post:
     post = post_create(author=staff, thread=thread, body=f"**{_('Status')}: {label}**\n\n{reply}")
     _log(actor=staff, kind=ModerationActionKind.IDEA_STATUS, thread=thread, post=post, status=status)
     return post
+
+
+# --- What /v1 errors link to ------------------------------------------------------------------
+
+
+def _require_staff_verifier(user) -> None:
+    # Staff only: moderators are members, and members must not steer other members' links.
+    if not (user.is_authenticated and user.is_staff and user.has_perm("forums.change_erroranswer")):
+        raise PermissionDenied(_("Only staff can verify the answer for an API error."))
+
+
+@transaction.atomic
+def error_answer_verify(*, staff, post: Post) -> ErrorAnswer:
+    """Link every /v1 error of the post's thread's code to this post, as it reads now."""
+    from ..selectors import error_answer_digest
+
+    _require_staff_verifier(staff)
+    # What is stored now, not what the caller's instance says: that is what readers see.
+    post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+    thread = post.thread
+    if not thread.error_code:
+        raise ValidationError(_("This thread is not about an API error."))
+    if post.is_first or post.is_hidden or post.is_deleted or thread.is_hidden or thread.is_deleted:
+        raise ValidationError(_("Only a visible reply can be the answer for an API error."))
+    answer, _created = ErrorAnswer.objects.update_or_create(
+        error_code=thread.error_code,
+        defaults={
+            "post": post,
+            "body_digest": error_answer_digest(post),
+            "verified_by": staff,
+            "verified_at": timezone.now(),
+        },
+    )
+    _log(actor=staff, kind=ModerationActionKind.VERIFY_ERROR_ANSWER, thread=thread, post=post, code=thread.error_code)
+    return answer
+
+
+@transaction.atomic
+def error_answer_withdraw(*, staff, error_code: str) -> None:
+    """Errors of this code link to the docs again."""
+    _require_staff_verifier(staff)
+    answer = ErrorAnswer.objects.select_related("post__thread").filter(error_code=error_code).first()
+    if answer is None:
+        return
+    answer.delete()
+    _log(
+        actor=staff,
+        kind=ModerationActionKind.UNVERIFY_ERROR_ANSWER,
+        thread=answer.post.thread,
+        post=answer.post,
+        code=error_code,
+    )

@@ -7,6 +7,7 @@ from .managers import (
     UnansweredQueueView,
 )
 from .moderation import (
+    ErrorAnswerView,
     FlagQueueView,
     ModerationLogView,
     PostModerateView,
@@ -40,6 +41,7 @@ from .writing import (
 
 __all__ = [
     "CappedPaginator",
+    "ErrorAnswerView",
     "FlagQueueView",
     "IdeaStatusView",
     "ModerationLogView",

@@ -210,3 +210,26 @@ class SuspensionLiftView(ModeratorMixin, View):
         )
         messages.success(request, _("The suspension is lifted."))
         return redirect("forums:user_suspend", user_id=suspension.user_id)
+
+
+class ErrorAnswerView(ModeratorMixin, ThreadScopedMixin, View):
+    """Staff choose the reply that /v1 errors of the thread's code link to, or withdraw it."""
+
+    permission_required = "forums.change_erroranswer"
+
+    def post(self, request, pk):
+        thread = self.thread
+        try:
+            if "withdraw" in request.POST:
+                services.error_answer_withdraw(staff=request.user, error_code=thread.error_code)
+                messages.success(request, _("API errors of this code link to the docs again."))
+            else:
+                post_id = request.POST.get("post", "")
+                post = thread.posts.filter(pk=int(post_id)).first() if post_id.isdigit() else None
+                if post is None:
+                    raise ValidationError(_("Choose a reply of this thread."))
+                services.error_answer_verify(staff=request.user, post=post)
+                messages.success(request, _("API errors of this code now link to that reply."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(thread.get_absolute_url())

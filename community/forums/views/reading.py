@@ -140,9 +140,20 @@ class ThreadDetailView(ThreadScopedMixin, View):
                 "idea_form": IdeaStatusForm()
                 if thread.category.is_ideas and user.has_perm("forums.set_idea_status")
                 else None,
+                **self._error_answer_tools(user, thread),
                 "csrf_token": pagecache.csrf_token(request),
             },
         )
+
+    def _error_answer_tools(self, user, thread) -> dict:
+        """For staff, on a thread about an API error: which reply /v1 errors link to."""
+        if not (thread.error_code and user.is_staff and user.has_perm("forums.change_erroranswer")):
+            return {}
+        replies = thread.posts.visible().filter(is_first=False).select_related("author__profile")
+        return {
+            "error_answer": selectors.error_answer_for_thread(thread=thread),
+            "error_answer_replies": list(replies.defer("body")[:200]),
+        }
 
     def _quote(self, request) -> str:
         quote_id = request.GET.get("quote", "")
