@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from .avatars import avatar_png, avatar_size
 from .forms import AccountDeleteForm, ProfileForm
@@ -16,6 +16,7 @@ from .selectors import profile_exists_public, profile_get_public
 from .services import account_delete, profile_ensure, profile_update
 
 
+@require_safe  # a public page that changes nothing: other methods get 405
 def profile_detail(request, handle):
     profile = profile_get_public(handle=handle)
     return render(

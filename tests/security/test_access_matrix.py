@@ -1,0 +1,699 @@
+"""The access-control matrix: every route of the site that names an object, requested by
+people other than its owner.
+
+Member A (the owner) holds one of everything: API keys, a notification, a training file,
+a fine-tuning job with events and a checkpoint, an `ft:` model, forum threads and posts,
+an unverified email address. Then member B, an anonymous visitor, a moderator and a
+community manager ask for each object with every method its route serves. A refusal is
+401, 403, 404 or 405, or a redirect to the login page for anonymous visitors; /v1 answers
+B with OpenAI's 404. After the refusals the object's state is unchanged, and one request
+by someone who *may* act (normally A) proves the URL names a real object, so a broken
+builder cannot pass as a refusal.
+
+``ROUTES`` lists every object route by URL name. ``test_every_object_route_is_covered``
+walks the root URLconf and fails when a route with a parameter is neither in ``ROUTES``
+nor in ``NOT_MEMBER_OBJECTS``: a new object route must be added here before it ships.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from community.forums import services as forums
+from community.forums.models import (
+    Category,
+    CategoryKind,
+    ErrorAnswer,
+    Flag,
+    Post,
+    Suspension,
+    Thread,
+    Vote,
+    Watch,
+)
+from community.notifications.models import Notification, NotificationKind, NotificationPreference
+from community.notifications.services import notifications_create, unsubscribe_token
+from portal.accounts.roles import Role
+from portal.accounts.services import user_set_role
+from portal.apikeys.models import ApiKey
+from portal.apikeys.services import api_key_create
+from portal.billing.services import credits_grant
+from sandbox.finetuning import services as finetuning
+from sandbox.finetuning import testing
+from sandbox.finetuning.models import FineTuningCheckpoint, FineTuningJob, TrainingFile
+from sandbox.registry.models import HostedModel
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = ("member", "anon", "moderator", "manager")
+LOGIN_PATH = "/accounts/login/"
+
+
+# --- Walking the URLconf ------------------------------------------------------------------------------
+
+
+def _walk(patterns, prefix: str = "", namespace: str | None = None):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace and (f"{namespace}:{entry.namespace}" if namespace else entry.namespace)
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner or namespace)
+        elif isinstance(entry, URLPattern):
+            name = entry.name and (f"{namespace}:{entry.name}" if namespace else entry.name)
+            yield prefix + str(entry.pattern), name
+
+
+def _takes_identifier(route: str) -> bool:
+    """A `<converter:name>` of path() or a named group of re_path()."""
+    return bool(re.search(r"<[^>]+>|\(\?P<", route))
+
+
+def object_routes() -> dict[str, str]:
+    """Every route of the root URLconf that takes a parameter: name (or the route itself
+    when unnamed) -> route."""
+    return {name or route: route for route, name in _walk(get_resolver().url_patterns) if _takes_identifier(route)}
+
+
+def admin_object_routes() -> list[str]:
+    return sorted(key for key, route in object_routes().items() if route.startswith("admin/"))
+
+
+# Routes with a parameter that do not name a member's object; each says why.
+NOT_MEMBER_OBJECTS = {
+    # The site's documentation: the slug names a Markdown page in the repository, the same
+    # for everyone; anyone may read it and leave feedback on it.
+    "docs:page": "documentation page",
+    "docs:page_source": "documentation page source",
+    "docs:page_feedback": "feedback on a documentation page (anyone may give it)",
+    # OpenAI's 404 for any other /v1 path; it serves nothing.
+    "v1-unknown": "catch-all 404 of /v1",
+}
+
+
+# --- The owner's world ------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    owner: object
+    member: object
+    moderator: object
+    manager: object
+    third: object
+    key: ApiKey
+    secrets: dict  # actor -> an API key secret of theirs
+    qa: Category
+    question: Thread
+    reply: Post
+    idea: Thread
+    other_thread: Thread
+    notification: Notification
+    file: TrainingFile
+    job: FineTuningJob
+    checkpoint: FineTuningCheckpoint
+    ft_model: HostedModel
+    suspension: Suspension
+    unverified: EmailAddress
+
+    def user(self, actor: str):
+        return getattr(self, actor)
+
+
+def _member(email: str, handle: str, *, role: Role | None = None):
+    user = make_user(email)
+    user.date_joined = timezone.now() - timedelta(days=30)
+    user.save(update_fields=["date_joined"])
+    user.profile.handle = handle
+    user.profile.save()
+    if role is not None:
+        user_set_role(user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def world(settings) -> World:
+    settings.FORUM_FLOOD_SECONDS = 0
+    settings.FINETUNE_MIN_EXAMPLES = 1
+    owner = _member("ada@example.org", "ada")
+    member = _member("bob@example.org", "bob")
+    moderator = _member("mod@example.org", "mod", role=Role.MODERATOR)
+    manager = _member("manager@example.org", "manager", role=Role.COMMUNITY_MANAGER)
+    third = _member("cy@example.org", "cy")
+    key, _secret = api_key_create(user=owner, name="laptop")
+    secrets = {
+        actor: api_key_create(user=user, name="own")[1]
+        for actor, user in (("owner", owner), ("member", member), ("moderator", moderator), ("manager", manager))
+    }
+
+    qa = Category.objects.create(name="Q&A", slug="qa", kind=CategoryKind.QA)
+    ideas = Category.objects.create(name="Ideas", slug="ideas", kind=CategoryKind.IDEAS)
+    discussions = Category.objects.create(name="Discussions", slug="discussions", kind=CategoryKind.DISCUSSION)
+    question = forums.thread_create(
+        author=owner,
+        category=qa,
+        title="Why does streaming stop?",
+        body="It stops.",
+        error_code="context_length_exceeded",
+    )
+    reply = forums.post_create(author=third, thread=question, body="Read the last chunk.")
+    idea = forums.thread_create(author=owner, category=ideas, title="Dark mode for docs", body="Please.")
+    other_thread = forums.thread_create(author=third, category=discussions, title="Hello all", body="Hi there.")
+    suspension = forums.user_suspend(
+        moderator=moderator, user=third, reason="cooling off", ends_at=timezone.now() + timedelta(days=1)
+    )
+    notification = notifications_create(
+        recipients=[owner],
+        kind=NotificationKind.REPLY,
+        actor=third,
+        title="cy replied",
+        url=question.get_absolute_url(),
+    )[0]
+
+    base = HostedModel.objects.create(model_id="tiny-base", backend=HostedModel.Backend.CAUSAL_LM, source="unused")
+    credits_grant(user=owner, amount=Decimal("100"), reason="tests")
+    upload = SimpleUploadedFile("train.jsonl", _jsonl(), content_type="application/jsonl")
+    file = finetuning.file_create(owner=owner, upload=upload, purpose="fine-tune")
+    job, _created = finetuning.finetune_job_create(owner=owner, model="tiny-base", training_file=file.id, suffix="s")
+    checkpoint = FineTuningCheckpoint.objects.create(job=job, step=4, path="/nonexistent", metrics={"loss": 1.0})
+    ft_model = HostedModel.objects.create(
+        model_id=f"ft:tiny-base:ada:s:{job.id}",
+        backend=HostedModel.Backend.CAUSAL_LM,
+        owner=owner,
+        base_model=base,
+        adapter_path="/nonexistent",
+    )
+    unverified = EmailAddress.objects.create(user=owner, email="ada.new@example.org", verified=False, primary=False)
+    return World(
+        owner=owner,
+        member=member,
+        moderator=moderator,
+        manager=manager,
+        third=third,
+        key=key,
+        secrets=secrets,
+        qa=qa,
+        question=question,
+        reply=reply,
+        idea=idea,
+        other_thread=other_thread,
+        notification=notification,
+        file=file,
+        job=job,
+        checkpoint=checkpoint,
+        ft_model=ft_model,
+        suspension=suspension,
+        unverified=unverified,
+    )
+
+
+def _jsonl() -> bytes:
+    import json
+
+    return b"".join(json.dumps(example).encode() + b"\n" for example in testing.chat_dataset(3, seed=1))
+
+
+def _splice(target_token: str, own_token: str) -> str:
+    """A forgery: the target's payload with the forger's own valid timestamp and signature."""
+    return target_token.split(":", 1)[0] + ":" + own_token.split(":", 1)[1]
+
+
+# --- The table --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to build the owner's object for a route, and who may do what with it.
+
+    ``readers`` may GET it (2xx or 3xx); ``writers`` may send every other method; everyone
+    else in ACTORS is refused, and ``state`` (a snapshot of what the route could change)
+    must not move. ``proof`` is who shows the URL names a real object (their request is
+    neither 403 nor 404); ``why`` says why anyone but the owner is let in.
+    """
+
+    kwargs: Callable[[World], dict]
+    methods: tuple[str, ...]
+    state: Callable[[World], object]
+    readers: frozenset = frozenset()
+    writers: frozenset = frozenset()
+    proof: str = "owner"
+    proof_method: str = "get"
+    api: bool = False
+    why: str = ""
+
+
+EVERYONE = frozenset({"member", "anon", "moderator", "manager"})
+MEMBERS = frozenset({"member", "moderator", "manager"})
+FORUM_MODERATORS = frozenset({"moderator", "manager"})
+
+
+def _key_state(w: World):
+    return list(ApiKey.objects.filter(user=w.owner).order_by("pk").values_list("pk", "revoked_at", "expires_at"))
+
+
+def _job_state(w: World):
+    return FineTuningJob.objects.values_list("status", "finished_at").get(pk=w.job.pk)
+
+
+def _files_state(w: World):
+    return list(TrainingFile.objects.filter(owner=w.owner).values_list("pk", "bytes"))
+
+
+def _post_state(w: World, post: Post | None = None):
+    post = post or w.question.posts.get(is_first=True)
+    row = Post.objects.values_list("body", "is_hidden", "is_deleted", "edit_count").get(pk=post.pk)
+    return row, Thread.objects.values_list("title", "is_locked", "is_pinned", "is_hidden", "category_id").get(
+        pk=post.thread_id
+    )
+
+
+def _thread_state(w: World, thread: Thread | None = None):
+    thread = thread or w.question
+    return Thread.objects.values_list(
+        "title", "is_locked", "is_pinned", "is_hidden", "is_deleted", "category_id", "merged_into", "accepted_answer"
+    ).get(pk=thread.pk)
+
+
+def _first_post(w: World) -> Post:
+    return w.question.posts.get(is_first=True)
+
+
+PUBLIC_FORUM = "visible forum content is public: anyone may read it"
+OWN_ACTION = (
+    "members act on public content as themselves (their own reply, vote, flag or watch); "
+    "the owner's thread and posts stay as they were"
+)
+MODERATION = "the Moderator and Community manager roles hold the forums' moderation permissions"
+
+ROUTES: dict[str, Route] = {
+    # --- Accounts: profiles are public pages ---------------------------------------------------------
+    "accounts:profile": Route(
+        kwargs=lambda w: {"handle": w.owner.profile.handle},
+        methods=("get", "post"),
+        state=lambda w: w.owner.profile.__class__.objects.filter(user=w.owner).values_list("handle", "bio").get(),
+        readers=EVERYONE,
+        why="profiles are public pages (handle, display name, bio, links)",
+    ),
+    "accounts:avatar": Route(
+        kwargs=lambda w: {"handle": w.owner.profile.handle},
+        methods=("get", "post"),
+        state=lambda w: None,
+        readers=EVERYONE,
+        why="the identicon is drawn from the public handle",
+    ),
+    # --- allauth: the token in the URL is the credential; others can only forge one ---------------------
+    "account_confirm_email": Route(
+        kwargs=lambda w: {"key": EmailConfirmationHMAC(w.unverified).key},
+        methods=("get", "post"),
+        state=lambda w: EmailAddress.objects.values_list("verified", flat=True).get(pk=w.unverified.pk),
+        why="capability URL: tested with a forged key (see test_forged_capability_urls_are_refused)",
+    ),
+    "account_reset_password_from_key": Route(
+        kwargs=lambda w: {"uidb36": user_pk_to_url_str(w.owner), "key": default_token_generator.make_token(w.owner)},
+        methods=("get", "post"),
+        state=lambda w: w.owner.__class__.objects.values_list("password", flat=True).get(pk=w.owner.pk),
+        why="capability URL: tested with a forged key (see test_forged_capability_urls_are_refused)",
+    ),
+    "notifications:unsubscribe": Route(
+        kwargs=lambda w: {"token": unsubscribe_token(user=w.owner, scope="all")},
+        methods=("get", "post"),
+        state=lambda w: list(NotificationPreference.objects.filter(user=w.owner).values_list("digest", "email_reply")),
+        why="capability URL: tested with a forged token (see test_forged_capability_urls_are_refused)",
+    ),
+    # --- API keys -------------------------------------------------------------------------------------
+    "apikeys:revoke": Route(
+        kwargs=lambda w: {"pk": w.key.pk}, methods=("get", "post"), state=_key_state, proof_method="post"
+    ),
+    "apikeys:roll": Route(kwargs=lambda w: {"pk": w.key.pk}, methods=("get", "post"), state=_key_state),
+    # --- Notifications ----------------------------------------------------------------------------------
+    "notifications:open": Route(
+        kwargs=lambda w: {"pk": w.notification.pk},
+        methods=("get", "post"),
+        state=lambda w: Notification.objects.values_list("read_at", flat=True).get(pk=w.notification.pk),
+    ),
+    # --- Fine-tuning pages --------------------------------------------------------------------------------
+    "finetuning:job_detail": Route(kwargs=lambda w: {"job_id": w.job.id}, methods=("get", "post"), state=_job_state),
+    "finetuning:job_metrics": Route(kwargs=lambda w: {"job_id": w.job.id}, methods=("get", "post"), state=_job_state),
+    "finetuning:job_cancel": Route(
+        kwargs=lambda w: {"job_id": w.job.id}, methods=("get", "post"), state=_job_state, proof_method="post"
+    ),
+    # --- Model catalogue: an `ft:` model is its owner's ---------------------------------------------------
+    "registry:detail": Route(
+        kwargs=lambda w: {"model_id": w.ft_model.model_id}, methods=("get", "post"), state=lambda w: None
+    ),
+    # --- /v1 (API key of each actor; anonymous: no key) --------------------------------------------------
+    "gateway:model": Route(
+        kwargs=lambda w: {"model_id": w.ft_model.model_id}, methods=("get",), state=lambda w: None, api=True
+    ),
+    "finetuning:api_file": Route(
+        kwargs=lambda w: {"file_id": w.file.id}, methods=("get", "delete"), state=_files_state, api=True
+    ),
+    "finetuning:api_file_content": Route(
+        kwargs=lambda w: {"file_id": w.file.id}, methods=("get",), state=_files_state, api=True
+    ),
+    "finetuning:api_job": Route(kwargs=lambda w: {"job_id": w.job.id}, methods=("get",), state=_job_state, api=True),
+    "finetuning:api_job_cancel": Route(
+        kwargs=lambda w: {"job_id": w.job.id}, methods=("post",), state=_job_state, api=True, proof_method="post"
+    ),
+    "finetuning:api_job_events": Route(
+        kwargs=lambda w: {"job_id": w.job.id}, methods=("get",), state=_job_state, api=True
+    ),
+    "finetuning:api_job_checkpoints": Route(
+        kwargs=lambda w: {"job_id": w.job.id},
+        methods=("get",),
+        state=lambda w: list(w.job.checkpoints.values_list("pk", "step")),
+        api=True,
+    ),
+    # --- Forums: reading -------------------------------------------------------------------------------------
+    "forums:category": Route(
+        kwargs=lambda w: {"slug": w.qa.slug},
+        methods=("get", "post"),
+        state=lambda w: Category.objects.values_list("name", "kind").get(pk=w.qa.pk),
+        readers=EVERYONE,
+        proof="member",
+        why="categories are the forum's public sections",
+    ),
+    "forums:thread": Route(
+        kwargs=lambda w: {"pk": w.question.pk, "slug": w.question.slug},
+        methods=("get", "post"),
+        state=_thread_state,
+        readers=EVERYONE,
+        why=PUBLIC_FORUM,
+    ),
+    "forums:thread_short": Route(
+        kwargs=lambda w: {"pk": w.question.pk},
+        methods=("get", "post"),
+        state=_thread_state,
+        readers=EVERYONE,
+        why=PUBLIC_FORUM,
+    ),
+    "forums:post": Route(
+        kwargs=lambda w: {"pk": _first_post(w).pk},
+        methods=("get", "post"),
+        state=_post_state,
+        readers=EVERYONE,
+        why=PUBLIC_FORUM + " (this redirects to the post in its thread)",
+    ),
+    "forums:post_history": Route(
+        kwargs=lambda w: {"pk": _first_post(w).pk},
+        methods=("get", "post"),
+        state=_post_state,
+        readers=EVERYONE,
+        why="a post's edits keep a public history",
+    ),
+    # --- Forums: a member's own action on public content -----------------------------------------------------
+    "forums:reply": Route(
+        kwargs=lambda w: {"pk": w.question.pk},
+        methods=("get", "post"),
+        state=lambda w: (_post_state(w), _thread_state(w)),
+        writers=MEMBERS,
+        proof_method="post",
+        why=OWN_ACTION,
+    ),
+    "forums:thread_watch": Route(
+        kwargs=lambda w: {"pk": w.question.pk},
+        methods=("get", "post"),
+        state=lambda w: (_thread_state(w), list(Watch.objects.filter(user=w.owner).values_list("pk", flat=True))),
+        writers=MEMBERS,
+        proof_method="post",
+        why=OWN_ACTION,
+    ),
+    "forums:category_watch": Route(
+        kwargs=lambda w: {"slug": w.qa.slug},
+        methods=("get", "post"),
+        state=lambda w: list(Watch.objects.filter(user=w.owner).values_list("pk", flat=True)),
+        writers=MEMBERS,
+        proof="member",
+        proof_method="post",
+        why=OWN_ACTION,
+    ),
+    "forums:post_vote": Route(
+        kwargs=lambda w: {"pk": _first_post(w).pk},
+        methods=("get", "post"),
+        state=lambda w: (_post_state(w), list(Vote.objects.filter(user=w.owner).values_list("pk", flat=True))),
+        writers=MEMBERS,
+        proof="member",
+        proof_method="post",
+        why=OWN_ACTION,
+    ),
+    "forums:post_flag": Route(
+        kwargs=lambda w: {"pk": _first_post(w).pk},
+        methods=("get", "post"),
+        state=lambda w: (_post_state(w), list(Flag.objects.filter(reporter=w.owner).values_list("pk", flat=True))),
+        readers=MEMBERS,
+        writers=MEMBERS,
+        proof="member",
+        why=OWN_ACTION,
+    ),
+    # --- Forums: the author's own post (moderators may act on it too) -----------------------------------------
+    "forums:post_edit": Route(
+        kwargs=lambda w: {"pk": _first_post(w).pk},
+        methods=("get", "post"),
+        state=_post_state,
+        readers=FORUM_MODERATORS,
+        writers=FORUM_MODERATORS,
+        why=MODERATION,
+    ),
+    "forums:post_delete": Route(
+        kwargs=lambda w: {"pk": _first_post(w).pk},
+        methods=("get", "post"),
+        state=_post_state,
+        writers=FORUM_MODERATORS,
+        proof_method="post",
+        why=MODERATION,
+    ),
+    "forums:post_accept": Route(
+        # The asker (the owner) accepts a reply to their question.
+        kwargs=lambda w: {"pk": w.reply.pk},
+        methods=("get", "post"),
+        state=_thread_state,
+        writers=FORUM_MODERATORS,
+        proof_method="post",
+        why="forum staff may accept an answer for the asker",
+    ),
+    # --- Forums: moderators only (the owner of the thread is refused as well) ---------------------------------
+    "forums:idea_status": Route(
+        kwargs=lambda w: {"pk": w.idea.pk},
+        methods=("get", "post"),
+        state=lambda w: (
+            Thread.objects.values_list("idea_status", flat=True).get(pk=w.idea.pk),
+            _thread_state(w, w.idea),
+        ),
+        writers=FORUM_MODERATORS,
+        proof="moderator",
+        proof_method="post",
+        why=MODERATION,
+    ),
+    "forums:thread_move": Route(
+        kwargs=lambda w: {"pk": w.question.pk},
+        methods=("get", "post"),
+        state=_thread_state,
+        readers=FORUM_MODERATORS,
+        writers=FORUM_MODERATORS,
+        proof="moderator",
+        why=MODERATION,
+    ),
+    "forums:thread_merge": Route(
+        kwargs=lambda w: {"pk": w.question.pk},
+        methods=("get", "post"),
+        state=lambda w: (_thread_state(w), _thread_state(w, w.other_thread)),
+        readers=FORUM_MODERATORS,
+        writers=FORUM_MODERATORS,
+        proof="moderator",
+        why=MODERATION,
+    ),
+    "forums:thread_moderate": Route(
+        kwargs=lambda w: {"pk": w.question.pk, "action": "lock"},
+        methods=("get", "post"),
+        state=_thread_state,
+        writers=FORUM_MODERATORS,
+        proof="moderator",
+        proof_method="post",
+        why=MODERATION,
+    ),
+    "forums:post_moderate": Route(
+        kwargs=lambda w: {"pk": _first_post(w).pk, "action": "hide"},
+        methods=("get", "post"),
+        state=_post_state,
+        writers=FORUM_MODERATORS,
+        proof="moderator",
+        proof_method="post",
+        why=MODERATION,
+    ),
+    "forums:error_answer": Route(
+        kwargs=lambda w: {"pk": w.question.pk},
+        methods=("get", "post"),
+        state=lambda w: list(ErrorAnswer.objects.values_list("error_code", "post_id")),
+        writers=frozenset({"manager"}),
+        proof="manager",
+        proof_method="post",
+        why="community managers choose the reply that /v1 errors link to",
+    ),
+    "forums:user_suspend": Route(
+        kwargs=lambda w: {"user_id": w.owner.pk},
+        methods=("get", "post"),
+        state=lambda w: list(Suspension.objects.filter(user=w.owner).values_list("pk", flat=True)),
+        readers=FORUM_MODERATORS,
+        writers=FORUM_MODERATORS,
+        proof="moderator",
+        why=MODERATION,
+    ),
+    "forums:suspension_lift": Route(
+        kwargs=lambda w: {"pk": w.suspension.pk},
+        methods=("get", "post"),
+        state=lambda w: Suspension.objects.values_list("lifted_at", flat=True).get(pk=w.suspension.pk),
+        writers=FORUM_MODERATORS,
+        proof="moderator",
+        proof_method="post",
+        why=MODERATION,
+    ),
+}
+CAPABILITY_ROUTES = ("account_confirm_email", "account_reset_password_from_key", "notifications:unsubscribe")
+# The gateway's async views read keys and models on other threads, which see only committed rows.
+ASYNC_ROUTES = {"gateway:model"}
+MATRIX_ROUTES = [
+    pytest.param(name, marks=pytest.mark.django_db(transaction=True)) if name in ASYNC_ROUTES else name
+    for name in sorted(ROUTES)
+    if name not in CAPABILITY_ROUTES
+]
+
+
+# --- Requests ---------------------------------------------------------------------------------------------
+
+
+def _client(world: World, actor: str, *, api: bool) -> Client:
+    client = Client()
+    if actor != "anon":
+        if api:
+            client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {world.secrets[actor]}"
+        else:
+            client.force_login(world.user(actor))
+    return client
+
+
+def _request(client: Client, method: str, url: str, *, api: bool):
+    if method == "post" and not api:
+        # Enough for each form to be valid had the caller been allowed: a refusal must come
+        # from the permission check, not from a missing field.
+        data = {"body": "A reply long enough to pass.", "reason": "spam", "note": "n", "status": "planned"}
+        data |= {"target": "1", "category": "1", "overlap": "0", "ends_at": "2099-01-01T00:00", "post": "1"}
+        return client.post(url, data)
+    return getattr(client, method)(url)
+
+
+def _refused(response, actor: str) -> bool:
+    if response.status_code in (401, 403, 404, 405):
+        return True
+    return actor == "anon" and response.status_code == 302 and response["Location"].startswith(LOGIN_PATH)
+
+
+def _assert_openai_error(response, status: int) -> None:
+    assert response.status_code == status, response.content[:300]
+    error = response.json()["error"]
+    assert set(error) >= {"message", "type", "param", "code"}, error
+
+
+# --- Tests ------------------------------------------------------------------------------------------------
+
+
+def test_every_object_route_is_covered():
+    """A new route that takes an identifier fails here until the matrix says how to test it."""
+    found = set(object_routes())
+    covered = set(ROUTES) | set(NOT_MEMBER_OBJECTS) | set(admin_object_routes())
+    assert found - covered == set(), "object routes missing from ROUTES in tests/security/test_access_matrix.py"
+    assert covered - found == set(), "ROUTES or NOT_MEMBER_OBJECTS name routes that no longer exist"
+
+
+@pytest.mark.parametrize("name", MATRIX_ROUTES)
+def test_others_cannot_reach_the_owners_object(name, world):
+    """Member B, anonymous visitors, moderators and managers get no 2xx on A's object
+    beyond what the route's table entry allows (and says why), and change nothing."""
+    route = ROUTES[name]
+    url = reverse(name, kwargs=route.kwargs(world))
+    before = route.state(world)
+    for actor in ACTORS:
+        client = _client(world, actor, api=route.api)
+        for method in route.methods:
+            if method != "get" and actor in route.writers:
+                continue  # allowed to act (see `why`); the proof request below acts once
+            response = _request(client, method, url, api=route.api)
+            assert response.status_code < 500, (actor, method, response.status_code)
+            if route.api:
+                # /v1: another account's object does not exist (OpenAI's 404); no key is a 401.
+                _assert_openai_error(response, 401 if actor == "anon" else 404)
+            elif method == "get" and actor in route.readers:
+                assert response.status_code < 400, (actor, method, response.status_code)
+            else:
+                assert _refused(response, actor), (actor, method, response.status_code, response.get("Location"))
+        assert route.state(world) == before, f"{actor}'s requests changed {name}"
+    # The URL names a real object: someone allowed is let through.
+    response = _request(_client(world, route.proof, api=route.api), route.proof_method, url, api=route.api)
+    assert response.status_code not in (403, 404), (route.proof, response.status_code, response.content[:300])
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize("name", CAPABILITY_ROUTES)
+def test_forged_capability_urls_are_refused(name, world):
+    """Links mailed to A (email confirmation, password reset, unsubscribe) carry a signed
+    token; member B, holding valid tokens of their own, cannot forge one for A."""
+    route = ROUTES[name]
+    genuine = route.kwargs(world)
+    member = world.member
+    if name == "account_confirm_email":
+        own = EmailAddress.objects.create(user=member, email="bob.new@example.org", verified=False)
+        forged = {"key": _splice(genuine["key"], EmailConfirmationHMAC(own).key)}
+    elif name == "account_reset_password_from_key":
+        forged = {"uidb36": genuine["uidb36"], "key": default_token_generator.make_token(member)}
+    else:
+        forged = {"token": _splice(genuine["token"], unsubscribe_token(user=member, scope="all"))}
+    assert forged != genuine
+    before = route.state(world)
+    url = reverse(name, kwargs=forged)
+    for actor in ("member", "anon"):
+        client = _client(world, actor, api=False)
+        for method in route.methods:
+            data = {"password1": "n3w-Passw0rd!x", "password2": "n3w-Passw0rd!x"} if method == "post" else None
+            response = client.post(url, data) if method == "post" else client.get(url)
+            assert response.status_code < 500
+            assert world.owner.email not in response.content.decode()
+    assert route.state(world) == before
+    # The genuine link is accepted (it names a real object).
+    assert Client().get(reverse(name, kwargs=genuine)).status_code in (200, 302)
+
+
+@pytest.fixture
+def non_staff(db):
+    """A developer and a moderator: members without the staff flag."""
+    return {
+        "member": _member("bob@example.org", "bob"),
+        "moderator": _member("mod@example.org", "mod", role=Role.MODERATOR),
+    }
+
+
+@pytest.mark.parametrize("name", admin_object_routes())
+def test_admin_object_routes_refuse_members(name, non_staff):
+    """Every admin route that names an object sends non-staff (B, a moderator, anonymous
+    visitors) to the admin's login, whatever the object."""
+    route = object_routes()[name]
+    object_id = str(non_staff["member"].pk)
+    path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "1" if m[1] == "content_type_id" else object_id, route)
+    for actor in ("member", "moderator", "anon"):
+        client = Client()
+        if actor != "anon":
+            client.force_login(non_staff[actor])
+        for method in ("get", "post"):
+            response = getattr(client, method)(path)
+            assert response.status_code == 302, (actor, method, response.status_code)
+            assert response["Location"].startswith("/admin/login/"), (actor, method, response["Location"])
