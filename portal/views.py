@@ -7,17 +7,17 @@ HOME_THREADS = 5
 def _developer_overview(user) -> dict:
     """What a signed-in developer sees first: balance, keys, this month's calls, jobs, threads."""
     from community.forums.selectors import thread_list
-    from portal.apikeys.models import ApiKey
+    from portal.apikeys.selectors import live_key_count
     from portal.billing.services import credits_balance
-    from sandbox.finetuning.models import FineTuningJob
-    from sandbox.usage.models import UsageRecord
+    from sandbox.finetuning.selectors import active_job_count
+    from sandbox.usage.selectors import request_count_since
 
     month_start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return {
         "balance": credits_balance(user=user),
-        "live_keys": ApiKey.objects.for_user(user).live().count(),
-        "requests_this_month": UsageRecord.objects.filter(user=user, created_at__gte=month_start).count(),
-        "active_jobs": FineTuningJob.objects.filter(owner=user, status__in=FineTuningJob.ACTIVE_STATUSES).count(),
+        "live_keys": live_key_count(user=user),
+        "requests_this_month": request_count_since(user=user, since=month_start),
+        "active_jobs": active_job_count(user=user),
         "threads": list(thread_list(user=user)[:HOME_THREADS]),
     }
 

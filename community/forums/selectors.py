@@ -506,3 +506,53 @@ def digest_threads(*, since, limit: int = 10):
         .defer("search_text")
         .order_by("-score", "-reply_count", "-last_activity_at")[:limit]
     )
+
+
+# --- Staff dashboards --------------------------------------------------------------------------------
+
+
+def posters_count(*, user_ids) -> int:
+    """How many of these users (ids or a values("id") queryset) have posted."""
+    return Post.objects.filter(author__in=user_ids).values("author").distinct().count()
+
+
+def posting_weeks(*, since) -> set:
+    """(user id, Monday) of each week in which a member posted (for retention)."""
+    from portal.aggregates import active_weeks
+
+    return active_weeks(Post.objects.all(), "author_id", "created_at", since=since)
+
+
+def forum_health(*, start, dates) -> dict:
+    """Threads since `start`: answered, solved, first-response times; posts per day."""
+    from django.db.models import Count
+
+    from portal.aggregates import daily_series, percent
+
+    threads = Thread.objects.filter(is_deleted=False, is_hidden=False)
+    recent = threads.filter(created_at__gte=start)
+    summary = recent.aggregate(
+        threads=Count("id"),
+        answered=Count("id", filter=Q(reply_count__gt=0)),
+        questions=Count("id", filter=Q(category__kind=CategoryKind.QA)),
+        solved=Count("id", filter=Q(category__kind=CategoryKind.QA, accepted_answer__isnull=False)),
+    )
+    waits = sorted(
+        (first - created).total_seconds() / 3600
+        for created, first in recent.exclude(first_response_at=None).values_list("created_at", "first_response_at")
+    )
+    summary["median_first_response_hours"] = round(waits[len(waits) // 2], 1) if waits else None
+    summary["unanswered_over_24h"] = threads.filter(
+        reply_count=0, created_at__lt=timezone.now() - timedelta(hours=24)
+    ).count()
+    summary["answered_percent"] = percent(summary["answered"], summary["threads"])
+    summary["solved_percent"] = percent(summary["solved"], summary["questions"])
+    summary["daily"] = daily_series(
+        Post.objects.filter(is_deleted=False),
+        "created_at",
+        start=start,
+        dates=dates,
+        posts=Count("id"),
+        threads=Count("id", filter=Q(is_first=True)),
+    )
+    return summary

@@ -58,3 +58,19 @@ async def aapi_key_grant(*, secret: str, redis) -> cache.KeyGrant | None:
     if grant is not None:
         await redis.set(cache.cache_key(secret_hash), grant.dumps(), ex=cache.CACHE_SECONDS, nx=True)
     return grant
+
+
+def key_holders_count(*, user_ids) -> int:
+    """How many of these users (ids or a values("id") queryset) ever created a key."""
+    return ApiKey.objects.filter(user__in=user_ids).values("user").distinct().count()
+
+
+def live_key_count(*, user) -> int:
+    return ApiKey.objects.for_user(user).live().count()
+
+
+def api_key_latest_for_user(*, user) -> ApiKey | None:
+    """The user's newest usable key (the docs' examples hint at it), or None."""
+    if not user.is_authenticated:
+        return None
+    return ApiKey.objects.for_user(user).live().order_by("-created_at", "-id").first()

@@ -30,13 +30,9 @@ SEMANTIC_RETRY_SECONDS = 30
 
 def api_key_latest_for_user(*, user):
     """The reader's newest usable API key (for the examples' key hint), or None."""
-    if not user.is_authenticated:
-        return None
-    try:
-        from portal.apikeys.models import ApiKey
-    except ImportError:
-        return None
-    return ApiKey.objects.for_user(user).live().order_by("-created_at", "-id").first()
+    from portal.apikeys.selectors import api_key_latest_for_user as latest
+
+    return latest(user=user)
 
 
 def page_edit_url(*, page) -> str:
@@ -281,3 +277,33 @@ def doc_search(
     hits = _fuse(*rankings, semantic_hits or [], limit=limit)
     threads = _forum_threads(query, 5) if include_threads else []
     return SearchResults(query=query, hits=hits, semantic=semantic_hits is not None, threads=threads)
+
+
+# --- Staff dashboards --------------------------------------------------------------------------------
+
+
+def reading_weeks(*, since) -> set:
+    """(user id, Monday) of each week in which a signed-in member read the docs (retention)."""
+    from portal.aggregates import active_weeks
+
+    from .models import PageView
+
+    return active_weeks(PageView.objects.exclude(user=None), "user_id", "created_at", since=since)
+
+
+def docs_engagement(*, start) -> dict:
+    """Views, top pages and "was this helpful?" answers since `start`."""
+    from django.db.models import Count, Q
+
+    from .models import PageFeedback, PageView
+
+    views = PageView.objects.filter(created_at__gte=start)
+    feedback = PageFeedback.objects.filter(created_at__gte=start).aggregate(
+        answers=Count("id"), helpful=Count("id", filter=Q(helpful=True))
+    )
+    return {
+        "views": views.count(),
+        "top_pages": list(views.values("page_slug").annotate(views=Count("id")).order_by("-views")[:8]),
+        "feedback_answers": feedback["answers"],
+        "helpful_percent": round(100 * feedback["helpful"] / feedback["answers"], 1) if feedback["answers"] else None,
+    }

@@ -64,3 +64,15 @@ def job_loss_series(*, job: FineTuningJob) -> dict:
         if "valid_loss" in data:
             valid.append({"x": data["step"], "y": data["valid_loss"]})
     return {"train": train, "valid": valid}
+
+
+def active_job_count(*, user) -> int:
+    return FineTuningJob.objects.filter(owner=user, status__in=FineTuningJob.ACTIVE_STATUSES).count()
+
+
+def job_status_counts(*, since) -> dict[str, int]:
+    """Every account's jobs created since `since`, by status (staff dashboards)."""
+    from django.db.models import Count
+
+    rows = FineTuningJob.objects.filter(created_at__gte=since).values("status").annotate(count=Count("id"))
+    return {row["status"]: row["count"] for row in rows}

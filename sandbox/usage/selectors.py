@@ -151,3 +151,61 @@ def usage_summary(*, user, start: date, end: date, model: str = "", key_id: int 
     }
     summary.totals["tokens"] = summary.totals["prompt_tokens"] + summary.totals["completion_tokens"]
     return summary
+
+
+# --- Staff dashboards --------------------------------------------------------------------------------
+
+
+def request_count_since(*, user, since: datetime) -> int:
+    return UsageRecord.objects.filter(user=user, created_at__gte=since).count()
+
+
+def callers_count(*, user_ids) -> int:
+    """How many of these users made at least one successful call."""
+    return UsageRecord.objects.filter(user__in=user_ids, status_code__lt=400).values("user").distinct().count()
+
+
+def calling_weeks(*, since: datetime) -> set:
+    """(user id, Monday) of each week in which an account called the API (for retention)."""
+    from portal.aggregates import active_weeks
+
+    return active_weeks(UsageRecord.objects.all(), "user_id", "created_at", since=since)
+
+
+def _rank_value(records, field_name: str, fraction: float, count: int) -> int | None:
+    if not count:
+        return None
+    return records.order_by(field_name).values_list(field_name, flat=True)[min(count - 1, int(fraction * count))]
+
+
+def api_usage_overview(*, start: datetime, dates) -> dict:
+    """Every account's calls since `start`: volume, errors, tokens, latency, by day and model."""
+    from django.db.models import F
+
+    from portal.aggregates import daily_series, percent
+
+    records = UsageRecord.objects.filter(created_at__gte=start)
+    tokens = Sum(F("prompt_tokens") + F("completion_tokens"))
+    summary = records.aggregate(
+        requests=Count("id"),
+        errors=Count("id", filter=Q(status_code__gte=400)),
+        tokens=tokens,
+        callers=Count("user", distinct=True),
+    )
+    summary["tokens"] = summary["tokens"] or 0
+    summary["error_percent"] = percent(summary["errors"], summary["requests"])
+    summary["latency_p50_ms"] = _rank_value(records, "latency_ms", 0.50, summary["requests"])
+    summary["latency_p95_ms"] = _rank_value(records, "latency_ms", 0.95, summary["requests"])
+    summary["daily"] = daily_series(
+        UsageRecord.objects.all(),
+        "created_at",
+        start=start,
+        dates=dates,
+        requests=Count("id"),
+        errors=Count("id", filter=Q(status_code__gte=400)),
+        tokens=tokens,
+    )
+    summary["by_model"] = list(
+        records.values("model_id").annotate(requests=Count("id"), tokens=tokens).order_by("-requests")[:8]
+    )
+    return summary
