@@ -99,7 +99,9 @@ THREADS = [
 
 
 def seed(*, stdout) -> None:
-    from portal.accounts.models import User
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()  # noqa: N806
 
     for position, (name, kind, color, description) in enumerate(CATEGORIES):
         Category.objects.update_or_create(

@@ -61,8 +61,6 @@ def member_saved(sender, instance, update_fields=None, **kwargs):
 
 
 def connect_members() -> None:
-    from portal.accounts.models import Profile
-
-    for model in (settings.AUTH_USER_MODEL, Profile):
+    for model in (settings.AUTH_USER_MODEL, "accounts.Profile"):
         post_save.connect(member_saved, sender=model, dispatch_uid=f"forums-pagecache-member-{model}")
         post_delete.connect(member_saved, sender=model, dispatch_uid=f"forums-pagecache-member-del-{model}")

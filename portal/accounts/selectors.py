@@ -12,3 +12,17 @@ def profile_get_public(*, handle: str) -> Profile:
 
 def profile_exists_public(*, handle: str) -> bool:
     return Profile.objects.filter(handle=handle, user__is_active=True).exists()
+
+
+def handles_of_active_members(*, handles) -> set[str]:
+    """Which of these handles belong to active accounts (for @mentions)."""
+    if not handles:
+        return set()
+    return set(Profile.objects.filter(handle__in=handles, user__is_active=True).values_list("handle", flat=True))
+
+
+def active_users_by_handles(*, handles) -> list:
+    """The active accounts behind these handles."""
+    if not handles:
+        return []
+    return [p.user for p in Profile.objects.filter(handle__in=handles, user__is_active=True).select_related("user")]

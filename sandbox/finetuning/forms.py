@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sandbox.registry.models import HostedModel
+from sandbox.registry.selectors import fine_tunable_base_models
 
 from .models import TrainingFile
 
@@ -14,7 +14,7 @@ class FileUploadForm(forms.Form):
 
 class JobCreateForm(forms.Form):
     model = forms.ModelChoiceField(
-        queryset=HostedModel.objects.none(), to_field_name="model_id", label=_("Base model"), empty_label=None
+        queryset=fine_tunable_base_models().none(), to_field_name="model_id", label=_("Base model"), empty_label=None
     )
     training_file = forms.ModelChoiceField(
         queryset=TrainingFile.objects.none(),
@@ -59,9 +59,7 @@ class JobCreateForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["model"].queryset = HostedModel.objects.available().filter(
-            owner__isnull=True, task=HostedModel.Task.CHAT, backend=HostedModel.Backend.CAUSAL_LM
-        )
+        self.fields["model"].queryset = fine_tunable_base_models()
         files = TrainingFile.objects.owned_by(user)
         self.fields["training_file"].queryset = files
         self.fields["validation_file"].queryset = files

@@ -6,11 +6,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from portal.asyncdb import database_sync_to_async
-from sandbox.registry.models import HostedModel
+from sandbox.registry.selectors import hosted_model_available, hosted_models_visible
 
 from .errors import OpenAIError
+
+if TYPE_CHECKING:
+    from sandbox.registry.models import HostedModel
 
 CACHE_SECONDS = 5.0
 _cache: dict[str, tuple[float, ModelInfo | None]] = {}
@@ -56,7 +60,7 @@ class ModelInfo:
 
 
 def _load(model_id: str) -> ModelInfo | None:
-    model = HostedModel.objects.available().filter(model_id=model_id).first()
+    model = hosted_model_available(model_id=model_id)
     return ModelInfo.from_model(model) if model else None
 
 
@@ -86,7 +90,7 @@ def _list(user_id: int | None) -> list[ModelInfo]:
     from django.contrib.auth import get_user_model
 
     user = get_user_model()(pk=user_id) if user_id is not None else None
-    return [ModelInfo.from_model(m) for m in HostedModel.objects.available().visible_to(user).order_by("model_id")]
+    return [ModelInfo.from_model(m) for m in hosted_models_visible(user=user)]
 
 
 async def alist_models(*, user_id: int | None) -> list[ModelInfo]:

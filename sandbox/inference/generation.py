@@ -13,12 +13,14 @@ import logging
 import queue
 import secrets
 import time
-
-from sandbox.registry.models import HostedModel
+from typing import TYPE_CHECKING
 
 from .batching import Sequence
 from .engine import ModelSpec, ModelUnavailable, ResidentLM, get_engine
 from .protocol import EventPublisher
+
+if TYPE_CHECKING:
+    from sandbox.registry.models import HostedModel
 
 logger = logging.getLogger(__name__)
 

@@ -10,16 +10,21 @@ torch is imported only when a real model is served, never for echo.
 
 from __future__ import annotations
 
-from sandbox.registry.models import HostedModel
+from typing import TYPE_CHECKING
+
+from sandbox.registry.selectors import Backend, Task, hosted_model_available
 
 from .protocol import EventPublisher
+
+if TYPE_CHECKING:
+    from sandbox.registry.models import HostedModel
 
 # Bounds one write (one Lua call on Redis) for very long echo answers.
 ECHO_EVENTS_PER_WRITE = 512
 
 
 def _model_or_error(publisher: EventPublisher, model_id: str) -> HostedModel | None:
-    model = HostedModel.objects.filter(model_id=model_id, status=HostedModel.Status.AVAILABLE).first()
+    model = hosted_model_available(model_id=model_id)
     if model is None:
         publisher.error(
             status=404, code="model_not_found", message=f"The model `{model_id}` does not exist.", param="model"
@@ -88,11 +93,11 @@ def run_generation(*, publisher: EventPublisher, model_id: str, params: dict) ->
     model = _model_or_error(publisher, model_id)
     if model is None:
         return
-    if model.backend == HostedModel.Backend.ECHO:
+    if model.backend == Backend.ECHO:
         _echo(publisher, model, params)
         return
     served = model.base_model if model.adapter_path else model
-    if model.task != HostedModel.Task.CHAT or served.backend != HostedModel.Backend.CAUSAL_LM:
+    if model.task != Task.CHAT or served.backend != Backend.CAUSAL_LM:
         publisher.error(
             status=400,
             code="invalid_model",
@@ -110,7 +115,7 @@ def run_embedding(*, publisher: EventPublisher, model_id: str, inputs: list[str]
     model = _model_or_error(publisher, model_id)
     if model is None:
         return
-    if model.backend != HostedModel.Backend.SENTENCE_EMBEDDING:
+    if model.backend != Backend.SENTENCE_EMBEDDING:
         publisher.error(
             status=400,
             code="invalid_model",

@@ -13,15 +13,14 @@ logger = logging.getLogger(__name__)
 
 
 def warm_public_models() -> None:
-    from sandbox.registry.models import HostedModel
+    from sandbox.registry.selectors import Backend, public_models_to_serve
 
     from .engine import ModelUnavailable, get_engine
     from .generation import spec_for
 
     engine = get_engine()
-    models = HostedModel.objects.available().filter(owner__isnull=True).exclude(backend=HostedModel.Backend.ECHO)
-    for model in models:
-        load = engine.embedder if model.backend == HostedModel.Backend.SENTENCE_EMBEDDING else engine.causal_lm
+    for model in public_models_to_serve():
+        load = engine.embedder if model.backend == Backend.SENTENCE_EMBEDDING else engine.causal_lm
         try:
             load(spec_for(model))
             logger.info("warmed %s", model.model_id)

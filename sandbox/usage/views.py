@@ -16,7 +16,7 @@ from portal.billing.selectors import credit_entries_for_user
 from portal.billing.services import credits_balance
 from sandbox.gateway import ratelimit
 from sandbox.gateway.views import ChatCompletionsView
-from sandbox.registry.models import HostedModel
+from sandbox.registry.selectors import Task, hosted_models_visible, model_ids_visible
 
 from .forms import UsageFilterForm
 from .selectors import usage_range_queryset, usage_summary
@@ -48,7 +48,7 @@ def usage(request):
         "summary": summary,
         "chart_data": summary.chart_data(),
         "keys": api_keys_for_user(user=request.user).only("id", "name", "prefix", "last_four"),
-        "models": HostedModel.objects.visible_to(request.user).values_list("model_id", flat=True),
+        "models": model_ids_visible(user=request.user),
         "balance": credits_balance(user=request.user),
         "entries": credit_entries_for_user(user=request.user)[:50],
     }
@@ -117,7 +117,7 @@ def usage_export(request):
 @login_required
 @require_GET
 def playground(request):
-    models = HostedModel.objects.available().visible_to(request.user).filter(task=HostedModel.Task.CHAT)
+    models = hosted_models_visible(user=request.user, task=Task.CHAT)
     # "Try it in the Playground" links (model pages, fine-tuning jobs) preselect a model.
     return render(request, "playground/playground.html", {"models": models, "selected": request.GET.get("model", "")})
 

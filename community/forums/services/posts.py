@@ -61,12 +61,9 @@ def _body_hash(body: str) -> str:
 
 
 def _known_handles(text: str) -> set[str]:
-    from portal.accounts.models import Profile
+    from portal.accounts.selectors import handles_of_active_members
 
-    candidates = render_markdown(text).mentions
-    if not candidates:
-        return set()
-    return set(Profile.objects.filter(handle__in=candidates, user__is_active=True).values_list("handle", flat=True))
+    return handles_of_active_members(handles=render_markdown(text).mentions)
 
 
 def _check_may_post(*, user, body: str, rendered) -> None:
@@ -265,11 +262,9 @@ def post_create(*, author, thread: Thread, body: str, image=None) -> Post:
 
 
 def _users_by_handles(handles):
-    from portal.accounts.models import User
+    from portal.accounts.selectors import active_users_by_handles
 
-    if not handles:
-        return []
-    return list(User.objects.filter(profile__handle__in=handles, is_active=True))
+    return active_users_by_handles(handles=handles)
 
 
 def _notify_new_post(*, post: Post, mentions: set[str]) -> None:

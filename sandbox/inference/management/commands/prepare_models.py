@@ -18,26 +18,25 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from sandbox.inference.defaults import GPT_MINI_ID, MINILM_ID, default_lm_path, minilm_path
         from sandbox.registry.cards import card_from_weights
-        from sandbox.registry.models import HostedModel
+        from sandbox.registry.selectors import Backend, Task
         from sandbox.registry.services import hosted_model_register
 
-        HostedModel.objects.get_or_create(
+        hosted_model_register(
             model_id="echo",
-            defaults={
-                "display_name": "Echo (testing)",
-                "task": HostedModel.Task.CHAT,
-                "backend": HostedModel.Backend.ECHO,
-                "context_length": 4096,
-                "max_output_tokens": 4096,
-                "card": "Repeats the last user message word by word. Free; for testing integrations.",
-            },
+            source="",
+            display_name="Echo (testing)",
+            task=Task.CHAT,
+            backend=Backend.ECHO,
+            context_length=4096,
+            max_output_tokens=4096,
+            card="Repeats the last user message word by word. Free; for testing integrations.",
         )
         hosted_model_register(
             model_id=MINILM_ID,
             source=f"atrium:{MINILM_ID}",
             display_name="all-MiniLM-L6-v2",
-            task=HostedModel.Task.EMBEDDINGS,
-            backend=HostedModel.Backend.SENTENCE_EMBEDDING,
+            task=Task.EMBEDDINGS,
+            backend=Backend.SENTENCE_EMBEDDING,
             context_length=256,
             max_output_tokens=0,
             card=card_from_weights(minilm_path()),
