@@ -21,6 +21,8 @@ CHECKSUM_LENGTH = 6
 VISIBLE_RANDOM_CHARS = 6
 REDACTED = f"{PREFIX}****REDACTED****"
 KEY_PATTERN = re.compile(rf"{PREFIX}[0-9A-Za-z]{{{RANDOM_LENGTH + CHECKSUM_LENGTH}}}(?![0-9A-Za-z])")
+# A key, or what is left of one after a typo: enough of it to leak its secret part.
+KEYLIKE_PATTERN = re.compile(rf"{PREFIX}[0-9A-Za-z]{{8,}}")
 
 
 def _base62(number: int, width: int) -> str:
@@ -47,6 +49,15 @@ def is_well_formed(secret: str) -> bool:
         return False
     body = secret[len(PREFIX) :]
     return secrets.compare_digest(checksum(body[:RANDOM_LENGTH]), body[RANDOM_LENGTH:])
+
+
+def redact_keylike(text: str) -> str:
+    """``text`` with anything shaped like a key, valid or mistyped, replaced by REDACTED.
+
+    For what a client sends in a field that we keep (a `model` name on a metered call):
+    a key pasted into the wrong field must not be stored.
+    """
+    return KEYLIKE_PATTERN.sub(REDACTED, text) if PREFIX in text else text
 
 
 def hash_secret(secret: str) -> str:

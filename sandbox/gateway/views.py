@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
+from portal.apikeys.keyformat import redact_keylike
 from portal.asyncdb import database_sync_to_async
 from portal.billing.services import BALANCE_CACHE_SECONDS, balance_cache_key, credits_balance_for_user_id
 from sandbox.inference import protocol
@@ -88,7 +89,8 @@ class MeteredView(AsyncV1View):
             error_code=error_code or "",
             latency_ms=int((time.monotonic() - self.started) * 1000),
             ts=time.time(),
-            **self.usage,
+            # A key sent as the model name (arguments swapped) is not kept in the records.
+            **{**self.usage, "model": redact_keylike(self.usage["model"])},
         )
         await pipe.execute()
 

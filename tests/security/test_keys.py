@@ -114,3 +114,13 @@ def test_a_mistyped_key_is_refused_over_http_without_a_query(client, django_asse
             response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {typo}")
         assert response.status_code == 401, (path, response.content)
         assert response.json()["error"]["code"] == "invalid_api_key"
+
+
+def test_keylike_text_is_redacted_even_when_mistyped():
+    """What a client sends where no key belongs (a `model` name we meter) keeps no secret part."""
+    secret = keyformat.generate()
+    for text in (secret, secret[:-1], f"model={secret[:30]}!", f"{secret}x"):
+        redacted = keyformat.redact_keylike(text)
+        assert secret[len(keyformat.PREFIX) : len(keyformat.PREFIX) + 20] not in redacted, text
+        assert keyformat.REDACTED in redacted
+    assert keyformat.redact_keylike("atrium-gpt-mini") == "atrium-gpt-mini"
