@@ -113,7 +113,8 @@ def seed(*, stdout) -> None:
     users = {u.email: u for u in User.objects.filter(email__in=["dev@atrium.local", "manager@atrium.local"])}
     if len(users) < 2:
         return
-    from .rendering import render_markdown
+    from portal.markdown import MEMBER, render_markdown
+
     from .selectors import error_answer_digest
 
     for age, (cat_name, author, title, body, tags, code, replies) in enumerate(reversed(THREADS)):
@@ -139,7 +140,7 @@ def seed(*, stdout) -> None:
             author=users[author],
             is_first=True,
             body=body,
-            body_html=render_markdown(body).html,
+            body_html=render_markdown(body, profile=MEMBER).html,
             is_staff_reply=users[author].is_staff,
             created_at=created,
         )
@@ -150,7 +151,7 @@ def seed(*, stdout) -> None:
                 thread=thread,
                 author=users[reply_author],
                 body=reply_body,
-                body_html=render_markdown(reply_body).html,
+                body_html=render_markdown(reply_body, profile=MEMBER).html,
                 is_staff_reply=users[reply_author].is_staff,
             )
             text.append(reply_body)

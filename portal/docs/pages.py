@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .rendering import RenderedMarkdown, render_markdown
+from portal.markdown import DOCS, Rendered, render_markdown
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 DEFAULT_LANGUAGE = "en"
@@ -145,12 +145,12 @@ def personalize(source: str, *, base_url: str, api_key_hint: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _render_cached(source: str, language: str) -> RenderedMarkdown:
+def _render_cached(source: str, language: str) -> Rendered:
     with translation.override(language):
-        return render_markdown(source, permalink_title=str(_("Link to this section")))
+        return render_markdown(source, profile=DOCS, permalink_title=str(_("Link to this section")))
 
 
-def page_render(page: DocPage, *, base_url: str, api_key_hint: str) -> RenderedMarkdown:
+def page_render(page: DocPage, *, base_url: str, api_key_hint: str) -> Rendered:
     """The page's HTML and TOC with the reader's base URL and key hint filled in."""
     return _render_cached(personalize(page.source, base_url=base_url, api_key_hint=api_key_hint), page.language)
 

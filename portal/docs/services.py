@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import html
 import logging
 import re
 from datetime import timedelta
 
-import nh3
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
@@ -29,11 +27,10 @@ EMBED_RETRY_SECONDS = 300
 
 
 def _plain_text(markdown_source: str) -> str:
-    from .rendering import render_markdown
+    from portal.markdown import DOCS, render_markdown, to_text
 
-    # A space after every tag keeps words of adjacent elements (tab labels, cells) apart.
-    text = nh3.clean(render_markdown(markdown_source).html.replace(">", "> "), tags=set())
-    text = html.unescape(text).replace("[[quickstart-key]]", "").replace("#", " ")
+    text = to_text(render_markdown(markdown_source, profile=DOCS).html)
+    text = text.replace("[[quickstart-key]]", "").replace("#", " ")
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -1,7 +1,13 @@
 """Markdown rendering: anchors, TOC, highlighting, tabs, and no raw HTML getting through."""
 
 from portal.docs import pages
-from portal.docs.rendering import render_markdown
+from portal.markdown import DOCS
+from portal.markdown import render_markdown as _render
+
+
+def render_markdown(text, **options):
+    return _render(text, profile=DOCS, **options)
+
 
 HOSTILE = """
 # Title

@@ -12,8 +12,14 @@ from django.utils import timezone
 
 from community.forums import selectors, services
 from community.forums.models import Post, Thread
-from community.forums.rendering import render_markdown
+from portal.markdown import MEMBER
+from portal.markdown import render_markdown as _render
 from tests.forums.conftest import make_member
+
+
+def render_markdown(text, **options):
+    return _render(text, profile=MEMBER, **options)
+
 
 pytestmark = pytest.mark.django_db
 

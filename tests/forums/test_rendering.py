@@ -8,7 +8,15 @@ import pytest
 from django.urls import reverse
 
 from community.forums import services
-from community.forums.rendering import render_markdown
+from community.forums.services import publishing
+from portal import markdown
+from portal.markdown import MEMBER
+from portal.markdown import render_markdown as _render
+
+
+def render_markdown(text, **options):
+    return _render(text, profile=MEMBER, **options)
+
 
 SCHEMES = [
     "javascript:alert(1)",
@@ -256,3 +264,36 @@ def test_preview_renders_with_the_same_sanitizer(client):
     response = client.post(reverse("forums:preview"), {"body": "**bold** <script>alert(1)</script>"})
     assert response.status_code == 200
     assert b"<strong>bold</strong>" in response.content and b"<script>" not in response.content
+
+
+@pytest.fixture
+def count_renders(monkeypatch):
+    calls = []
+    original = markdown.render_markdown
+
+    def counting(source, **options):
+        calls.append(source)
+        return original(source, **options)
+
+    monkeypatch.setattr(publishing, "render_markdown", counting)
+    return calls
+
+
+@pytest.mark.django_db
+def test_a_post_is_rendered_once_per_write(count_renders, qa, asker, answerer):
+    """Posting, mentioning a member and editing each render the body once."""
+    thread = services.thread_create(author=asker, category=qa, title="One render", body="Plain question here.")
+    assert len(count_renders) == 1
+    count_renders.clear()
+    reply = services.post_create(author=answerer, thread=thread, body="Ask @ada about it.")
+    assert len(count_renders) == 1 and 'class="mention"' in reply.body_html
+    count_renders.clear()
+    services.post_edit(editor=answerer, post=reply, body="Ask @ada about it, or the docs.")
+    assert len(count_renders) == 1
+
+
+@pytest.mark.django_db
+def test_a_handle_nobody_has_is_not_linked(count_renders, qa, asker):
+    thread = services.thread_create(author=asker, category=qa, title="Ghost mention", body="Hi @nobody-here.")
+    assert "/u/nobody-here/" not in thread.posts.get().body_html
+    assert len(count_renders) == 2  # the rare second render un-links the unknown handle

@@ -16,19 +16,18 @@ from .moderation import (
     user_suspend,
 )
 from .posts import (
-    image_upload,
     post_accept_answer,
     post_create,
     post_delete,
     post_edit,
     post_flag,
     post_vote,
-    suspension_active,
     thread_create,
     thread_mark_read,
     thread_search_text_rebuild,
     watch_toggle,
 )
+from .publishing import image_upload, suspension_active
 from .taxonomy import category_create, tag_create
 
 __all__ = [

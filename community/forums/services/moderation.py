@@ -24,7 +24,8 @@ from ..models import (
     Thread,
     Watch,
 )
-from .posts import _log, post_create, thread_search_text_rebuild
+from .log import moderation_log_write
+from .posts import post_create, thread_search_text_rebuild
 
 # --- Moderation ----------------------------------------------------------------------------
 
@@ -45,7 +46,7 @@ def post_hide(*, moderator, post: Post, reason: str) -> Post:
         status=FlagStatus.ACTIONED, resolved_by=moderator, resolved_at=timezone.now()
     )
     thread_search_text_rebuild(thread=post.thread)
-    _log(
+    moderation_log_write(
         actor=moderator,
         kind=ModerationActionKind.HIDE,
         thread=post.thread,
@@ -73,7 +74,7 @@ def post_restore(*, moderator, post: Post, reason: str = "") -> Post:
     if post.is_first:
         Thread.objects.filter(pk=post.thread_id).update(is_hidden=False)
     thread_search_text_rebuild(thread=post.thread)
-    _log(
+    moderation_log_write(
         actor=moderator,
         kind=ModerationActionKind.RESTORE,
         thread=post.thread,
@@ -89,7 +90,7 @@ def flags_dismiss(*, moderator, post: Post, reason: str = "") -> int:
     count = Flag.objects.filter(post=post, status=FlagStatus.OPEN).update(
         status=FlagStatus.DISMISSED, resolved_by=moderator, resolved_at=timezone.now()
     )
-    _log(
+    moderation_log_write(
         actor=moderator,
         kind=ModerationActionKind.DISMISS_FLAGS,
         thread=post.thread,
@@ -104,7 +105,7 @@ def thread_set_locked(*, moderator, thread: Thread, locked: bool, reason: str = 
     _require(moderator, "lock_thread")
     thread.is_locked = locked
     thread.save(update_fields=["is_locked"])
-    _log(
+    moderation_log_write(
         actor=moderator,
         kind=ModerationActionKind.LOCK if locked else ModerationActionKind.UNLOCK,
         thread=thread,
@@ -117,7 +118,7 @@ def thread_set_pinned(*, moderator, thread: Thread, pinned: bool, reason: str = 
     _require(moderator, "pin_thread")
     thread.is_pinned = pinned
     thread.save(update_fields=["is_pinned"])
-    _log(
+    moderation_log_write(
         actor=moderator,
         kind=ModerationActionKind.PIN if pinned else ModerationActionKind.UNPIN,
         thread=thread,
@@ -132,7 +133,7 @@ def thread_move(*, moderator, thread: Thread, category: Category, reason: str = 
     thread.category = category
     thread.full_clean()
     thread.save(update_fields=["category"])
-    _log(
+    moderation_log_write(
         actor=moderator,
         kind=ModerationActionKind.MOVE,
         thread=thread,
@@ -165,7 +166,7 @@ def thread_merge(*, moderator, source: Thread, target: Thread, reason: str = "")
     )
     target.refresh_from_db()
     thread_search_text_rebuild(thread=target)
-    _log(
+    moderation_log_write(
         actor=moderator,
         kind=ModerationActionKind.MERGE,
         thread=target,
@@ -187,7 +188,7 @@ def user_suspend(*, moderator, user, reason: str, ends_at) -> Suspension:
     suspension = Suspension(user=user, reason=reason.strip(), ends_at=ends_at, created_by=moderator)
     suspension.full_clean()
     suspension.save()
-    _log(
+    moderation_log_write(
         actor=moderator, kind=ModerationActionKind.SUSPEND, target_user=user, reason=reason, ends_at=ends_at.isoformat()
     )
     notifications_create(
@@ -205,7 +206,9 @@ def suspension_lift(*, moderator, suspension: Suspension, reason: str = "") -> S
     _require(moderator, "suspend_user")
     suspension.lifted_at = timezone.now()
     suspension.save(update_fields=["lifted_at"])
-    _log(actor=moderator, kind=ModerationActionKind.UNSUSPEND, target_user=suspension.user, reason=reason)
+    moderation_log_write(
+        actor=moderator, kind=ModerationActionKind.UNSUSPEND, target_user=suspension.user, reason=reason
+    )
     return suspension
 
 
@@ -224,7 +227,7 @@ def idea_status_set(*, staff, thread: Thread, status: str, reply: str) -> Post:
     thread.save(update_fields=["idea_status"])
     label = IdeaStatus(status).label
     post = post_create(author=staff, thread=thread, body=f"**{_('Status')}: {label}**\n\n{reply}")
-    _log(actor=staff, kind=ModerationActionKind.IDEA_STATUS, thread=thread, post=post, status=status)
+    moderation_log_write(actor=staff, kind=ModerationActionKind.IDEA_STATUS, thread=thread, post=post, status=status)
     return post
 
 
@@ -259,7 +262,9 @@ def error_answer_verify(*, staff, post: Post) -> ErrorAnswer:
             "verified_at": timezone.now(),
         },
     )
-    _log(actor=staff, kind=ModerationActionKind.VERIFY_ERROR_ANSWER, thread=thread, post=post, code=thread.error_code)
+    moderation_log_write(
+        actor=staff, kind=ModerationActionKind.VERIFY_ERROR_ANSWER, thread=thread, post=post, code=thread.error_code
+    )
     return answer
 
 
@@ -271,7 +276,7 @@ def error_answer_withdraw(*, staff, error_code: str) -> None:
     if answer is None:
         return
     answer.delete()
-    _log(
+    moderation_log_write(
         actor=staff,
         kind=ModerationActionKind.UNVERIFY_ERROR_ANSWER,
         thread=answer.post.thread,

@@ -8,9 +8,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
 
+from portal.markdown import MEMBER, render_markdown
+
 from .. import selectors
 from ..models import Thread
-from ..rendering import render_markdown
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -53,7 +54,7 @@ def _page(object_list, per_page: int, request, paginator_class=Paginator):
 def _preview(request, form) -> str | None:
     """Without JavaScript the composer's Preview button posts the form: render, save nothing."""
     if "preview" in request.POST and form.is_valid():
-        return render_markdown(form.cleaned_data["body"]).html
+        return render_markdown(form.cleaned_data["body"], profile=MEMBER).html
     return None
 
 

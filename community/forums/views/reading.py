@@ -11,6 +11,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 
+from portal.markdown import MEMBER, render_markdown
+
 from .. import pagecache, permissions, selectors, services
 from ..forms import (
     IdeaStatusForm,
@@ -19,7 +21,6 @@ from ..forms import (
     ThreadForm,
 )
 from ..models import Category, Tag
-from ..rendering import render_markdown
 from .base import CappedPaginator, PostScopedMixin, ThreadScopedMixin, _add_errors, _page, _preview
 
 # --- Reading ------------------------------------------------------------------------------------------
@@ -241,7 +242,7 @@ class PreviewView(View):
 
     def post(self, request):
         form = PreviewForm(request.POST)
-        html = render_markdown(form.cleaned_data["body"]).html if form.is_valid() else ""
+        html = render_markdown(form.cleaned_data["body"], profile=MEMBER).html if form.is_valid() else ""
         return render(request, "forums/_preview.html", {"html": html, "form": form})
 
 

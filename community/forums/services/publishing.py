@@ -1,0 +1,233 @@
+"""What every post goes through, for a new thread, a reply or an edit: the image, one
+Markdown rendering (two only when a key had to be redacted, or an unknown @handle
+un-linked), the member's limits, the key-leak guard, and the notifications it causes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from community.notifications.models import NotificationKind
+from community.notifications.services import notifications_create
+from portal.accounts.selectors import active_users_by_handles, handles_of_active_members
+from portal.markdown import MEMBER, Rendered, render_markdown
+
+from .. import permissions
+from ..models import ModerationActionKind, Post, PostImage, Suspension, Watch
+from .log import moderation_log_write
+
+IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
+# How a rendered body links its mentions (see portal.markdown): read back, never re-rendered.
+MENTION_LINK = re.compile(r'<a class="mention" href="/u/([a-z0-9_-]+)/"')
+
+
+def _limit(name: str, default):
+    return getattr(settings, name, default)
+
+
+def suspension_active(*, user) -> Suspension | None:
+    return (
+        Suspension.objects.filter(user=user, lifted_at__isnull=True, ends_at__gt=timezone.now())
+        .order_by("-ends_at")
+        .first()
+    )
+
+
+def body_hash(body: str) -> str:
+    return hashlib.sha256(" ".join(body.split()).lower().encode()).hexdigest()
+
+
+def render_body(body: str) -> Rendered:
+    """A member's body rendered once; @handles link only when they name an active member
+    (rendered a second time only in the rare body that mentions someone who is not)."""
+    rendered = render_markdown(body, profile=MEMBER)
+    if rendered.mentions:
+        known = handles_of_active_members(handles=rendered.mentions)
+        if known != rendered.mentions:
+            rendered = render_markdown(body, profile=MEMBER, known_handles=known)
+    return rendered
+
+
+def mentions_in(body_html: str) -> set[str]:
+    """The handles a stored body links as mentions."""
+    return set(MENTION_LINK.findall(body_html))
+
+
+@dataclass
+class PreparedBody:
+    """A body ready to store: what the member submitted, what will be published (keys
+    redacted), and its rendering."""
+
+    submitted: str
+    body: str
+    rendered: Rendered
+
+    @property
+    def redacted(self) -> bool:
+        return self.body != self.submitted
+
+
+def draft_body(*, author, body: str, image=None, check=None) -> PreparedBody:
+    """Attach the image, render once, and run `check(submitted, rendered)` (the author's limits)."""
+    submitted = with_image(user=author, body=body, image=image)
+    rendered = render_body(submitted)
+    if check is not None:
+        check(submitted, rendered)
+    return PreparedBody(submitted=submitted, body=submitted, rendered=rendered)
+
+
+def publish_body(draft: PreparedBody, *, source_url: str) -> PreparedBody:
+    """Redact live API keys (revoked, their owners told where they leaked); the body is
+    rendered again only if a key was found."""
+    published = redact_leaked_keys(text=draft.submitted, source_url=source_url)
+    if published == draft.submitted:
+        return draft
+    return PreparedBody(submitted=draft.submitted, body=published, rendered=render_body(published))
+
+
+def check_may_post(*, user, body: str, rendered: Rendered) -> None:
+    """Suspension, new-account limits, flood and duplicate protection (ValidationError)."""
+    suspension = suspension_active(user=user)
+    if suspension:
+        raise PermissionDenied(
+            _("You are suspended from posting until %(date)s: %(reason)s")
+            % {"date": suspension.ends_at.strftime("%Y-%m-%d %H:%M UTC"), "reason": suspension.reason}
+        )
+    now = timezone.now()
+    recent = Post.objects.filter(author=user)
+    if not permissions.is_forum_staff(user):
+        flood = _limit("FORUM_FLOOD_SECONDS", 10)
+        last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
+        if flood and last and last > now - timedelta(seconds=flood):
+            raise ValidationError(_("You are posting too quickly. Wait a few seconds and try again."), code="flood")
+        window = _limit("FORUM_DUPLICATE_WINDOW", timedelta(hours=24))
+        if recent.filter(body_hash=body_hash(body), created_at__gt=now - window, is_deleted=False).exists():
+            raise ValidationError(_("You already posted exactly this. Edit that post instead."), code="duplicate")
+    if permissions.is_trusted(user):
+        return
+    per_hour = _limit("FORUM_NEW_USER_POSTS_PER_HOUR", 3)
+    if recent.filter(created_at__gt=now - timedelta(hours=1)).count() >= per_hour:
+        raise ValidationError(
+            _("New accounts can post %(n)s times an hour. Please come back a little later.") % {"n": per_hour},
+            code="rate",
+        )
+    check_new_account_limits(rendered=rendered)
+
+
+def check_new_account_limits(*, rendered: Rendered) -> None:
+    """Links and images a member who is not yet trusted may put in one post."""
+    max_links = _limit("FORUM_NEW_USER_MAX_LINKS", 2)
+    if rendered.link_count - len(rendered.mentions) > max_links:
+        raise ValidationError(
+            _("New accounts can include at most %(n)s links in a post.") % {"n": max_links}, code="links"
+        )
+    max_images = _limit("FORUM_NEW_USER_MAX_IMAGES", 1)
+    if rendered.image_count > max_images:
+        raise ValidationError(
+            _("New accounts can include at most %(n)s images in a post.") % {"n": max_images}, code="images"
+        )
+
+
+def redact_leaked_keys(*, text: str, source_url: str) -> str:
+    """The key-leak guard: live Atrium keys in the text are revoked and redacted.
+
+    portal.apikeys owns key lookup, revocation and the owner's email with a one-click
+    roll; the forum hands it every text it is about to publish (not previews: those only
+    go back to their writer).
+    """
+    from portal.apikeys.services import api_keys_redact_leaked
+
+    return api_keys_redact_leaked(text=text, source_url=source_url)
+
+
+def key_leak_recorded(*, post: Post) -> None:
+    """Log the redaction and tell the writer why their post now says REDACTED."""
+    moderation_log_write(
+        actor=None, kind=ModerationActionKind.KEY_REDACTED, thread=post.thread, post=post, target_user=post.author
+    )
+    if post.author:
+        notifications_create(
+            recipients=[post.author],
+            kind=NotificationKind.SECURITY,
+            actor=None,
+            url=post.get_absolute_url(),
+            title=_(
+                "Your post contained a live Atrium API key. We redacted it and revoked the key; "
+                "its owner was emailed a link to roll it."
+            ),
+        )
+
+
+def image_upload(*, user, file) -> PostImage:
+    """Store an uploaded image after Pillow confirms its type, size and dimensions."""
+    max_bytes = _limit("FORUM_IMAGE_MAX_BYTES", 4 * 1024 * 1024)
+    if file.size > max_bytes:
+        raise ValidationError(_("Images can be at most %(mb)s MB.") % {"mb": max_bytes // (1024 * 1024)})
+    try:
+        with Image.open(file) as img:
+            img.verify()
+            kind, size = img.format, img.size
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ValidationError(_("That file is not an image we can show (PNG, JPEG, GIF or WebP).")) from exc
+    if kind not in IMAGE_FORMATS:
+        raise ValidationError(_("Upload a PNG, JPEG, GIF or WebP image."))
+    if size[0] * size[1] > 40_000_000:
+        raise ValidationError(_("That image is too large."))
+    file.seek(0)
+    file.name = f"upload.{IMAGE_FORMATS[kind]}"  # never trust the client's file name
+    image = PostImage(uploader=user, image=file)
+    image.full_clean()
+    image.save()
+    return image
+
+
+def with_image(*, user, body: str, image) -> str:
+    if image is None:
+        return body
+    stored = image_upload(user=user, file=image)
+    return f"{body.rstrip()}\n\n![image]({stored.image.url})"
+
+
+def notify_new_post(*, post: Post, mentions: set[str]) -> None:
+    thread = post.thread
+    author = post.author
+    url = post.get_absolute_url()
+    name = author.profile.name if author else _("deleted user")
+    notified = {author.pk}
+    mentioned = [u for u in active_users_by_handles(handles=mentions) if u.pk not in notified]
+    if mentioned:
+        notifications_create(
+            recipients=mentioned,
+            kind=NotificationKind.MENTION,
+            actor=author,
+            url=url,
+            title=_("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title},
+        )
+        notified |= {u.pk for u in mentioned}
+    if not post.is_first and thread.author and thread.author_id not in notified:
+        notifications_create(
+            recipients=[thread.author],
+            kind=NotificationKind.REPLY,
+            actor=author,
+            url=url,
+            title=_("%(name)s replied to “%(title)s”") % {"name": name, "title": thread.title},
+        )
+        notified.add(thread.author_id)
+    watches = Watch.objects.select_related("user")
+    if post.is_first:
+        watches = watches.filter(category_id=thread.category_id)
+        title = _("New thread in %(category)s: “%(title)s”") % {"category": thread.category.name, "title": thread.title}
+    else:
+        watches = watches.filter(thread_id=thread.pk)
+        title = _("New reply in “%(title)s”") % {"title": thread.title}
+    watchers = [w.user for w in watches.exclude(user_id__in=notified)]
+    if watchers:
+        notifications_create(recipients=watchers, kind=NotificationKind.WATCHED, actor=author, url=url, title=title)
