@@ -138,7 +138,7 @@ def test_search_fallback_without_postgresql(corpus, monkeypatch):
     class NotPostgres:
         vendor = "sqlite"
 
-    monkeypatch.setattr(selectors, "connection", NotPostgres())
+    monkeypatch.setattr(selectors.search, "connection", NotPostgres())
     hits = selectors.thread_search(query="embeddings")
     assert [h.thread for h in hits] == [a, b]
     assert "<mark>embeddings</mark>" in hits[0].snippet.lower()

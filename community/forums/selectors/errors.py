@@ -1,0 +1,94 @@
+"""/v1 errors meet answers: the answer staff verified for an error code (help_url)
+and the solved threads linked to error codes."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+
+from portal import cache_versions
+
+from ..models import (
+    CategoryKind,
+    ErrorAnswer,
+    Post,
+    Thread,
+)
+
+# --- Errors meet answers --------------------------------------------------------------------------
+
+
+def _solved_for_code(code: str | None):
+    qs = (
+        Thread.objects.visible()
+        .filter(
+            accepted_answer__isnull=False,
+            category__kind=CategoryKind.QA,
+            accepted_answer__is_hidden=False,
+            accepted_answer__is_deleted=False,
+        )
+        .select_related("accepted_answer")
+        .defer("search_text")
+        .order_by("-accepted_answer__score", "-score", "-last_activity_at")
+    )
+    return qs if code is None else qs.filter(error_code=code)
+
+
+def error_answer_digest(post: Post) -> str:
+    """What staff verify of an answer: the body readers see, exactly."""
+    return hashlib.sha256(post.body_html.encode()).hexdigest()
+
+
+def error_help_url(*, code: str) -> str | None:
+    """Absolute URL of the answer staff verified for a /v1 error code, or None.
+
+    Only staff choose it (:class:`ErrorAnswer`); the link lapses as soon as the answer is
+    edited, hidden or deleted, or its thread is, so no member can change what other
+    members' errors link to. Cached under a generation that every forum write and every
+    verification moves (see :mod:`.signals`): /v1 error bodies call this on every error.
+    """
+    if not code or len(code) > 64:
+        return None
+
+    def lookup() -> str:
+        answer = (
+            ErrorAnswer.objects.filter(
+                error_code=code,
+                post__is_hidden=False,
+                post__is_deleted=False,
+                post__thread__in=Thread.objects.visible(),
+            )
+            .select_related("post__thread")
+            .first()
+        )
+        if answer is None or error_answer_digest(answer.post) != answer.body_digest:
+            return ""
+        return f"{settings.SITE_URL}{answer.post.thread.get_absolute_url()}#post-{answer.post_id}"
+
+    from .. import pagecache
+
+    url = cache_versions.get_or_compute(
+        f"forums:error_help_url:v2:{code}", pagecache.generation_keys(pagecache.ERROR_ANSWERS), lookup, 300
+    )
+    return url or None
+
+
+def error_answer_for_thread(*, thread: Thread) -> ErrorAnswer | None:
+    """The verification that links the thread's error code to one of its posts, if any."""
+    if not thread.error_code:
+        return None
+    return ErrorAnswer.objects.filter(error_code=thread.error_code, post__thread=thread).first()
+
+
+def solved_threads_for_error_codes(*, codes, per_code: int = 3) -> dict[str, list[Thread]]:
+    """For each error code, up to `per_code` solved Q&A threads linked to it (best first)."""
+    codes = [c for c in dict.fromkeys(codes) if c]
+    result: dict[str, list[Thread]] = {code: [] for code in codes}
+    if not codes:
+        return result
+    qs = _solved_for_code(None).filter(error_code__in=codes).select_related("category")
+    for thread in qs[: per_code * len(codes) * 4]:
+        if len(result[thread.error_code]) < per_code:
+            result[thread.error_code].append(thread)
+    return result
