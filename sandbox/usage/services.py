@@ -2,18 +2,16 @@
 
 The gateway appends one entry per call to a Redis stream (``usage_record_enqueue``),
 which outlives any web process. ``usage_records_flush`` (Celery beat, `default` queue)
-reads the stream through a consumer group, inserts the records in one transaction,
-charges each account's credits for them in the same transaction, and only then
-acknowledges the entries. A flush that dies half-way leaves its entries pending; the
-next flush claims them, skips request ids already stored, and never charges twice.
+reads the stream through a consumer group (``portal.streams``), inserts the records in
+one transaction, charges each account's credits for them in the same transaction, and
+only then acknowledges the entries. A flush that dies half-way leaves its entries
+pending; the next flush claims them, skips request ids already stored, and never charges
+twice.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import socket
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,7 +19,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Max, Q
 
-from portal.redis_client import get_redis
+from portal.streams import DurableStream
 
 from .models import UsageRecord
 
@@ -29,33 +27,21 @@ logger = logging.getLogger(__name__)
 
 STREAM = "atrium:usage:records"
 GROUP = "usage-flush"
-CLAIM_IDLE_MS = 60_000
 COST_QUANTUM = Decimal("0.000001")
+records_stream = DurableStream(STREAM, group=GROUP)
 
 
 def usage_cost(*, price_per_1k_tokens, tokens: int) -> Decimal:
     return (Decimal(str(price_per_1k_tokens)) * tokens / 1000).quantize(COST_QUANTUM)
 
 
-def _entry(**record) -> dict:
-    return {"r": json.dumps(record, default=str)}
-
-
 def usage_record_enqueue_on(pipe, **record) -> None:
     """Queue one call's record (plain ids and numbers; never a secret) on a Redis pipeline."""
-    pipe.xadd(STREAM, _entry(**record))
+    records_stream.append(record, pipe=pipe)
 
 
 def usage_record_enqueue(**record) -> None:
-    get_redis().xadd(STREAM, _entry(**record))
-
-
-def _ensure_group(redis) -> None:
-    try:
-        redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
-    except Exception as exc:  # BUSYGROUP: it exists already
-        if "BUSYGROUP" not in str(exc):
-            raise
+    records_stream.append(record)
 
 
 def _store(records: list[dict]) -> int:
@@ -126,30 +112,4 @@ def _store(records: list[dict]) -> int:
 
 def usage_records_flush(*, batch_size: int = 1000, max_batches: int = 50) -> int:
     """Move metered calls from the Redis stream into the database; returns how many were stored."""
-    redis = get_redis()
-    _ensure_group(redis)
-    consumer = f"{socket.gethostname()}-{os.getpid()}"
-    total = 0
-    # First entries a dead flush left pending, then new ones.
-    _next, claimed, *_ = redis.xautoclaim(
-        STREAM, GROUP, consumer, min_idle_time=CLAIM_IDLE_MS, start_id="0-0", count=batch_size
-    )
-    pending = list(claimed)
-    for _ in range(max_batches):
-        entries = pending
-        pending = []
-        if not entries:
-            result = redis.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=batch_size)
-            entries = result[0][1] if result else []
-        if not entries:
-            break
-        records = []
-        for _entry_id, fields in entries:
-            if fields:
-                records.append(json.loads(fields[b"r"]))
-        if records:
-            total += _store(records)
-        ids = [entry_id for entry_id, _fields in entries]
-        redis.xack(STREAM, GROUP, *ids)
-        redis.xdel(STREAM, *ids)
-    return total
+    return records_stream.consume(_store, batch_size=batch_size, max_batches=max_batches)
