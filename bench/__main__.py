@@ -6,6 +6,7 @@ Each prints its own figures and its ratios against the baseline it names:
 - gateway:  our /v1 path vs the LiteLLM proxy, and with the policy layer off
 - finetune: our packing LoRA trainer vs HF Trainer + PEFT
 - forums:   topic list and a 500-reply thread under 10 concurrent readers (100k threads)
+- activity: what recording an activity adds to a request's transaction, and consumer throughput
 
 Options after `--` go to every benchmark (e.g. `python -m bench engine -- --repeats 3`).
 """
@@ -13,7 +14,7 @@ Options after `--` go to every benchmark (e.g. `python -m bench engine -- --repe
 import subprocess
 import sys
 
-BENCHMARKS = ["engine", "gateway", "finetune", "forums"]
+BENCHMARKS = ["engine", "gateway", "finetune", "forums", "activity"]
 
 
 def main() -> None:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     # The community
     "community.forums",
     "community.notifications",
+    "community.activity",
 ]
 
 MIDDLEWARE = [
@@ -337,6 +338,16 @@ CELERY_BEAT_SCHEDULE["notifications-digest-weekly"] = {
     "task": "community.notifications.tasks.digests_dispatch",
     "schedule": crontab(hour=7, minute=30, day_of_week=1),
     "kwargs": {"frequency": "weekly"},
+}
+
+# --- Activity stream (community/activity) ---------------------------------------------------
+
+# Stores recorded activities and runs their handlers; expires so a backlog of flushes
+# queued while no worker ran does not pile up.
+CELERY_BEAT_SCHEDULE["activity-flush"] = {
+    "task": "community.activity.flush",
+    "schedule": env.float("ACTIVITY_FLUSH_EVERY_SECONDS", default=1.0),
+    "options": {"expires": 30},
 }
 
 # --- API -------------------------------------------------------------------------------

@@ -126,9 +126,11 @@ def start_celery_worker(
     concurrency: int = 8,
     pool: str = "threads",
     name: str = "test",
+    app: str = "portal",
     **env: str,
 ) -> ManagedProcess:
-    args = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queues, "-P", pool, "-c", str(concurrency)]
+    """``app``: the module holding the Celery app (a test module may wrap portal's to add test-only hooks)."""
+    args = [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", queues, "-P", pool, "-c", str(concurrency)]
     args += ["-n", f"{name}-{os.getpid()}@%h", "-l", "info", "--without-gossip", "--without-mingle"]
     worker = ManagedProcess(f"celery-{name}", args, test_environment(**env))
     worker.wait_for(["ready."], timeout=120)

@@ -1,0 +1,217 @@
+"""The activity stream: record what happened, store it, and let other apps react.
+
+Recording (``activity_record``) is what a service does last, after its state change: it
+fixes the activity's id and time, and once the caller's transaction commits appends it
+to a Redis stream (a rolled-back change records nothing). The request path never touches
+PostgreSQL for it.
+
+``activity_events_flush`` (the beat task ``community.activity.flush``, every second on
+the ``default`` queue) reads the stream through a consumer group (``portal.streams``),
+inserts a batch (ignoring ids and dedupe keys stored already: delivery is at least once,
+storage exactly once) together with one pending ``HandlerRun`` per registered handler,
+runs those handlers, and only then acknowledges the entries. A consumer killed anywhere
+in between leaves its entries pending; the next run claims them, stores nothing twice,
+and runs only the handlers that have not succeeded, because a handler's effects and its
+run's success commit together.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+import uuid
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from portal.streams import DurableStream
+
+from . import handlers
+from .models import ActivityEvent, HandlerRun
+from .verbs import verb_validate
+
+logger = logging.getLogger(__name__)
+
+STREAM = "atrium:activity:events"
+GROUP = "activity-flush"
+events_stream = DurableStream(STREAM, group=GROUP)
+
+# A failing handler is tried again after 30 s, 2 min, 8 min, 32 min, then marked failed.
+HANDLER_MAX_ATTEMPTS = 5
+HANDLER_RETRY_BASE_SECONDS = 30
+TARGET_ID_MAX_LENGTH = 64
+DEDUPE_KEY_MAX_LENGTH = 200
+
+
+def _target(target) -> tuple[str, str]:
+    """("app_label.modelname", "pk") of a model instance, or a (type, id) pair as given."""
+    if target is None:
+        return "", ""
+    if isinstance(target, models.Model):
+        return target._meta.label_lower, str(target.pk)
+    target_type, target_id = target
+    return str(target_type), str(target_id)
+
+
+def activity_record(
+    *,
+    actor,
+    verb: str,
+    target=None,
+    properties: dict | None = None,
+    dedupe_key: str | None = None,
+    occurred_at: datetime | None = None,
+) -> uuid.UUID:
+    """Record that ``actor`` did ``verb`` to ``target``, once the current transaction commits.
+
+    ``actor`` is a user or a user id (or None, or an anonymous user); ``target`` a model instance or a
+    ``(type, id)`` pair; ``properties`` plain JSON (ids, numbers, short strings; never a
+    secret). Actions that may be recorded more than once for one real event (a retried
+    request, a rollup) pass a ``dedupe_key``: the first one stored wins. Returns the
+    activity's id. Mistakes (an unknown verb, properties that are not JSON) raise here.
+
+    If Redis cannot take the entry after the commit, the activity is lost and the error
+    logged: the user's action has already succeeded and is never failed for it.
+    """
+    verb_validate(verb)
+    target_type, target_id = _target(target)
+    if len(target_type) > TARGET_ID_MAX_LENGTH or len(target_id) > TARGET_ID_MAX_LENGTH:
+        raise ValueError(f"activity target too long: {target_type!r} {target_id!r}")
+    if dedupe_key is not None and len(dedupe_key) > DEDUPE_KEY_MAX_LENGTH:
+        raise ValueError(f"dedupe_key longer than {DEDUPE_KEY_MAX_LENGTH} characters")
+    activity_id = uuid.uuid4()
+    payload = {
+        "id": str(activity_id),
+        "actor_id": actor if isinstance(actor, int) else getattr(actor, "pk", None),
+        "verb": verb,
+        "target_type": target_type,
+        "target_id": target_id,
+        "properties": json.loads(json.dumps(properties or {})),  # TypeError now, not in the consumer
+        "dedupe_key": dedupe_key,
+        "occurred_at": (occurred_at or timezone.now()).isoformat(),
+    }
+    transaction.on_commit(lambda: events_stream.append(payload), robust=True)
+    return activity_id
+
+
+def _event_from_payload(payload: dict) -> ActivityEvent | None:
+    try:
+        occurred_at = parse_datetime(payload["occurred_at"])
+        if occurred_at is None:
+            raise ValueError(payload["occurred_at"])
+        return ActivityEvent(
+            id=uuid.UUID(payload["id"]),
+            actor_id=payload.get("actor_id"),
+            verb=payload["verb"][: ActivityEvent._meta.get_field("verb").max_length],
+            target_type=payload.get("target_type") or "",
+            target_id=payload.get("target_id") or "",
+            properties=payload.get("properties") or {},
+            dedupe_key=payload.get("dedupe_key"),
+            occurred_at=occurred_at,
+        )
+    except (KeyError, TypeError, ValueError):
+        # Only a bug writes such an entry; keeping it would block its batch forever.
+        logger.exception("activity stream: dropping a malformed entry %r", payload)
+        return None
+
+
+def _store(payloads: list[dict]) -> int:
+    """Insert the activities not stored yet with a pending run per handler (one transaction),
+    then run those handlers; returns how many activities were new."""
+    events = [event for event in map(_event_from_payload, payloads) if event is not None]
+    if not events:
+        return 0
+    ids = [event.id for event in events]
+    now = timezone.now()
+    with transaction.atomic():
+        before = ActivityEvent.objects.filter(pk__in=ids).count()
+        # An account deleted since the action keeps its activities, without an actor.
+        actors = {event.actor_id for event in events if event.actor_id is not None}
+        existing = set(get_user_model().objects.filter(pk__in=actors).values_list("pk", flat=True))
+        for event in events:
+            event.recorded_at = now
+            if event.actor_id not in existing:
+                event.actor_id = None
+        ActivityEvent.objects.bulk_create(events, ignore_conflicts=True)
+        # Stored: the new ones and those a dead consumer stored before; not an activity whose
+        # dedupe key another one holds.
+        stored = list(ActivityEvent.objects.filter(pk__in=ids).order_by("occurred_at", "pk").values_list("pk", "verb"))
+        runs = [
+            HandlerRun(activity_id=pk, handler=handler.name, next_attempt_at=now)
+            for pk, verb in stored
+            for handler in handlers.handlers_for(verb)
+        ]
+        HandlerRun.objects.bulk_create(runs, ignore_conflicts=True)
+    handler_runs_process(activity_ids=[pk for pk, _verb in stored])
+    return len(stored) - before
+
+
+def activity_events_flush(*, batch_size: int = 500, max_batches: int = 20, claim_idle_ms: int | None = None) -> int:
+    """Store recorded activities and run their handlers; then retry handlers that are due.
+
+    Returns how many activities were stored. ``claim_idle_ms`` (default a minute) is how
+    long an entry must sit unacknowledged with a consumer before another one takes it.
+    """
+    stored = events_stream.consume(_store, batch_size=batch_size, max_batches=max_batches, claim_idle_ms=claim_idle_ms)
+    handler_runs_process()
+    return stored
+
+
+def handler_runs_process(*, activity_ids: list | None = None, now: datetime | None = None, limit: int = 1000) -> int:
+    """Run the pending handler runs that are due (of ``activity_ids`` only, when given);
+    returns how many ran. Concurrent consumers never run the same one at once."""
+    now = now or timezone.now()
+    due = HandlerRun.objects.filter(status=HandlerRun.Status.PENDING, next_attempt_at__lte=now)
+    if activity_ids is not None:
+        due = due.filter(activity_id__in=activity_ids)
+    run_ids = list(due.order_by("id").values_list("pk", flat=True)[:limit])
+    return sum(_handler_run(run_id=run_id, now=now) for run_id in run_ids)
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=HANDLER_RETRY_BASE_SECONDS * 4 ** (attempts - 1))
+
+
+def _handler_run(*, run_id: int, now: datetime) -> bool:
+    """Run one handler on one activity, its effects and its success in one transaction."""
+    with transaction.atomic():
+        run = (
+            HandlerRun.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("activity")
+            .filter(pk=run_id, status=HandlerRun.Status.PENDING, next_attempt_at__lte=now)
+            .first()
+        )
+        if run is None:  # done meanwhile, or another consumer is running it
+            return False
+        handler = handlers.handler_get(run.handler)
+        run.attempts += 1
+        try:
+            if handler is None:
+                raise LookupError(f"no activity handler named {run.handler!r} is registered in this process")
+            with transaction.atomic():
+                handler.func(run.activity)
+        except Exception:
+            logger.exception(
+                "activity handler %s failed on %s %s (attempt %d of %d)",
+                run.handler,
+                run.activity.verb,
+                run.activity_id,
+                run.attempts,
+                HANDLER_MAX_ATTEMPTS,
+            )
+            run.last_error = traceback.format_exc()[-4000:]
+            if run.attempts >= HANDLER_MAX_ATTEMPTS:
+                run.status = HandlerRun.Status.FAILED
+                run.finished_at = timezone.now()
+            else:
+                run.next_attempt_at = now + _retry_delay(run.attempts)
+        else:
+            run.status = HandlerRun.Status.SUCCEEDED
+            run.finished_at = timezone.now()
+            run.last_error = ""
+        run.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "finished_at"])
+    return True

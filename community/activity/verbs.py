@@ -1,0 +1,70 @@
+"""Every verb the activity stream knows, and what each means.
+
+A verb names what happened as ``<area>.<thing>.<event>`` (or ``<area>.<event>``), in
+the past tense. ``activity_record`` and handler registration refuse a verb missing here,
+so a typo fails where it is written, not silently in a handler that never runs. Adding
+a verb is one line here; renaming one breaks every handler and stored row: add a new one.
+
+Each entry says who the actor is, what the target is (``target_type``: the model's
+``app_label.modelname``, or a named kind such as ``docs.page``), and which properties
+come with it (plain ids, numbers and strings; never a secret, never free text a user
+wrote).
+"""
+
+VERBS: dict[str, str] = {
+    # Accounts (portal.accounts: allauth's and Django's signals)
+    "account.signed_up": "A visitor created an account. Actor: the new user. Once per account.",
+    "account.email_verified": "An email address was confirmed. Actor: its user. Target: account.emailaddress.",
+    "account.logged_in": "A user signed in (any login: the site, email confirmation, the admin). Actor: the user.",
+    # API keys (portal.apikeys.services)
+    "apikey.created": "An API key was created. Actor: its owner. Target: apikeys.apikey. Properties: scopes.",
+    "apikey.revoked": (
+        "An API key was revoked. Actor: its owner. Target: apikeys.apikey. "
+        "Properties: reason (owner, leaked). Once per key."
+    ),
+    # The /v1 API (sandbox.usage, from stored usage records, never one activity per request)
+    "api.first_call": (
+        "An account's first successful /v1 call. Actor: the account. Target: apikeys.apikey (absent for the "
+        "Playground). Properties: endpoint, model. Once per account ever."
+    ),
+    "api.used": (
+        "An account used /v1 during one clock hour (UTC), recorded once the hour is over. Actor: the account. "
+        "occurred_at: the hour's start. Properties: hour, requests, errors, prompt_tokens, completion_tokens, "
+        "models. Once per account and hour."
+    ),
+    # Docs (portal.docs.services)
+    "docs.page.viewed": (
+        "A signed-in reader opened a docs page. Actor: the reader. Target: docs.page (slug). Properties: slug, "
+        "language. Once per reader, page and day (UTC); anonymous views are counted by docs.PageView only."
+    ),
+    "docs.feedback.given": (
+        "A reader answered 'Was this page helpful?'. Actor: the reader (absent when anonymous). Target: "
+        "docs.pagefeedback. Properties: slug, language, helpful, has_comment. Once per answer and value."
+    ),
+    # Forums (community.forums; wired by the forums' services)
+    "forum.thread.posted": "A thread was started. Actor: its author. Target: forums.thread. Properties: category.",
+    "forum.reply.posted": "A reply was posted. Actor: its author. Target: forums.post. Properties: thread.",
+    "forum.answer.accepted": (
+        "An answer was accepted. Actor: who accepted it. Target: forums.post. Properties: thread, answer_author."
+    ),
+    "forum.post.voted": "A post was voted on. Actor: the voter. Target: forums.post. Properties: value, post_author.",
+    "forum.post.flagged": "A post was flagged. Actor: the reporter. Target: forums.post. Properties: reason.",
+    "forum.moderation.action": (
+        "A moderator acted. Actor: the moderator. Target: forums.moderationaction. Properties: kind, target_user."
+    ),
+    # Fine-tuning (sandbox.finetuning; wired by its services)
+    "finetune.file.uploaded": "A training file was uploaded. Actor: its owner. Target: finetuning.trainingfile.",
+    "finetune.job.created": "A fine-tuning job was created. Actor: its owner. Target: finetuning.finetuningjob.",
+    "finetune.job.succeeded": "A fine-tuning job succeeded. Actor: its owner. Target: finetuning.finetuningjob.",
+    "finetune.job.failed": "A fine-tuning job failed. Actor: its owner. Target: finetuning.finetuningjob.",
+    "finetune.job.cancelled": "A fine-tuning job was cancelled. Actor: its owner. Target: finetuning.finetuningjob.",
+}
+
+VERB_MAX_LENGTH = 64
+
+
+def verb_validate(verb: str) -> str:
+    """Return ``verb`` if it is registered above; raise ValueError otherwise."""
+    if verb not in VERBS:
+        raise ValueError(f"unknown activity verb {verb!r}: add it to community/activity/verbs.py")
+    return verb
