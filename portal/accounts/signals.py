@@ -1,9 +1,12 @@
 """Signal receivers: each hands over to a service; no logic lives here."""
 
-from allauth.account.signals import password_reset, user_signed_up
+from allauth.account.signals import email_confirmed, password_reset, user_signed_up
 from django.apps import apps
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
+
+from community.activity.services import activity_record
 
 from .models import User
 from .roles import Role, sync_roles
@@ -20,6 +23,23 @@ def create_profile(sender, instance, created, raw=False, **kwargs):
 @receiver(user_signed_up, dispatch_uid="accounts.developer_on_signup")
 def make_developer(sender, request, user, **kwargs):
     user_set_role(user=user, role=Role.DEVELOPER)
+    activity_record(actor=user, verb="account.signed_up", target=user, dedupe_key=f"account.signed_up:{user.pk}")
+
+
+@receiver(email_confirmed, dispatch_uid="accounts.activity_on_email_confirmed")
+def record_email_verified(sender, request, email_address, **kwargs):
+    activity_record(
+        actor=email_address.user,
+        verb="account.email_verified",
+        target=email_address,
+        properties={"primary": email_address.primary},
+        dedupe_key=f"account.email_verified:{email_address.pk}",
+    )
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.activity_on_login")
+def record_login(sender, request, user, **kwargs):
+    activity_record(actor=user, verb="account.logged_in")
 
 
 @receiver(password_reset, dispatch_uid="accounts.unlock_on_password_reset")

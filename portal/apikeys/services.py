@@ -11,6 +11,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from community.activity.services import activity_record
+
 from . import cache, keyformat
 from .models import ApiKey
 
@@ -49,14 +51,31 @@ def api_key_create(
     key.save()
     # A developer's first key comes with this month's free credits.
     credits_grant_monthly(user=user)
+    activity_record(
+        actor=user,
+        verb="apikey.created",
+        target=key,
+        properties={"scopes": key.scopes},
+        dedupe_key=f"apikey.created:{key.pk}",
+    )
     return key, secret
 
 
-def api_key_revoke(*, key: ApiKey) -> ApiKey:
-    """Stop the key at once: the database row and the gateway's cache entry."""
+def api_key_revoke(*, key: ApiKey, reason: str = "owner") -> ApiKey:
+    """Stop the key at once: the database row and the gateway's cache entry.
+
+    ``reason`` says why for the activity stream: "owner" or "leaked".
+    """
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        activity_record(
+            actor=key.user_id,
+            verb="apikey.revoked",
+            target=key,
+            properties={"reason": reason},
+            dedupe_key=f"apikey.revoked:{key.pk}",
+        )
     cache.publish(key)
     transaction.on_commit(lambda: cache.publish(key))
     return key
@@ -108,7 +127,7 @@ def api_keys_redact_leaked(*, text: str, source_url: str = "") -> str:
         return text
     hashes = {keyformat.hash_secret(s): s for s in valid}
     for key in ApiKey.objects.live().filter(secret_hash__in=hashes).select_related("user"):
-        api_key_revoke(key=key)
+        api_key_revoke(key=key, reason="leaked")
         logger.warning("API key %s (id %s) found in public and revoked", key.masked, key.pk)
         transaction.on_commit(lambda key=key: _notify_leak(key=key, source_url=source_url))
     for secret in valid:

@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from community.activity.services import activity_record
+
 from .models import DocSection, PageFeedback, PageView
 from .pages import PAGE_ORDER, DocPage, languages_with_content, page_get, page_render, pages_all, personalize
 
@@ -170,6 +172,15 @@ def page_view_record(*, request, page: DocPage) -> PageView:
     )
     view.full_clean()
     view.save()
+    if request.user.is_authenticated:
+        # Views are frequent: the stream keeps one a reader, page and day; PageView counts every one.
+        activity_record(
+            actor=request.user,
+            verb="docs.page.viewed",
+            target=("docs.page", page.slug),
+            properties={"slug": page.slug, "language": page.requested_language},
+            dedupe_key=f"docs.page.viewed:{request.user.pk}:{page.slug}:{timezone.now():%Y-%m-%d}",
+        )
     return view
 
 
@@ -190,6 +201,19 @@ def page_feedback_create(*, request, page: DocPage, helpful: bool, comment: str 
     feedback.user = request.user if request.user.is_authenticated else feedback.user
     feedback.full_clean()
     feedback.save()
+    activity_record(
+        actor=request.user,
+        verb="docs.feedback.given",
+        target=feedback,
+        properties={
+            "slug": page.slug,
+            "language": feedback.language,
+            "helpful": helpful,
+            "has_comment": bool(feedback.comment),
+        },
+        # A resent answer records once; changing it records the new one.
+        dedupe_key=f"docs.feedback.given:{feedback.pk}:{'yes' if helpful else 'no'}",
+    )
     return feedback
 
 

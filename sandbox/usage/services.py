@@ -7,18 +7,28 @@ one transaction, charges each account's credits for them in the same transaction
 only then acknowledges the entries. A flush that dies half-way leaves its entries
 pending; the next flush claims them, skips request ids already stored, and never charges
 twice.
+
+The activity stream hears about API use from here, never once per request:
+``api.first_call`` when an account's first successful call is stored, and ``api.used``
+once per account and clock hour, recorded from the stored records once the hour has
+been over for ``ROLLUP_GRACE`` (records of an hour arrive over several flushes; one
+stored later than that is metered and charged, but not counted in the activity).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.utils import timezone
 
+from community.activity.services import activity_record
+from portal.redis_client import get_redis
 from portal.streams import DurableStream
 
 from .models import UsageRecord
@@ -29,6 +39,11 @@ STREAM = "atrium:usage:records"
 GROUP = "usage-flush"
 COST_QUANTUM = Decimal("0.000001")
 records_stream = DurableStream(STREAM, group=GROUP)
+# api.used rollups: an hour is rolled up once it has been over this long, and a flush
+# looks back this many hours for one not rolled up yet (beat or workers were down).
+ROLLUP_GRACE = timedelta(minutes=5)
+ROLLUP_LOOKBACK_HOURS = 6
+ROLLUP_DONE_KEY = "atrium:usage:api-used-rollup:{hour:%Y%m%d%H}"
 
 
 def usage_cost(*, price_per_1k_tokens, tokens: int) -> Decimal:
@@ -46,8 +61,6 @@ def usage_record_enqueue(**record) -> None:
 
 def _store(records: list[dict]) -> int:
     """Insert records not stored yet and charge their cost, all in one transaction."""
-    from django.contrib.auth import get_user_model
-
     from portal.apikeys.models import ApiKey
     from portal.billing.models import CreditEntry
     from portal.billing.services import credits_charge
@@ -84,6 +97,7 @@ def _store(records: list[dict]) -> int:
         for record in new:
             if record.api_key_id not in live_keys:
                 record.api_key_id = None
+        _first_calls_record(new)
         UsageRecord.objects.bulk_create(new)
         costs: dict[int, Decimal] = defaultdict(Decimal)
         for record in new:
@@ -110,6 +124,86 @@ def _store(records: list[dict]) -> int:
     return len(new)
 
 
+def _first_calls_record(new: list[UsageRecord]) -> None:
+    """``api.first_call`` for each account whose first successful call is among ``new``
+    (before they are inserted); recorded when the caller's transaction commits."""
+    firsts: dict[int, UsageRecord] = {}
+    for record in sorted(new, key=lambda r: r.created_at):
+        if not record.is_error:
+            firsts.setdefault(record.user_id, record)
+    if not firsts:
+        return
+    called_before = set(
+        get_user_model()
+        .objects.filter(pk__in=firsts)
+        .filter(Exists(UsageRecord.objects.filter(user=OuterRef("pk"), status_code__lt=400)))
+        .values_list("pk", flat=True)
+    )
+    for user_id, record in firsts.items():
+        if user_id in called_before:
+            continue
+        activity_record(
+            actor=user_id,
+            verb="api.first_call",
+            target=("apikeys.apikey", record.api_key_id) if record.api_key_id else None,
+            properties={"endpoint": record.endpoint, "model": record.model_id},
+            dedupe_key=f"api.first_call:{user_id}",
+            occurred_at=record.created_at,
+        )
+
+
+def usage_hour_activity_record(*, hour: datetime) -> int:
+    """Record ``api.used`` for every account that called /v1 in the clock hour starting at
+    ``hour``, from the stored records; returns how many. Safe to repeat (dedupe keys)."""
+    rows = (
+        UsageRecord.objects.filter(created_at__gte=hour, created_at__lt=hour + timedelta(hours=1))
+        .order_by()
+        .values("user_id", "model_id")
+        .annotate(
+            requests=Count("pk"),
+            errors=Count("pk", filter=Q(status_code__gte=400)),
+            prompt_tokens=Sum("prompt_tokens"),
+            completion_tokens=Sum("completion_tokens"),
+        )
+    )
+    totals: dict[int, dict] = {}
+    for row in rows:
+        total = totals.setdefault(
+            row["user_id"], {"requests": 0, "errors": 0, "prompt_tokens": 0, "completion_tokens": 0, "models": []}
+        )
+        for field in ("requests", "errors", "prompt_tokens", "completion_tokens"):
+            total[field] += row[field]
+        if row["model_id"]:
+            total["models"].append(row["model_id"])
+    for user_id, total in totals.items():
+        activity_record(
+            actor=user_id,
+            verb="api.used",
+            properties={"hour": hour.isoformat(), **total, "models": sorted(total["models"])},
+            dedupe_key=f"api.used:{user_id}:{hour:%Y-%m-%dT%H}",
+            occurred_at=hour,
+        )
+    return len(totals)
+
+
+def usage_hours_activity_record(*, now: datetime | None = None) -> int:
+    """Roll up each recent hour that has been over for ``ROLLUP_GRACE`` and is not rolled up
+    yet (a Redis flag per hour; repeating one is harmless); returns how many activities."""
+    now = now or timezone.now()
+    latest = (now - ROLLUP_GRACE).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    hours = [latest - timedelta(hours=n) for n in range(ROLLUP_LOOKBACK_HOURS)]
+    keys = [ROLLUP_DONE_KEY.format(hour=hour) for hour in hours]
+    redis = get_redis()
+    recorded = 0
+    for hour, key, done in zip(hours, keys, redis.mget(keys), strict=True):
+        if done is None:
+            recorded += usage_hour_activity_record(hour=hour)
+            redis.set(key, 1, ex=int(timedelta(hours=ROLLUP_LOOKBACK_HOURS + 1).total_seconds()))
+    return recorded
+
+
 def usage_records_flush(*, batch_size: int = 1000, max_batches: int = 50) -> int:
     """Move metered calls from the Redis stream into the database; returns how many were stored."""
-    return records_stream.consume(_store, batch_size=batch_size, max_batches=max_batches)
+    stored = records_stream.consume(_store, batch_size=batch_size, max_batches=max_batches)
+    usage_hours_activity_record()
+    return stored
