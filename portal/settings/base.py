@@ -145,13 +145,17 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 
 REDIS_URL = env("REDIS_URL", default=EMBEDDED_REDIS_URL)
 EMBEDDED_SERVICES = "REDIS_URL" not in env.ENVIRON
+# The cache may live in a Redis database of its own (the suite does this, so clearing
+# the cache never touches the Celery queues, the usage and activity streams or the
+# rate-limit buckets); by default it shares REDIS_URL.
+CACHE_URL = env("CACHE_URL", default=REDIS_URL)
 
 CACHES = {
     "default": {
         # django-redis keeps one client per process; Django's own backend builds a redis
         # client object on every call, which costs pages with several lookups ~1 ms.
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": CACHE_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="atrium"),
     }
 }

@@ -4,6 +4,10 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atrium")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+# The cache in a database of its own, 8 after REDIS_URL's (db 9 -> 1), so tests that
+# clear the cache leave the live worker's queues, streams and rate-limit buckets alone.
+_redis, _db = os.environ["REDIS_URL"].rsplit("/", 1)
+os.environ.setdefault("CACHE_URL", f"{_redis}/{(int(_db or 0) + 8) % 16}")
 
 from .base import *  # noqa: E402, F403
 from .base import env  # noqa: E402

@@ -33,6 +33,7 @@ def test_environment(**extra: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="portal.settings.test",
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         REDIS_URL=settings.REDIS_URL,
+        CACHE_URL=settings.CACHE_URL,
         MODEL_STORE=str(settings.MODEL_STORE),
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
         PYTHONUNBUFFERED="1",
