@@ -7,16 +7,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sandbox.usage.selectors import usage_month_totals_by_key
 
 from .forms import ApiKeyCreateForm, ApiKeyRollForm
 from .selectors import api_key_get_for_user, api_keys_for_user
+from .stats import month_totals
 from .services import api_key_create, api_key_revoke, api_key_roll
 
 
 def _list_context(request, form):
     keys = list(api_keys_for_user(user=request.user))
-    totals = usage_month_totals_by_key(user=request.user)
+    totals = month_totals(user=request.user)
     for key in keys:
         key.month_requests, key.month_tokens = totals.get(key.pk, (0, 0))
     return {"keys": keys, "form": form}
