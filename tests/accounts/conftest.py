@@ -5,11 +5,12 @@ import pytest
 from tests.conftest import PASSWORD, make_user
 
 CSRF_RE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+NONCE_RE = re.compile(rb'nonce="[^"]+"')
 
 
 def without_csrf(content: bytes) -> bytes:
-    """A page's HTML with its per-request CSRF token blanked out."""
-    return CSRF_RE.sub(b'name="csrfmiddlewaretoken" value=""', content)
+    """A page's HTML with its per-request CSRF token and CSP nonce blanked out."""
+    return NONCE_RE.sub(b'nonce=""', CSRF_RE.sub(b'name="csrfmiddlewaretoken" value=""', content))
 
 
 @pytest.fixture

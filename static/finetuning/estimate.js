@@ -1,4 +1,3 @@
-<script>
 // The estimate on the new-job form predicts the charge, as finetuning.services.estimate_cost:
 // device-seconds = start-up + tokens x epochs / throughput, times the price per device-second.
 (function () {
@@ -33,4 +32,3 @@
   form.addEventListener("change", update);
   update();
 })();
-</script>

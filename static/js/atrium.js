@@ -1,0 +1,38 @@
+// Behaviour the templates ask for with data-* attributes, so that no page needs an inline
+// event handler (the Content-Security-Policy allows scripts only from static files).
+// Listeners sit on the document, so markup that htmx swaps in works too.
+(function () {
+  "use strict";
+
+  // <select data-autosubmit>: choosing an option submits its form (a <noscript> button
+  // does it without JavaScript).
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("select[data-autosubmit]");
+    if (!select || !select.form) return;
+    if (select.form.requestSubmit) select.form.requestSubmit();
+    else select.form.submit();
+  });
+
+  // <form data-confirm="Question?">: submits only once the question is answered OK.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+
+  // <button data-copy="ID" data-copied="Copied">: copies the value (or text) of #ID.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.getElementById(button.dataset.copy);
+    if (!source) return;
+    var text = "value" in source ? source.value : source.textContent;
+    function copied() { if (button.dataset.copied) button.textContent = button.dataset.copied; }
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(text).then(copied, function () {
+        if (source.select) source.select();  // leave it selected for Ctrl-C
+      });
+    } else if (source.select) {
+      source.select();
+    }
+  });
+})();
