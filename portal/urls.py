@@ -1,17 +1,31 @@
+from allauth.account import views as allauth_views
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from sandbox.gateway.views import unknown_endpoint
 
 from . import health, views
+from .http import shows_secret
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # allauth's pages whose URL carries a one-time key (its own patterns, first so they
+    # match first): never cached, and no Referer with the key in it to another site.
+    re_path(
+        r"^accounts/confirm-email/(?P<key>[-:\w]+)/$",
+        shows_secret(allauth_views.confirm_email),
+        name="account_confirm_email",
+    ),
+    re_path(
+        r"^accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
+        shows_secret(allauth_views.password_reset_from_key),
+        name="account_reset_password_from_key",
+    ),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("portal.accounts.urls")),

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from portal.http import shows_secret
+
 from . import services
 from .forms import PreferenceForm
 from .models import Notification
@@ -58,6 +60,7 @@ def preferences(request):
 
 
 @csrf_exempt  # the signed token is the credential; mail clients POST here (RFC 8058)
+@shows_secret  # the token in the URL
 def unsubscribe(request, token):
     """GET shows one button (link scanners must not unsubscribe anyone); POST unsubscribes."""
     try:

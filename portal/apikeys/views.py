@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.http import shows_secret
 
 from .forms import ApiKeyCreateForm, ApiKeyRollForm
 from .selectors import api_key_get_for_user, api_keys_for_user
@@ -24,6 +25,7 @@ def _list_context(request, form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@shows_secret  # a created key's secret
 def key_list(request):
     form = ApiKeyCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -56,6 +58,7 @@ def key_revoke(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@shows_secret  # the new secret
 def key_roll(request, pk):
     key = api_key_get_for_user(user=request.user, pk=pk)
     form = ApiKeyRollForm(request.POST or None)

@@ -11,6 +11,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.http import shows_secret
+
 from . import pages, selectors, services
 from .forms import FeedbackForm, QuickstartKeyForm
 
@@ -100,6 +102,7 @@ def docs_search(request):
 
 @login_required
 @require_POST
+@shows_secret
 def quickstart_key_create(request):
     """Create an API key from the quickstart; the secret is shown this once."""
     form = QuickstartKeyForm(request.POST)

@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.http import shows_secret
+
 from . import selectors, services
 from .forms import FileUploadForm, JobCreateForm, WebhookForm
 from .models import WebhookEndpoint
@@ -57,7 +59,7 @@ def job_create(request):
                 "tokens_per_second": settings.FINETUNE_TOKENS_PER_SECOND[settings.FINETUNE_DEVICE],
                 "startup_seconds": settings.FINETUNE_STARTUP_SECONDS[settings.FINETUNE_DEVICE],
             },
-            "balance": services._credits_balance(request.user),
+            "balance": services.credits_balance_of(request.user),
         },
     )
 
@@ -67,7 +69,7 @@ def job_detail(request, job_id):
     job = selectors.job_get_for_user(user=request.user, job_id=job_id)
     context = {
         "job": job,
-        "queue_position": services.queue_position(job),
+        "queue_position": selectors.queue_position(job),
         "checkpoints": job.checkpoints.all(),
         "events": job.events.all()[:50],
     }
@@ -110,6 +112,7 @@ def file_list(request):
 
 
 @login_required
+@shows_secret  # the signing secret
 def webhook_settings(request):
     endpoint = WebhookEndpoint.objects.filter(owner=request.user).first()
     form = WebhookForm(request.POST or None, initial={"url": endpoint.url if endpoint else ""})
