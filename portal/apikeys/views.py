@@ -11,8 +11,8 @@ from portal.http import shows_secret
 
 from .forms import ApiKeyCreateForm, ApiKeyRollForm
 from .selectors import api_key_get_for_user, api_keys_for_user
-from .stats import month_totals
 from .services import api_key_create, api_key_revoke, api_key_roll
+from .stats import month_totals
 
 
 def _list_context(request, form):
