@@ -98,7 +98,7 @@ def job_object(job: FineTuningJob) -> dict:
         "estimated_device_seconds": job.estimated_device_seconds,
         "charged_credits": str(job.charged_credits),
         "device_seconds": round(job.device_seconds, 2),
-        "queue_position": services.queue_position(job),
+        "queue_position": selectors.queue_position(job),
         "progress": job.progress_percent,
         "step": job.step,
         "total_steps": job.total_steps,

@@ -76,3 +76,31 @@ def job_status_counts(*, since) -> dict[str, int]:
 
     rows = FineTuningJob.objects.filter(created_at__gte=since).values("status").annotate(count=Count("id"))
     return {row["status"]: row["count"] for row in rows}
+
+
+def queue_positions(*, owner) -> dict[str, int]:
+    """Every waiting job of the account and its place in line (1: starts next), in one query.
+
+    A job already dispatched to a worker is next; the others follow in creation order.
+    """
+    waiting = list(
+        FineTuningJob.objects.filter(owner=owner, status=FineTuningJob.Status.QUEUED)
+        .order_by("created_at", "id")
+        .values_list("id", "dispatch_id")
+    )
+    dispatched = any(dispatch_id for _id, dispatch_id in waiting)
+    positions, place = {}, 1 + dispatched
+    for job_id, dispatch_id in waiting:
+        if dispatch_id:
+            positions[job_id] = 1
+        else:
+            positions[job_id] = place
+            place += 1
+    return positions
+
+
+def queue_position(job: FineTuningJob) -> int | None:
+    """1 for the next job of this account to start; None when the job is not waiting."""
+    if job.status != FineTuningJob.Status.QUEUED:
+        return None
+    return queue_positions(owner=job.owner_id).get(job.id)

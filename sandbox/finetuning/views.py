@@ -59,7 +59,7 @@ def job_create(request):
                 "tokens_per_second": settings.FINETUNE_TOKENS_PER_SECOND[settings.FINETUNE_DEVICE],
                 "startup_seconds": settings.FINETUNE_STARTUP_SECONDS[settings.FINETUNE_DEVICE],
             },
-            "balance": services._credits_balance(request.user),
+            "balance": services.credits_balance_of(request.user),
         },
     )
 
@@ -69,7 +69,7 @@ def job_detail(request, job_id):
     job = selectors.job_get_for_user(user=request.user, job_id=job_id)
     context = {
         "job": job,
-        "queue_position": services.queue_position(job),
+        "queue_position": selectors.queue_position(job),
         "checkpoints": job.checkpoints.all(),
         "events": job.events.all()[:50],
     }

@@ -53,3 +53,14 @@ def public_models_to_serve():
 def fine_tunable_base_models():
     """Public chat models served by a causal LM: what fine-tuning can start from."""
     return HostedModel.objects.available().filter(owner__isnull=True, task=Task.CHAT, backend=Backend.CAUSAL_LM)
+
+
+def hosted_model_visible(*, user, model_id: str) -> HostedModel | None:
+    """A model the caller may see (available or not), or None."""
+    return HostedModel.objects.visible_to(user).filter(model_id=model_id).first()
+
+
+def longest_chat_context() -> int:
+    """The longest context any chat model accepts (fine-tuning files are checked against it)."""
+    lengths = HostedModel.objects.filter(task=Task.CHAT).values_list("context_length", flat=True)
+    return max(lengths, default=4096)

@@ -36,3 +36,26 @@ def hosted_model_register(
     model.full_clean()
     model.save()
     return model
+
+
+def hosted_model_derive(
+    *, base: HostedModel, model_id: str, owner, adapter_path: str, display_name: str
+) -> HostedModel:
+    """Register a fine-tuned (`ft:`) model: the base's settings, an adapter, one owner."""
+    model = HostedModel(
+        model_id=model_id,
+        display_name=display_name,
+        task=base.task,
+        backend=base.backend,
+        source=base.source,
+        revision=base.revision,
+        context_length=base.context_length,
+        max_output_tokens=base.max_output_tokens,
+        price_per_1k_tokens=base.price_per_1k_tokens,
+        owner=owner,
+        base_model=base,
+        adapter_path=adapter_path,
+    )
+    model.full_clean()
+    model.save()
+    return model

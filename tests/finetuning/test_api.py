@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import openai
 import pytest
 
-from sandbox.finetuning import services, testing
+from sandbox.finetuning import pricing, testing
 from sandbox.finetuning.models import FineTuningJob, TrainingFile
 from tests.finetuning.conftest import key_for
 
@@ -107,7 +107,7 @@ def test_job_create_shows_cost_and_queue_position(sdk, chat_jsonl, base_model):
     extra = first.model_extra
     assert extra["estimated_tokens"] > 0 and extra["estimated_device_seconds"] > 0
     # The estimate is the predicted device time at the price charged per device-second.
-    assert Decimal(extra["estimated_cost"]) == services.device_credits(extra["estimated_device_seconds"])
+    assert Decimal(extra["estimated_cost"]) == pricing.device_credits(extra["estimated_device_seconds"])
     assert second.model_extra["queue_position"] == 2  # one job at a time per account
     assert second.hyperparameters.n_epochs == 3  # "auto" resolved
     page = sdk.fine_tuning.jobs.list(limit=1)

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from sandbox.finetuning import services, testing
+from sandbox.finetuning import pricing, selectors, services, testing
 from sandbox.finetuning.models import FineTuningJob, WebhookDelivery
 from sandbox.finetuning.webhooks import webhook_delivery_attempt, webhook_endpoint_set
 
@@ -66,12 +66,12 @@ def test_fair_queueing_admits_the_next_job_when_one_ends(dev, other_dev, base_mo
     first, second, third = new_job(dev, file), new_job(dev, file), new_job(dev, file)
     theirs = new_job(other_dev)
     assert theirs.dispatch_id  # another account's queue is its own
-    assert [services.queue_position(j) for j in (first, second, third)] == [1, 2, 3]
+    assert [selectors.queue_position(j) for j in (first, second, third)] == [1, 2, 3]
     assert not FineTuningJob.objects.get(pk=second.pk).dispatch_id
     services.finetune_job_cancel(job=first)
     second.refresh_from_db()
-    assert second.dispatch_id and services.queue_position(second) == 1
-    assert services.queue_position(FineTuningJob.objects.get(pk=third.pk)) == 2
+    assert second.dispatch_id and selectors.queue_position(second) == 1
+    assert selectors.queue_position(FineTuningJob.objects.get(pk=third.pk)) == 2
 
 
 def test_mail_when_a_job_ends(dev, base_model):
@@ -196,21 +196,21 @@ def cpu_pricing(settings):
 
 def test_the_estimate_predicts_device_seconds_at_the_workers_throughput(cpu_pricing):
     """Start-up plus tokens x epochs at the device kind's tokens/s, priced per device-second."""
-    cpu = services.estimate_cost(tokens=16_000, n_epochs=3)
+    cpu = pricing.estimate_cost(tokens=16_000, n_epochs=3)
     assert cpu.trained_tokens == 48_000
     assert cpu.device_seconds == pytest.approx(39.6)  # 30 s start-up + 48,000 / 5,000 tokens/s
     assert cpu.credits == Decimal("0.0396")
-    cuda = services.estimate_cost(tokens=16_000, n_epochs=3, device="cuda")
+    cuda = pricing.estimate_cost(tokens=16_000, n_epochs=3, device="cuda")
     assert cuda.device_seconds == pytest.approx(21.0) and cuda.credits == Decimal("0.0210")
     # A tiny file still pays for the start-up: the charge is never 10x the estimate.
-    assert services.estimate_cost(tokens=160, n_epochs=2).credits == Decimal("0.0301")
+    assert pricing.estimate_cost(tokens=160, n_epochs=2).credits == Decimal("0.0301")
 
 
 def test_a_job_metered_as_estimated_is_charged_its_estimate(dev, base_model, cpu_pricing):
     """The estimate and the charge use one price, so a job that ran as predicted costs what it showed."""
     job = new_job(dev)
     assert job.estimated_device_seconds >= 30 and job.estimated_tokens == job.training_file.token_estimate * 3
-    assert job.estimated_cost == services.device_credits(job.estimated_device_seconds)
+    assert job.estimated_cost == pricing.device_credits(job.estimated_device_seconds)
     FineTuningJob.objects.filter(pk=job.pk).update(
         status="succeeded", device_seconds=job.estimated_device_seconds, finished_at=timezone.now()
     )

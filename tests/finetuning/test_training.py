@@ -7,7 +7,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from sandbox.finetuning import services, testing
+from sandbox.finetuning import pricing, testing
 from sandbox.finetuning.models import FineTuningJob
 from sandbox.registry.models import HostedModel
 from tests.support.processes import start_celery_worker
@@ -75,7 +75,7 @@ def test_fine_tune_end_to_end_then_chat_with_the_ft_model(
     while not (row := FineTuningJob.objects.get(pk=job.id)).settled and time.monotonic() < deadline:
         time.sleep(0.2)
     assert row.device_seconds > 0 and row.charged_credits > 0 and row.settled, training_worker.output[-3000:]
-    assert row.charged_credits == services.device_credits(row.device_seconds)
+    assert row.charged_credits == pricing.device_credits(row.device_seconds)
     model = HostedModel.objects.get(model_id=done.fine_tuned_model)
     assert model.owner == dev and model.base_model == base_model
     assert Path(model.adapter_path, "adapter_config.json").exists()

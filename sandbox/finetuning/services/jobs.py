@@ -1,0 +1,194 @@
+"""Jobs, the web side: create (validated, estimated, admitted), admit, cancel."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from sandbox.registry.selectors import Backend, Task, hosted_model_visible
+
+from ..errors import FineTuningError
+from ..models import FineTuningJob, TrainingFile
+from ..pricing import estimate_cost, resolve_hyperparameters
+from .events import finetune_job_event_add
+from .outcomes import notify_state
+
+
+def account_name(user) -> str:
+    profile = getattr(user, "profile", None)
+    return getattr(profile, "handle", None) or f"user-{user.pk}"
+
+
+def credits_balance_of(user) -> Decimal:
+    from portal.billing.services import credits_balance
+
+    return Decimal(credits_balance(user=user))
+
+
+def finetune_job_create(
+    *,
+    owner,
+    model: str,
+    training_file: str,
+    validation_file: str | None = None,
+    hyperparameters: dict | None = None,
+    suffix: str | None = None,
+    seed: int | None = None,
+    idempotency_key: str = "",
+) -> tuple[FineTuningJob, bool]:
+    """Validate and queue a job. Returns (job, created); a repeated Idempotency-Key returns the first job."""
+    if idempotency_key:
+        existing = FineTuningJob.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    base = hosted_model_visible(user=owner, model_id=model)
+    if base is not None and base.task != Task.CHAT:
+        base = None
+    if base is None or base.backend != Backend.CAUSAL_LM or base.adapter_path:
+        raise FineTuningError(
+            f"The model `{model}` does not exist or cannot be fine-tuned; choose a base model from /v1/models.",
+            code="model_not_found",
+            param="model",
+            status=404 if base is None else 400,
+        )
+    train = _owned_file(owner, training_file, "training_file")
+    valid = _owned_file(owner, validation_file, "validation_file") if validation_file else None
+    for param, file in (("training_file", train), ("validation_file", valid)):
+        if file is not None and file.longest_example_tokens > base.context_length:
+            raise FineTuningError(
+                f"Line {file.longest_example_line} of `{file.id}` has about {file.longest_example_tokens} tokens; "
+                f"`{base.model_id}` accepts at most {base.context_length} per example. Shorten or split it.",
+                param=param,
+            )
+    resolved = resolve_hyperparameters(hyperparameters, example_count=train.example_count)
+    if suffix and (len(suffix) > 64 or not all(c.isalnum() or c in "-_" for c in suffix)):
+        raise FineTuningError("`suffix` may have up to 64 letters, digits, `-` and `_`.", param="suffix")
+    tokens = train.token_estimate
+    estimate = estimate_cost(tokens=tokens, n_epochs=resolved["n_epochs"])
+    cost = estimate.credits
+    balance = credits_balance_of(owner)
+    if cost > balance:
+        raise FineTuningError(
+            f"This job is estimated to cost {cost} credits (about {estimate.device_seconds:g} device-seconds "
+            f"for {tokens} tokens x {resolved['n_epochs']} epochs) "
+            f"and your balance is {balance}. Add credits, use fewer epochs or a smaller file.",
+            code="insufficient_credits",
+            param=None,
+            status=402,
+        )
+    job = FineTuningJob(
+        owner=owner,
+        base_model=base,
+        training_file=train,
+        validation_file=valid,
+        hyperparameters=resolved,
+        suffix=suffix or "",
+        seed=seed if seed is not None else random.randint(0, 2**31 - 1),
+        idempotency_key=idempotency_key,
+        estimated_tokens=estimate.trained_tokens,
+        estimated_device_seconds=estimate.device_seconds,
+        estimated_cost=cost,
+    )
+    job.full_clean()
+    with transaction.atomic():
+        if idempotency_key:
+            # Two racing requests with one key: the unique constraint lets one win.
+            from django.db import IntegrityError
+
+            try:
+                with transaction.atomic():
+                    job.save(force_insert=True)
+            except IntegrityError:
+                return FineTuningJob.objects.get(owner=owner, idempotency_key=idempotency_key), False
+        else:
+            job.save(force_insert=True)
+        finetune_job_event_add(job=job, message=f"Validating training file: {train.id}")
+        if valid is not None:
+            finetune_job_event_add(job=job, message=f"Validating validation file: {valid.id}")
+        finetune_job_event_add(
+            job=job,
+            message=f"Files validated ({train.example_count} examples); estimated cost {cost} credits "
+            f"(about {estimate.device_seconds:g} device-seconds). "
+            "Moving job to queued state",
+        )
+        FineTuningJob.objects.filter(pk=job.pk).update(status=FineTuningJob.Status.QUEUED)
+        job.status = FineTuningJob.Status.QUEUED
+        finetune_jobs_admit(owner=owner)
+    job.refresh_from_db()
+    return job, True
+
+
+def _owned_file(owner, file_id: str, param: str) -> TrainingFile:
+    file = TrainingFile.objects.owned_by(owner).filter(pk=file_id).first()
+    if file is None:
+        raise FineTuningError(f"No such file: `{file_id}`.", code="file_not_found", param=param, status=404)
+    return file
+
+
+def finetune_jobs_admit(*, owner) -> list[str]:
+    """Dispatch the account's oldest queued jobs while it runs fewer than its limit."""
+    dispatched: list[tuple[str, str]] = []
+    with transaction.atomic():
+        # Locking the account row serialises admissions for one account.
+        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+        jobs = list(
+            FineTuningJob.objects.select_for_update()
+            .filter(owner=owner, status__in=[FineTuningJob.Status.QUEUED, FineTuningJob.Status.RUNNING])
+            .order_by("created_at", "id")
+        )
+        busy = sum(1 for job in jobs if job.status == FineTuningJob.Status.RUNNING or job.dispatch_id)
+        for job in jobs:
+            if busy >= settings.FINETUNE_MAX_CONCURRENT_JOBS:
+                break
+            if job.status == FineTuningJob.Status.QUEUED and not job.dispatch_id:
+                job.dispatch_id, job.dispatched_at = uuid.uuid4().hex, timezone.now()
+                job.save(update_fields=["dispatch_id", "dispatched_at"])
+                dispatched.append((job.id, job.dispatch_id))
+                busy += 1
+        if dispatched:
+            transaction.on_commit(lambda: [_send_run_task(job_id, token) for job_id, token in dispatched])
+    return [job_id for job_id, _ in dispatched]
+
+
+def _send_run_task(job_id: str, dispatch_id: str) -> None:
+    from ..tasks import finetune_job_run
+
+    limit = settings.FINETUNE_TIME_LIMIT_SECONDS
+    finetune_job_run.apply_async(
+        kwargs={"job_id": job_id, "dispatch_id": dispatch_id},
+        queue=settings.FINETUNE_TRAINING_QUEUE,
+        soft_time_limit=limit,
+        time_limit=limit + 60,
+    )
+
+
+def finetune_job_cancel(*, job: FineTuningJob) -> FineTuningJob:
+    """Cancel a job that has not finished; a running one stops within a heartbeat."""
+    with transaction.atomic():
+        job = FineTuningJob.objects.select_for_update().get(pk=job.pk)
+        if job.is_terminal:
+            raise FineTuningError(
+                f"Job `{job.id}` has already {job.status}; it cannot be cancelled.", param="fine_tuning_job_id"
+            )
+        was_running = job.status == FineTuningJob.Status.RUNNING
+        job.status, job.finished_at = FineTuningJob.Status.CANCELLED, timezone.now()
+        job.save(update_fields=["status", "finished_at"])
+        finetune_job_event_add(job=job, message="Job cancelled by the user")
+        finetune_jobs_admit(owner=job.owner)
+        notify_state(job)
+    if not was_running:
+        # Nothing ran on a device; a running job is settled by its worker when it stops.
+        _settle(job_id=job.id)
+    return job
+
+
+def _settle(*, job_id: str) -> None:
+    from .worker import finetune_job_settle
+
+    finetune_job_settle(job_id=job_id)
