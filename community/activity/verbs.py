@@ -41,16 +41,36 @@ VERBS: dict[str, str] = {
         "A reader answered 'Was this page helpful?'. Actor: the reader (absent when anonymous). Target: "
         "docs.pagefeedback. Properties: slug, language, helpful, has_comment. Once per answer and value."
     ),
-    # Forums (community.forums; wired by the forums' services)
-    "forum.thread.posted": "A thread was started. Actor: its author. Target: forums.thread. Properties: category.",
-    "forum.reply.posted": "A reply was posted. Actor: its author. Target: forums.post. Properties: thread.",
-    "forum.answer.accepted": (
-        "An answer was accepted. Actor: who accepted it. Target: forums.post. Properties: thread, answer_author."
+    # Forums (community.forums.services)
+    "forum.thread.posted": (
+        "A thread was started. Actor: its author. Target: forums.thread. Properties: thread, post (the first), "
+        "category, thread_author, mentions (the handles linked)."
     ),
-    "forum.post.voted": "A post was voted on. Actor: the voter. Target: forums.post. Properties: value, post_author.",
-    "forum.post.flagged": "A post was flagged. Actor: the reporter. Target: forums.post. Properties: reason.",
+    "forum.reply.posted": (
+        "A reply was posted. Actor: its author. Target: forums.post. Properties: thread, post, category, "
+        "thread_author, mentions."
+    ),
+    "forum.post.edited": (
+        "A post was edited. Actor: the editor. Target: forums.post. Properties: thread, post_author, "
+        "new_mentions (handles linked now and not before)."
+    ),
+    "forum.answer.accepted": (
+        "An answer was accepted. Actor: who accepted it. Target: forums.post. Properties: thread, answer_author, asker."
+    ),
+    "forum.answer.unaccepted": (
+        "An accepted answer was un-accepted (or replaced by another). Actor: who did it. Target: forums.post. "
+        "Properties: thread, answer_author, asker."
+    ),
+    "forum.post.voted": (
+        "A vote was given (value 1) or withdrawn (value -1). Actor: the voter. Target: forums.post. Properties: "
+        "value, thread, post_author."
+    ),
+    "forum.post.flagged": (
+        "A post was flagged. Actor: the reporter. Target: forums.post. Properties: reason, thread, post_author."
+    ),
     "forum.moderation.action": (
-        "A moderator acted. Actor: the moderator. Target: forums.moderationaction. Properties: kind, target_user."
+        "A moderation action was logged (actor absent for the system's own, the key-leak guard). Target: "
+        "forums.moderationaction. Properties: kind, thread, post, target_user."
     ),
     # Fine-tuning (sandbox.finetuning; wired by its services)
     "finetune.file.uploaded": "A training file was uploaded. Actor: its owner. Target: finetuning.trainingfile.",

@@ -9,6 +9,7 @@ from community.activity.models import ActivityEvent, HandlerRun
 from community.activity.selectors import activities_for_user, activity_counts
 from community.activity.services import STREAM, activity_events_flush, activity_record
 from portal.redis_client import get_redis
+from tests.activity.handlers_for_tests import VERB
 from tests.conftest import make_user
 
 
@@ -87,7 +88,7 @@ def test_fifty_concurrent_writers_and_three_consumers_store_each_activity_exactl
         try:
             start.wait()
             with transaction.atomic():
-                activity_record(actor=user.pk, verb="forum.answer.accepted", properties={"n": n})
+                activity_record(actor=user.pk, verb=VERB, properties={"n": n})
         except Exception as exc:  # reported below
             errors.append(exc)
         finally:

@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from community.activity.services import activity_events_flush
 from community.forums.models import Category, CategoryKind, Thread
 from tests.conftest import PASSWORD
 from tests.forums.conftest import make_member
@@ -57,6 +58,7 @@ def test_ask_answer_mention_accept_and_notifications(browser, live_server):
         expect(answer.locator("a.mention")).to_have_text("@ada")
 
         # Ada sees one notification: the mention (not a second one for the reply), opens it, accepts.
+        activity_events_flush()  # the activity consumer, which beat runs every second in a deployment
         ada.goto(f"{base}/community/")
         expect(ada.locator("#notification-bell .badge")).to_have_text("1")
         ada.locator("#notification-bell").click()
@@ -69,6 +71,7 @@ def test_ask_answer_mention_accept_and_notifications(browser, live_server):
         expect(ada.locator("#notification-bell .badge")).to_have_count(0)
 
         # Grace is told her answer was accepted.
+        activity_events_flush()
         grace.goto(f"{base}/community/")
         expect(grace.locator("#notification-bell .badge")).to_have_text("1")
         grace.locator("#notification-bell").click()

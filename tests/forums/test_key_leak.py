@@ -10,6 +10,7 @@ from community.forums.models import ModerationAction, ModerationActionKind
 from community.notifications.models import Notification, NotificationKind
 from portal.apikeys import keyformat
 from portal.apikeys.services import api_key_create
+from tests.support.activity import deliver
 
 
 @pytest.mark.django_db(transaction=True)  # the owner's email goes out on commit
@@ -32,6 +33,7 @@ def test_reply_with_a_live_key_is_redacted_and_the_key_revoked(client, question,
     assert owner_mail and reverse("apikeys:roll", kwargs={"pk": key.pk}) in owner_mail[0].body
     assert secret not in client.get(question.get_absolute_url()).content.decode()
     assert ModerationAction.objects.filter(kind=ModerationActionKind.KEY_REDACTED, post=post).exists()
+    deliver()
     assert Notification.objects.filter(recipient=answerer, kind=NotificationKind.SECURITY).exists()
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from community.forums import services
 from community.forums.models import Flag, FlagStatus, ModerationAction, ModerationActionKind, Post, Thread
+from tests.support.activity import deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -200,6 +201,7 @@ def test_suspension_blocks_posting_until_its_end(client, question, answerer, mod
     assert ModerationAction.objects.filter(
         kind=ModerationActionKind.SUSPEND, target_user=answerer, reason="Repeated spam"
     ).exists()
+    deliver()
     assert answerer.notifications.filter(kind="moderation").exists()
 
 

@@ -40,14 +40,22 @@ from .staff import (
     digest_threads,
     flag_queue,
     forum_health,
+    moderation_action_get,
     moderation_log,
+    post_for_notice,
     posters_count,
     posting_weeks,
+    thread_for_notice,
     thread_response_times,
     unanswered_queue,
+    watchers,
 )
 
 __all__ = [
+    "moderation_action_get",
+    "post_for_notice",
+    "thread_for_notice",
+    "watchers",
     "HEADLINE_OPTIONS",
     "KNOWN_ERROR_CODES",
     "POSTS_PER_PAGE",

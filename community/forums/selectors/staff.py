@@ -18,6 +18,7 @@ from ..models import (
     ModerationAction,
     Post,
     Thread,
+    Watch,
 )
 
 # --- Managers and moderators -------------------------------------------------------------------------
@@ -123,3 +124,26 @@ def forum_health(*, start, dates) -> dict:
         threads=Count("id", filter=Q(is_first=True)),
     )
     return summary
+
+
+# --- What other apps read when they react to forum activities ---------------------------------
+
+
+def post_for_notice(*, pk: int) -> Post | None:
+    """A post with its thread, category and author's profile (None once gone)."""
+    return Post.objects.select_related("thread__category", "author__profile").filter(pk=pk).first()
+
+
+def thread_for_notice(*, pk: int) -> Thread | None:
+    return Thread.objects.select_related("category", "author__profile").defer("search_text").filter(pk=pk).first()
+
+
+def watchers(*, thread_id: int | None = None, category_id: int | None = None) -> list:
+    """The members watching a thread, or a category (for its new threads)."""
+    watches = Watch.objects.select_related("user")
+    watches = watches.filter(thread_id=thread_id) if thread_id is not None else watches.filter(category_id=category_id)
+    return [watch.user for watch in watches]
+
+
+def moderation_action_get(*, pk: int) -> ModerationAction | None:
+    return ModerationAction.objects.select_related("thread", "post", "target_user").filter(pk=pk).first()

@@ -1,5 +1,5 @@
-"""Every write in the forums. Keyword-only, validated before saving, side effects
-(notifications, mail, moderation log) last. Split by concern; import from here."""
+"""Every write in the forums. Keyword-only, validated before saving; the moderation log
+and the activity (which other apps react to) last. Split by concern; import from here."""
 
 from .moderation import (
     error_answer_verify,

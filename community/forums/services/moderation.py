@@ -9,9 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.notifications.models import NotificationKind
-from community.notifications.services import notifications_create
-
 from ..models import (
     Category,
     ErrorAnswer,
@@ -54,15 +51,6 @@ def post_hide(*, moderator, post: Post, reason: str) -> Post:
         target_user=post.author,
         reason=reason,
     )
-    if post.author:
-        notifications_create(
-            recipients=[post.author],
-            kind=NotificationKind.MODERATION,
-            actor=None,
-            url=post.get_absolute_url(),
-            title=_("A moderator hid your post in “%(title)s”: %(reason)s")
-            % {"title": post.thread.title, "reason": reason},
-        )
     return post
 
 
@@ -190,14 +178,6 @@ def user_suspend(*, moderator, user, reason: str, ends_at) -> Suspension:
     suspension.save()
     moderation_log_write(
         actor=moderator, kind=ModerationActionKind.SUSPEND, target_user=user, reason=reason, ends_at=ends_at.isoformat()
-    )
-    notifications_create(
-        recipients=[user],
-        kind=NotificationKind.MODERATION,
-        actor=None,
-        url="/community/",
-        title=_("You are suspended from posting until %(date)s: %(reason)s")
-        % {"date": ends_at.strftime("%Y-%m-%d"), "reason": reason},
     )
     return suspension
 

@@ -1,7 +1,7 @@
 """Writing threads and posts: start a thread, reply, edit, delete, vote, accept, flag,
 watch. A new thread's first post and a reply go through one pipeline (``_publish``, with
-publishing.py's checks, rendering and key-leak guard); side effects (notifications, the
-moderation log) come last."""
+publishing.py's checks, rendering and key-leak guard). Each write ends by recording its
+activity; other apps react to it (the notifications app notifies, rewards award)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.notifications.models import NotificationKind
-from community.notifications.services import notifications_create
-from portal.accounts.selectors import active_users_by_handles
+from community.activity.services import activity_record
 
 from .. import permissions
 from ..models import Category, Flag, ModerationActionKind, Post, PostRevision, Thread, ThreadRead, Vote, Watch
@@ -28,7 +26,6 @@ from .publishing import (
     draft_body,
     key_leak_recorded,
     mentions_in,
-    notify_new_post,
     publish_body,
     redact_leaked_keys,
     suspension_active,
@@ -41,7 +38,7 @@ def _may_post(author):
 
 
 def _publish(*, author, thread: Thread, draft: PreparedBody, is_first: bool, now) -> Post:
-    """Store a post drafted for `thread`: keys redacted, watch, notifications, key-leak log."""
+    """Store a post drafted for `thread`: keys redacted, the author watching, its activity."""
     prepared = publish_body(draft, source_url=settings.SITE_URL + thread.get_absolute_url())
     post = Post(
         thread=thread,
@@ -60,7 +57,18 @@ def _publish(*, author, thread: Thread, draft: PreparedBody, is_first: bool, now
     else:
         _append_search_text(thread_id=thread.pk, body=prepared.body)
     Watch.objects.get_or_create(user=author, thread=thread)
-    notify_new_post(post=post, mentions=prepared.rendered.mentions)
+    activity_record(
+        actor=author,
+        verb="forum.thread.posted" if is_first else "forum.reply.posted",
+        target=thread if is_first else post,
+        properties={
+            "thread": thread.pk,
+            "post": post.pk,
+            "category": thread.category_id,
+            "thread_author": thread.author_id,
+            "mentions": sorted(prepared.rendered.mentions),
+        },
+    )
     if prepared.redacted:
         key_leak_recorded(post=post)
     return post
@@ -97,7 +105,7 @@ def thread_create(
 
 @transaction.atomic
 def post_create(*, author, thread: Thread, body: str, image=None) -> Post:
-    """Reply to a thread: counters, first-response time, watchers and mentions notified."""
+    """Reply to a thread: counters, first-response time; its activity notifies watchers and mentions."""
     thread = Thread.objects.select_for_update().select_related("category").get(pk=thread.pk)
     if not permissions.can_reply(author, thread):
         raise PermissionDenied(_("This thread is locked."))
@@ -152,15 +160,16 @@ def post_edit(*, editor, post: Post, body: str, title: str | None = None) -> Pos
         moderation_log_write(
             actor=editor, kind=ModerationActionKind.EDIT, thread=thread, post=post, target_user=post.author
         )
-    new_mentions = prepared.rendered.mentions - old_mentions
-    if new_mentions:
-        notifications_create(
-            recipients=active_users_by_handles(handles=new_mentions),
-            kind=NotificationKind.MENTION,
-            actor=editor,
-            url=post.get_absolute_url(),
-            title=_("%(name)s mentioned you in “%(title)s”") % {"name": editor.profile.name, "title": thread.title},
-        )
+    activity_record(
+        actor=editor,
+        verb="forum.post.edited",
+        target=post,
+        properties={
+            "thread": thread.pk,
+            "post_author": post.author_id,
+            "new_mentions": sorted(prepared.rendered.mentions - old_mentions),
+        },
+    )
     if prepared.redacted:
         key_leak_recorded(post=post)
     return post
@@ -224,6 +233,12 @@ def post_vote(*, user, post: Post) -> tuple[bool, int]:
         Post.objects.filter(pk=post.pk).update(score=F("score") + delta)
         if post.is_first:
             Thread.objects.filter(pk=post.thread_id).update(score=F("score") + delta)
+        activity_record(
+            actor=user,
+            verb="forum.post.voted",
+            target=post,
+            properties={"value": delta, "thread": post.thread_id, "post_author": post.author_id},
+        )
     return voted, Post.objects.values_list("score", flat=True).get(pk=post.pk)
 
 
@@ -235,22 +250,25 @@ def post_accept_answer(*, user, post: Post) -> Thread:
         raise PermissionDenied(_("Only the asker or staff can accept an answer."))
     if post.is_first or post.is_deleted or post.is_hidden:
         raise ValidationError(_("Only a visible reply can be accepted."))
-    if thread.accepted_answer_id == post.pk:
-        thread.accepted_answer = None
-        thread.save(update_fields=["accepted_answer"])
-        return thread
-    thread.accepted_answer = post
+    previous = thread.accepted_answer_id
+    thread.accepted_answer = None if previous == post.pk else post
     thread.full_clean()
     thread.save(update_fields=["accepted_answer"])
-    if post.author and post.author_id != user.pk:
-        notifications_create(
-            recipients=[post.author],
-            kind=NotificationKind.ACCEPTED,
-            actor=user,
-            url=post.get_absolute_url(),
-            title=_("Your answer in “%(title)s” was accepted") % {"title": thread.title},
-        )
+    if previous is not None:
+        _answer_activity(user=user, verb="forum.answer.unaccepted", thread=thread, post_id=previous)
+    if thread.accepted_answer_id is not None:
+        _answer_activity(user=user, verb="forum.answer.accepted", thread=thread, post_id=post.pk)
     return thread
+
+
+def _answer_activity(*, user, verb: str, thread: Thread, post_id: int) -> None:
+    author_id = Post.objects.filter(pk=post_id).values_list("author_id", flat=True).first()
+    activity_record(
+        actor=user,
+        verb=verb,
+        target=("forums.post", post_id),
+        properties={"thread": thread.pk, "answer_author": author_id, "asker": thread.author_id},
+    )
 
 
 def post_flag(*, reporter, post: Post, reason: str, note: str = "") -> Flag:
@@ -264,6 +282,12 @@ def post_flag(*, reporter, post: Post, reason: str, note: str = "") -> Flag:
             flag.save()
     except IntegrityError as exc:
         raise ValidationError(_("You already flagged this post; moderators will look at it.")) from exc
+    activity_record(
+        actor=reporter,
+        verb="forum.post.flagged",
+        target=post,
+        properties={"reason": flag.reason, "thread": post.thread_id, "post_author": post.author_id},
+    )
     return flag
 
 

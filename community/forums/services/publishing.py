@@ -1,6 +1,6 @@
 """What every post goes through, for a new thread, a reply or an edit: the image, one
 Markdown rendering (two only when a key had to be redacted, or an unknown @handle
-un-linked), the member's limits, the key-leak guard, and the notifications it causes."""
+un-linked), the member's limits and the key-leak guard."""
 
 from __future__ import annotations
 
@@ -15,13 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from community.notifications.models import NotificationKind
-from community.notifications.services import notifications_create
-from portal.accounts.selectors import active_users_by_handles, handles_of_active_members
+from portal.accounts.selectors import handles_of_active_members
 from portal.markdown import MEMBER, Rendered, render_markdown
 
 from .. import permissions
-from ..models import ModerationActionKind, Post, PostImage, Suspension, Watch
+from ..models import ModerationActionKind, Post, PostImage, Suspension
 from .log import moderation_log_write
 
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
@@ -149,21 +147,10 @@ def redact_leaked_keys(*, text: str, source_url: str) -> str:
 
 
 def key_leak_recorded(*, post: Post) -> None:
-    """Log the redaction and tell the writer why their post now says REDACTED."""
+    """Log the redaction (its activity tells the writer why their post now says REDACTED)."""
     moderation_log_write(
         actor=None, kind=ModerationActionKind.KEY_REDACTED, thread=post.thread, post=post, target_user=post.author
     )
-    if post.author:
-        notifications_create(
-            recipients=[post.author],
-            kind=NotificationKind.SECURITY,
-            actor=None,
-            url=post.get_absolute_url(),
-            title=_(
-                "Your post contained a live Atrium API key. We redacted it and revoked the key; "
-                "its owner was emailed a link to roll it."
-            ),
-        )
 
 
 def image_upload(*, user, file) -> PostImage:
@@ -194,40 +181,3 @@ def with_image(*, user, body: str, image) -> str:
         return body
     stored = image_upload(user=user, file=image)
     return f"{body.rstrip()}\n\n![image]({stored.image.url})"
-
-
-def notify_new_post(*, post: Post, mentions: set[str]) -> None:
-    thread = post.thread
-    author = post.author
-    url = post.get_absolute_url()
-    name = author.profile.name if author else _("deleted user")
-    notified = {author.pk}
-    mentioned = [u for u in active_users_by_handles(handles=mentions) if u.pk not in notified]
-    if mentioned:
-        notifications_create(
-            recipients=mentioned,
-            kind=NotificationKind.MENTION,
-            actor=author,
-            url=url,
-            title=_("%(name)s mentioned you in “%(title)s”") % {"name": name, "title": thread.title},
-        )
-        notified |= {u.pk for u in mentioned}
-    if not post.is_first and thread.author and thread.author_id not in notified:
-        notifications_create(
-            recipients=[thread.author],
-            kind=NotificationKind.REPLY,
-            actor=author,
-            url=url,
-            title=_("%(name)s replied to “%(title)s”") % {"name": name, "title": thread.title},
-        )
-        notified.add(thread.author_id)
-    watches = Watch.objects.select_related("user")
-    if post.is_first:
-        watches = watches.filter(category_id=thread.category_id)
-        title = _("New thread in %(category)s: “%(title)s”") % {"category": thread.category.name, "title": thread.title}
-    else:
-        watches = watches.filter(thread_id=thread.pk)
-        title = _("New reply in “%(title)s”") % {"title": thread.title}
-    watchers = [w.user for w in watches.exclude(user_id__in=notified)]
-    if watchers:
-        notifications_create(recipients=watchers, kind=NotificationKind.WATCHED, actor=author, url=url, title=title)
