@@ -72,12 +72,27 @@ VERBS: dict[str, str] = {
         "A moderation action was logged (actor absent for the system's own, the key-leak guard). Target: "
         "forums.moderationaction. Properties: kind, thread, post, target_user."
     ),
-    # Fine-tuning (sandbox.finetuning; wired by its services)
-    "finetune.file.uploaded": "A training file was uploaded. Actor: its owner. Target: finetuning.trainingfile.",
-    "finetune.job.created": "A fine-tuning job was created. Actor: its owner. Target: finetuning.finetuningjob.",
-    "finetune.job.succeeded": "A fine-tuning job succeeded. Actor: its owner. Target: finetuning.finetuningjob.",
-    "finetune.job.failed": "A fine-tuning job failed. Actor: its owner. Target: finetuning.finetuningjob.",
-    "finetune.job.cancelled": "A fine-tuning job was cancelled. Actor: its owner. Target: finetuning.finetuningjob.",
+    # Fine-tuning (sandbox.finetuning.services)
+    "finetune.file.uploaded": (
+        "A training file was uploaded. Actor: its owner. Target: finetuning.trainingfile. Properties: purpose, "
+        "bytes, examples."
+    ),
+    "finetune.job.created": (
+        "A fine-tuning job was created (queued). Actor: its owner. Target: finetuning.finetuningjob. Properties: "
+        "base_model, training_file, estimated_cost."
+    ),
+    "finetune.job.succeeded": (
+        "A fine-tuning job succeeded. Actor: its owner. Target: finetuning.finetuningjob. Properties: base_model, "
+        "fine_tuned_model. Once per job."
+    ),
+    "finetune.job.failed": (
+        "A fine-tuning job failed. Actor: its owner. Target: finetuning.finetuningjob. Properties: base_model, "
+        "error_code. Once per job."
+    ),
+    "finetune.job.cancelled": (
+        "A fine-tuning job was cancelled. Actor: its owner. Target: finetuning.finetuningjob. Properties: "
+        "base_model. Once per job."
+    ),
 }
 
 VERB_MAX_LENGTH = 64

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from community.activity.services import activity_record
 from sandbox.registry.selectors import longest_chat_context
 
 from .. import validation
@@ -48,6 +49,12 @@ def file_create(*, owner, upload: UploadedFile, purpose: str) -> TrainingFile:
     file.content.save(f"{file.id}.jsonl", upload, save=False)
     file.full_clean()
     file.save()
+    activity_record(
+        actor=owner,
+        verb="finetune.file.uploaded",
+        target=file,
+        properties={"purpose": purpose, "bytes": file.bytes, "examples": file.example_count},
+    )
     return file
 
 

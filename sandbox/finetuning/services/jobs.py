@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from community.activity.services import activity_record
 from sandbox.registry.selectors import Backend, Task, hosted_model_visible
 
 from ..errors import FineTuningError
@@ -121,6 +122,12 @@ def finetune_job_create(
         job.status = FineTuningJob.Status.QUEUED
         finetune_jobs_admit(owner=owner)
     job.refresh_from_db()
+    activity_record(
+        actor=owner,
+        verb="finetune.job.created",
+        target=job,
+        properties={"base_model": base.pk, "training_file": train.id, "estimated_cost": str(cost)},
+    )
     return job, True
 
 

@@ -8,13 +8,16 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
+from community.activity.services import activity_record
+
 from ..models import FineTuningJob
 
 logger = logging.getLogger(__name__)
 
 
 def notify_state(job: FineTuningJob) -> None:
-    """Webhook for every state change the developer cares about; mail when the job ends."""
+    """Webhook for every state change the developer cares about; mail and the activity
+    (finetune.job.succeeded / failed / cancelled) when the job ends."""
     from ..webhooks import webhook_event_emit
 
     webhook_event_emit(
@@ -23,6 +26,17 @@ def notify_state(job: FineTuningJob) -> None:
         data={"id": job.id, "status": job.status, "fine_tuned_model": job.fine_tuned_model or None, "error": job.error},
     )
     if job.is_terminal:
+        activity_record(
+            actor=job.owner_id,
+            verb=f"finetune.job.{job.status}",
+            target=job,
+            properties={
+                "base_model": job.base_model_id,
+                "fine_tuned_model": job.fine_tuned_model or None,
+                "error_code": (job.error or {}).get("code"),
+            },
+            dedupe_key=f"finetune.job.{job.status}:{job.id}",
+        )
         job_id = job.id
         transaction.on_commit(lambda: finetune_job_mail_outcome(job_id=job_id))
 
