@@ -74,3 +74,8 @@ def api_key_latest_for_user(*, user) -> ApiKey | None:
     if not user.is_authenticated:
         return None
     return ApiKey.objects.for_user(user).live().order_by("-created_at", "-id").first()
+
+
+def api_key_ids_existing(*, ids) -> set[int]:
+    """Which of these key ids still exist (a deleted key's usage keeps no reference)."""
+    return set(ApiKey.objects.filter(pk__in=ids).values_list("pk", flat=True))

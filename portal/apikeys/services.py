@@ -133,3 +133,14 @@ def api_keys_redact_leaked(*, text: str, source_url: str = "") -> str:
     for secret in valid:
         text = text.replace(secret, keyformat.REDACTED)
     return text
+
+
+def api_keys_mark_used(*, last_used: dict[int, datetime]) -> None:
+    """Move each key's ``last_used_at`` forward to the time given (never back): the
+    metering app reports the latest call per key from each batch it stores."""
+    from django.db.models import Q
+
+    for key_id, moment in last_used.items():
+        ApiKey.objects.filter(pk=key_id).filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=moment)).update(
+            last_used_at=moment
+        )

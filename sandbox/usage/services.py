@@ -61,8 +61,8 @@ def usage_record_enqueue(**record) -> None:
 
 def _store(records: list[dict]) -> int:
     """Insert records not stored yet and charge their cost, all in one transaction."""
-    from portal.apikeys.models import ApiKey
-    from portal.billing.models import CreditEntry
+    from portal.apikeys.selectors import api_key_ids_existing
+    from portal.apikeys.services import api_keys_mark_used
     from portal.billing.services import credits_charge
 
     by_id = {r["request_id"]: r for r in records}
@@ -91,9 +91,7 @@ def _store(records: list[dict]) -> int:
             get_user_model().objects.filter(pk__in={r.user_id for r in new}).values_list("pk", flat=True)
         )
         new = [r for r in new if r.user_id in existing_users]
-        live_keys = set(
-            ApiKey.objects.filter(pk__in={r.api_key_id for r in new if r.api_key_id}).values_list("pk", flat=True)
-        )
+        live_keys = api_key_ids_existing(ids={r.api_key_id for r in new if r.api_key_id})
         for record in new:
             if record.api_key_id not in live_keys:
                 record.api_key_id = None
@@ -109,7 +107,7 @@ def _store(records: list[dict]) -> int:
                     user=users[user_id],
                     amount=cost,
                     reason="API usage",
-                    kind=CreditEntry.Kind.USAGE,
+                    kind="usage",
                     allow_overdraft=True,
                 )
         last_used = (
@@ -117,10 +115,7 @@ def _store(records: list[dict]) -> int:
             .values("api_key")
             .annotate(last=Max("created_at"))
         )
-        for row in last_used:
-            ApiKey.objects.filter(pk=row["api_key"]).filter(
-                Q(last_used_at__isnull=True) | Q(last_used_at__lt=row["last"])
-            ).update(last_used_at=row["last"])
+        api_keys_mark_used(last_used={row["api_key"]: row["last"] for row in last_used})
     return len(new)
 
 
