@@ -346,6 +346,11 @@ GATEWAY_DISPATCH_TIMEOUT_SECONDS = env.float("GATEWAY_DISPATCH_TIMEOUT_SECONDS",
 GATEWAY_STREAM_IDLE_TIMEOUT_SECONDS = env.float("GATEWAY_STREAM_IDLE_TIMEOUT_SECONDS", default=120.0)
 # Benchmarks only: switch off auth, limits, credits and metering to measure their cost.
 GATEWAY_POLICY_ENABLED = env.bool("GATEWAY_POLICY_ENABLED", default=True)
+# The largest request body Django reads (JSON under /v1, form fields): 2.5 MiB, Django's
+# default, set here on purpose. The longest context is a few hundred kB of JSON even with
+# every character escaped; a larger /v1 body gets 413 request_too_large. Training files are
+# multipart uploads to /v1/files, limited by FINETUNE_MAX_FILE_BYTES instead.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 CELERY_BEAT_SCHEDULE["usage-records-flush"] = {
     "task": "sandbox.usage.records_flush",
     "schedule": env.float("USAGE_FLUSH_EVERY_SECONDS", default=2.0),

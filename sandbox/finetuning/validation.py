@@ -11,6 +11,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sandbox.gateway.parsers import JsonTooDeep, LoneSurrogate, check_json_text
+
 CHAT_ROLES = frozenset({"system", "user", "assistant", "tool"})
 MAX_REPORTED_PROBLEMS = 10
 
@@ -102,7 +104,7 @@ def validate_lines(
     exceed `max_bytes`, TrainingDataInvalid with the first problems, else a summary."""
     summary = DataSummary(format="")
     problems = summary.problems
-    buffer = b""
+    pending: list[bytes] = []  # the line in progress, in pieces: joined once, when it ends
     line_number = 0
 
     def check(raw: bytes) -> None:
@@ -119,8 +121,17 @@ def validate_lines(
             return
         try:
             record = json.loads(text)
+            check_json_text(record)
         except json.JSONDecodeError as exc:
             problems.append((line_number, f"invalid JSON ({exc.msg} at column {exc.colno})"))
+            return
+        except (RecursionError, JsonTooDeep):
+            problems.append((line_number, f"invalid JSON ({JsonTooDeep()})"))
+            return
+        except LoneSurrogate as exc:
+            # Such a string cannot be stored, tokenized or shown: refuse it here, by line.
+            where = f" in `{exc.path}`" if exc.path else ""
+            problems.append((line_number, f"a string{where} contains {exc}"))
             return
         if not isinstance(record, dict):
             problems.append((line_number, "each line must be a JSON object"))
@@ -155,14 +166,17 @@ def validate_lines(
         summary.bytes += len(chunk)
         if summary.bytes > max_bytes:
             raise FileTooLarge(max_bytes)
-        buffer += chunk
-        *lines, buffer = buffer.split(b"\n")
+        *lines, rest = chunk.split(b"\n")
+        if lines:
+            lines[0] = b"".join((*pending, lines[0]))
+            pending = []
+        pending.append(rest)
         for raw in lines:
             check(raw)
             if len(problems) >= MAX_REPORTED_PROBLEMS:
                 raise TrainingDataInvalid(problems)
-    if buffer:
-        check(buffer)
+    if last := b"".join(pending):
+        check(last)
     if problems:
         raise TrainingDataInvalid(problems)
     if summary.example_count == 0:

@@ -16,7 +16,6 @@ import logging
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +26,7 @@ from portal.redis_client import get_redis
 from . import ratelimit
 from .auth import ApiKeyAuthentication, HasScope, aauthenticate_secret, user_for_grant
 from .errors import error_body, openai_exception_handler
+from .parsers import V1JSONParser
 from .redis import async_redis
 
 logger = logging.getLogger(__name__)
@@ -144,6 +144,6 @@ class AsyncV1View(V1View):
 
 
 class JSONBodyMixin:
-    """/v1 request bodies are JSON (OpenAI's wire format)."""
+    """/v1 request bodies are JSON (OpenAI's wire format), read by the one /v1 parser."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [V1JSONParser]

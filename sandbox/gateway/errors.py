@@ -7,6 +7,8 @@ from one exception handler: DRF's validation, parse, auth, permission, throttlin
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -99,10 +101,28 @@ def _first_field_error(detail) -> tuple[str | None, str]:
     return None, str(detail)
 
 
+def request_too_large() -> OpenAIError:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE, which Django refuses to read (RequestDataTooBig).
+
+    The limit (2.5 MiB) is far above any valid /v1 JSON body: the longest context is a
+    few hundred kB of JSON even with every character escaped. Files go to /v1/files as
+    multipart uploads, whose limit is FINETUNE_MAX_FILE_BYTES.
+    """
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return OpenAIError(
+        413,
+        f"The request body is larger than the limit of {limit:,} bytes. Send less input per request "
+        "(upload training data to /v1/files).",
+        code="request_too_large",
+    )
+
+
 def to_openai_error(exc: Exception) -> OpenAIError | None:
     """Map any exception the /v1 API knows about to an OpenAIError (None: a bug, 500)."""
     if isinstance(exc, OpenAIError):
         return exc
+    if isinstance(exc, RequestDataTooBig):
+        return request_too_large()
     if isinstance(exc, exceptions.ParseError):
         return OpenAIError(
             400, f"We could not parse the JSON body of your request. ({exc.detail})", code="invalid_json"

@@ -63,11 +63,17 @@ def lines(*rows: str) -> bytes:
             lines(GOOD_CHAT, json.dumps({"messages": [{"role": "wizard", "content": "x"}]})),
             ["line 2: message 1 has role `wizard`"],
         ),
+        (
+            lines(GOOD_CHAT, json.dumps({"messages": [{"role": "user", "content": "q\ud800"}]})),
+            ["line 2: a string in `messages.0.content` contains an unpaired UTF-16 surrogate"],
+        ),
+        (lines(GOOD_CHAT, '{"a":' * 5_000 + "1" + "}" * 5_000), ["line 2: invalid JSON (nested more than"]),
+        (lines(GOOD_CHAT, '{"a":' * 100 + "1" + "}" * 100), ["line 2: invalid JSON (nested more than"]),
     ],
 )
 def test_broken_files_name_their_problems_with_line_numbers(data, expected):
     with pytest.raises(TrainingDataInvalid) as caught:
-        run(data)
+        run(data, max_bytes=1_000_000)
     for fragment in expected:
         assert fragment in caught.value.describe()
 
