@@ -42,7 +42,7 @@ urlpatterns = [
     path("community/", include("community.forums.urls")),
     path("notifications/", include("community.notifications.urls")),
     # Last: OpenAI's 404 for any other URL under /v1/.
-    path("v1/<path:path>", unknown_endpoint, name="v1-unknown"),
+    path("v1/<anytext:path>", unknown_endpoint, name="v1-unknown"),
 ]
 
 if settings.DEBUG:

@@ -42,6 +42,7 @@ ERROR_DESCRIPTIONS = {
     "401": "Missing, malformed, unknown, revoked or expired API key (`invalid_api_key`).",
     "403": "The key's scopes do not allow this request (`insufficient_scope`).",
     "404": "No such object for this key (`model_not_found`, `not_found`, ...).",
+    "413": "The request body is larger than the limit, which the message states (`request_too_large`).",
     "429": "Rate limit reached (`rate_limit_exceeded`); wait `Retry-After` seconds.",
     "500": "Server error (`server_error`); retry with backoff.",
     "503": "No worker could take the request in time (`model_unavailable`); retry after `Retry-After`.",
@@ -80,10 +81,12 @@ def _name_input_serializer(view_class) -> None:
     set_override(serializer, "component_name", f"{base}Input")
 
 
-def _error_statuses(path: str, method: str) -> list[str]:
+def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
     statuses = ["401", "403", "429", "500"]
-    if method in ("post", "put", "patch"):
+    if method in ("post", "put", "patch") or any(p.get("in") == "query" for p in operation.get("parameters", [])):
         statuses.append("400")
+    if "requestBody" in operation:
+        statuses.append("413")
     if "{" in path or method == "post":
         statuses.append("404")
     if path.rstrip("/") in ("/v1/chat/completions", "/v1/completions", "/v1/embeddings"):
@@ -101,7 +104,7 @@ def v1_error_responses(result, generator, request, public):
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
             responses = operation.setdefault("responses", {})
-            for status in _error_statuses(path, method):
+            for status in _error_statuses(path, method, operation):
                 responses.setdefault(
                     status,
                     {
@@ -134,8 +137,8 @@ def v1_routes(urlconf=None) -> dict[str, set[str]]:
     routes: dict[str, set[str]] = {}
     for route, callback in _walk(get_resolver(urlconf).url_patterns):
         path = _openapi_path(route)
-        # The `v1/<path:...>` catch-all answers unknown URLs with a 404 error; not an endpoint.
-        if not path.startswith(V1_PREFIX) or re.fullmatch(r"\^?v1/<path:\w+>\$?", route):
+        # The `v1/<anytext:...>` catch-all answers unknown URLs with a 404 error; not an endpoint.
+        if not path.startswith(V1_PREFIX) or re.fullmatch(r"\^?v1/<(?:path|anytext):\w+>\$?", route):
             continue
         view_class = getattr(callback, "view_class", getattr(callback, "cls", None))
         if view_class is None:

@@ -1,7 +1,7 @@
 """/v1/files and /v1/fine_tuning/jobs: OpenAI's wire format, one view per operation.
 
-Every view inherits `FineTuningApiView`: API-key authentication, the scope check, and
-OpenAI's error shape for every error (FineTuningError included).
+Every view inherits `FineTuningApiView`: API-key authentication, the scope check, rate
+limits, and OpenAI's error shape for every error (FineTuningError included).
 """
 
 from __future__ import annotations
@@ -9,20 +9,24 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
 from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from sandbox.gateway.auth import ApiKeyAuthentication, HasScope
+from sandbox.gateway.base import V1View
 from sandbox.gateway.errors import OpenAIError, openai_exception_handler
+from sandbox.gateway.parsers import V1JSONParser
+from sandbox.gateway.serializers import ErrorResponse, StrictCharField
 
-from . import schema, selectors, services
+from . import pricing, schema, selectors, services
 from .models import FineTuningJob, TrainingFile
 
 # Room for the multipart envelope and the other form fields around the file.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
+MAX_PAGE_SIZE = 10_000
 
 
 def _handle(exc, context):
@@ -33,13 +37,20 @@ def _handle(exc, context):
     return openai_exception_handler(exc, context)
 
 
-class FineTuningApiView(APIView):
-    authentication_classes = [ApiKeyAuthentication]
-    permission_classes = [HasScope]
-    parser_classes = [JSONParser]
+class FineTuningApiView(V1View):
+    """/v1's base view (key, scope, rate limits, JSON only, never an HTML error page),
+    with the fine-tuning services' errors in OpenAI's shape too."""
+
+    parser_classes = [V1JSONParser]
 
     def get_exception_handler(self):
         return _handle
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        for name, value in kwargs.items():
+            if "\x00" in value:  # no id holds one, and PostgreSQL refuses it in a query
+                raise OpenAIError(404, f"No such object: the `{name}` holds a NUL character.", code="not_found")
 
 
 # --- Output shapes ------------------------------------------------------------------------
@@ -145,8 +156,32 @@ def page(items: list, to_dict, limit: int, *, ids=lambda o: o.get("id")) -> dict
 
 
 class PageInput(serializers.Serializer):
-    after = serializers.CharField(required=False, allow_blank=True)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=10_000, default=20)
+    """OpenAI's cursor parameters; the schema documents these fields as the query parameters."""
+
+    after = serializers.CharField(
+        required=False, allow_blank=True, help_text="Cursor: the id of the last object of the previous page."
+    )
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=20, help_text="How many objects."
+    )
+
+    @classmethod
+    def from_query(cls, request) -> dict:
+        """The validated query string. A plain dict, not the QueryDict: DRF reads an empty
+        form value as absent, and `limit=` must be refused like any other non-integer."""
+        params = cls(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        return params.validated_data
+
+
+class CheckpointPageInput(PageInput):
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=10, help_text="How many objects."
+    )
+
+
+class FilePageInput(PageInput):
+    purpose = serializers.CharField(required=False, help_text="Only files of this purpose.")
 
 
 # --- Files ----------------------------------------------------------------------------------
@@ -182,7 +217,10 @@ class FileListCreateApi(FineTuningApiView):
 
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField()
-        purpose = serializers.CharField()
+        purpose = serializers.ChoiceField(
+            choices=[TrainingFile.Purpose.FINE_TUNE.value],
+            error_messages={"invalid_choice": "Unsupported purpose `{input}`; use `fine-tune`."},
+        )
 
     @schema.operation(
         "createFile",
@@ -215,16 +253,15 @@ class FileListCreateApi(FineTuningApiView):
         "List files",
         schema.FileList,
         tags=("Files",),
-        parameters=[*schema.PAGE, schema.OpenApiParameter("purpose", str, description="Only files of this purpose.")],
+        parameters=[FilePageInput],
     )
     def get(self, request):
-        params = PageInput(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = FilePageInput.from_query(request)
         files = selectors.file_list_for_user(user=request.user)
-        if request.query_params.get("purpose"):
-            files = files.filter(purpose=request.query_params["purpose"])
-        files = selectors.after_cursor(files, params.validated_data.get("after"))
-        limit = params.validated_data["limit"]
+        if params.get("purpose"):
+            files = files.filter(purpose=params["purpose"])
+        files = selectors.after_cursor(files, params.get("after"))
+        limit = params["limit"]
         return Response(page(list(files[: limit + 1]), file_object, limit))
 
 
@@ -235,7 +272,13 @@ class FileDetailApi(FineTuningApiView):
     def get(self, request, file_id: str):
         return Response(file_object(selectors.file_get_for_user(user=request.user, file_id=file_id)))
 
-    @schema.operation("deleteFile", "Delete a file", schema.DeletedFile, tags=("Files",))
+    @schema.operation(
+        "deleteFile",
+        "Delete a file",
+        schema.DeletedFile,
+        tags=("Files",),
+        errors={409: OpenApiResponse(ErrorResponse, description="A fine-tuning job uses the file.")},
+    )
     def delete(self, request, file_id: str):
         file = selectors.file_get_for_user(user=request.user, file_id=file_id)
         services.file_delete(file=file)
@@ -256,8 +299,9 @@ class FileContentApi(FineTuningApiView):
     @schema.operation(
         "downloadFile",
         "Retrieve file content",
-        schema.OpenApiResponse(schema.OpenApiTypes.BINARY, description="The file's bytes (JSONL)."),
+        OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes (JSONL)."),
         tags=("Files",),
+        media_type="application/jsonl",
     )
     def get(self, request, file_id: str):
         file = selectors.file_get_for_user(user=request.user, file_id=file_id)
@@ -267,17 +311,82 @@ class FileContentApi(FineTuningApiView):
 # --- Jobs ------------------------------------------------------------------------------------
 
 
+class AutoOrNumber(serializers.Field):
+    """A hyperparameter: "auto" (or null), or a number within the range the trainer takes
+    (``pricing.LIMITS``; ``schema.AutoOrNumberSchema`` documents the same range)."""
+
+    def __init__(self, *, name: str, **kwargs):
+        self.low, self.high = pricing.LIMITS[name]
+        self.integer = name != "learning_rate_multiplier"
+        kind = "an integer" if self.integer else "a number"
+        kwargs.setdefault("error_messages", {})["invalid"] = (
+            f'Expected "auto" or {kind} from {self.low} to {self.high}.'
+        )
+        super().__init__(required=False, allow_null=True, **kwargs)
+
+    def to_internal_value(self, data):
+        if data == "auto":
+            return data
+        if isinstance(data, float) and self.integer and data.is_integer():
+            data = int(data)
+        if isinstance(data, bool) or not isinstance(data, int if self.integer else (int, float)):
+            self.fail("invalid")
+        if not self.low <= data <= self.high:
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class HyperparametersInput(serializers.Serializer):
+    n_epochs = AutoOrNumber(name="n_epochs")
+    batch_size = AutoOrNumber(name="batch_size")
+    learning_rate_multiplier = AutoOrNumber(name="learning_rate_multiplier")
+    rank = AutoOrNumber(name="rank", help_text="LoRA rank (Atrium's addition).")
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            for name in data:
+                if name not in self.fields:
+                    raise serializers.ValidationError(
+                        {name: [f"Unknown hyperparameter; use {', '.join(self.fields)}."]}
+                    )
+        return super().to_internal_value(data)
+
+
+class SupervisedMethodInput(serializers.Serializer):
+    hyperparameters = HyperparametersInput(required=False, allow_null=True)
+
+
+class MethodInput(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=["supervised"],
+        required=False,
+        default="supervised",
+        error_messages={"invalid_choice": "Only the `supervised` method is supported."},
+    )
+    supervised = SupervisedMethodInput(required=False, allow_null=True)
+
+
 class JobListCreateApi(FineTuningApiView):
     required_scope = "fine-tuning"
 
     class InputSerializer(serializers.Serializer):
-        model = serializers.CharField()
-        training_file = serializers.CharField()
-        validation_file = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-        hyperparameters = serializers.DictField(required=False, allow_null=True)
-        method = serializers.DictField(required=False, allow_null=True)
-        suffix = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=64)
+        model = StrictCharField(min_length=1)
+        training_file = StrictCharField(min_length=1)
+        validation_file = StrictCharField(required=False, allow_null=True, allow_blank=True)
+        hyperparameters = HyperparametersInput(required=False, allow_null=True)
+        method = MethodInput(required=False, allow_null=True)
+        suffix = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=64)
         seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1)
+
+        def to_internal_value(self, data):
+            # Strict JSON types, as the inference endpoints: "5" is not an integer.
+            seed = data.get("seed") if isinstance(data, dict) else None
+            if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+                raise serializers.ValidationError({"seed": ["Expected an integer."]})
+            return super().to_internal_value(data)
 
     @schema.operation(
         "createFineTuningJob",
@@ -285,10 +394,10 @@ class JobListCreateApi(FineTuningApiView):
         schema.JobObject,
         request=InputSerializer,
         parameters=[
-            schema.OpenApiParameter(
+            OpenApiParameter(
                 "Idempotency-Key",
                 str,
-                location=schema.OpenApiParameter.HEADER,
+                location=OpenApiParameter.HEADER,
                 description="A retried request with the same key returns the same job.",
             )
         ],
@@ -298,13 +407,8 @@ class JobListCreateApi(FineTuningApiView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         hyperparameters = data.get("hyperparameters")
-        method = data.get("method") or {}
-        if not hyperparameters and method.get("type", "supervised") == "supervised":
-            hyperparameters = (method.get("supervised") or {}).get("hyperparameters")
-        elif method.get("type") not in (None, "supervised"):
-            raise OpenAIError(
-                400, "Only the `supervised` method is supported.", param="method.type", code="invalid_value"
-            )
+        if not hyperparameters:
+            hyperparameters = ((data.get("method") or {}).get("supervised") or {}).get("hyperparameters")
         job, created = services.finetune_job_create(
             owner=request.user,
             model=data["model"],
@@ -317,14 +421,11 @@ class JobListCreateApi(FineTuningApiView):
         )
         return Response(job_object(job), status=status.HTTP_200_OK)
 
-    @schema.operation("listFineTuningJobs", "List fine-tuning jobs", schema.JobList, parameters=schema.PAGE)
+    @schema.operation("listFineTuningJobs", "List fine-tuning jobs", schema.JobList, parameters=[PageInput])
     def get(self, request):
-        params = PageInput(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        jobs = selectors.after_cursor(
-            selectors.job_list_for_user(user=request.user), params.validated_data.get("after")
-        )
-        limit = params.validated_data["limit"]
+        params = PageInput.from_query(request)
+        jobs = selectors.after_cursor(selectors.job_list_for_user(user=request.user), params.get("after"))
+        limit = params["limit"]
         return Response(page(list(jobs[: limit + 1]), job_object, limit))
 
 
@@ -349,13 +450,12 @@ class JobCancelApi(FineTuningApiView):
 class JobEventsApi(FineTuningApiView):
     required_scope = "fine-tuning"
 
-    @schema.operation("listFineTuningEvents", "List a job's events", schema.JobEventList, parameters=schema.PAGE)
+    @schema.operation("listFineTuningEvents", "List a job's events", schema.JobEventList, parameters=[PageInput])
     def get(self, request, job_id: str):
-        params = PageInput(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = PageInput.from_query(request)
         job = selectors.job_get_for_user(user=request.user, job_id=job_id)
-        limit = params.validated_data["limit"]
-        events = list(selectors.job_events(job=job, after=params.validated_data.get("after"))[: limit + 1])
+        limit = params["limit"]
+        events = list(selectors.job_events(job=job, after=params.get("after"))[: limit + 1])
         return Response(page(events, event_object, limit))
 
 
@@ -363,16 +463,18 @@ class JobCheckpointsApi(FineTuningApiView):
     required_scope = "fine-tuning"
 
     @schema.operation(
-        "listFineTuningCheckpoints", "List a job's checkpoints", schema.CheckpointList, parameters=schema.PAGE
+        "listFineTuningCheckpoints",
+        "List a job's checkpoints",
+        schema.CheckpointList,
+        parameters=[CheckpointPageInput],
     )
     def get(self, request, job_id: str):
-        params = PageInput(data={"limit": 10, **request.query_params.dict()})
-        params.is_valid(raise_exception=True)
+        params = CheckpointPageInput.from_query(request)
         job = selectors.job_get_for_user(user=request.user, job_id=job_id)
         checkpoints = job.checkpoints.all()
-        after = params.validated_data.get("after")
+        after = params.get("after")
         if after:
             anchor = checkpoints.filter(pk=after).first()
             checkpoints = checkpoints.filter(step__lt=anchor.step) if anchor else checkpoints.none()
-        limit = params.validated_data["limit"]
+        limit = params["limit"]
         return Response(page(list(checkpoints[: limit + 1]), lambda c: checkpoint_object(c, job), limit))

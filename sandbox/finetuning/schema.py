@@ -1,8 +1,8 @@
 """OpenAPI shapes of /v1/files and /v1/fine_tuning (documentation only: the views build
 their bodies with `api.file_object`, `api.job_object`, ... and these mirror them)."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 
 from sandbox.gateway.serializers import ErrorResponse
@@ -123,19 +123,37 @@ ERRORS = {
     404: OpenApiResponse(ErrorResponse, description="No such file, job or model for this account."),
     413: OpenApiResponse(ErrorResponse, description="The upload is larger than the limit."),
 }
-PAGE = [
-    OpenApiParameter("after", OpenApiTypes.STR, description="Cursor: the id of the last object of the previous page."),
-    OpenApiParameter("limit", OpenApiTypes.INT, description="How many objects (default 20)."),
-]
 
 
-def operation(operation_id: str, summary: str, response, *, request=None, parameters=None, tags=("Fine-tuning",)):
-    """extend_schema for one fine-tuning operation with the shared error responses."""
+class AutoOrNumberSchema(OpenApiSerializerFieldExtension):
+    """A hyperparameter of a job request: "auto", or a number in the range the field enforces."""
+
+    target_class = "sandbox.finetuning.api.AutoOrNumber"
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        number = {"type": "integer" if field.integer else "number", "minimum": field.low, "maximum": field.high}
+        return {"oneOf": [{"type": "string", "enum": ["auto"]}, number]}
+
+
+def operation(
+    operation_id: str,
+    summary: str,
+    response,
+    *,
+    request=None,
+    parameters=None,
+    tags=("Fine-tuning",),
+    media_type: str | None = None,
+    errors: dict | None = None,
+):
+    """extend_schema for one fine-tuning operation with the shared error responses, and
+    ``errors`` that only this operation gives."""
     return extend_schema(
         operation_id=operation_id,
         summary=summary,
         request=request,
-        responses={200: response, **ERRORS},
+        responses={(200, media_type) if media_type else 200: response, **ERRORS, **(errors or {})},
         parameters=parameters or [],
         tags=list(tags),
     )

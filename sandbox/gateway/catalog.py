@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from sandbox.registry.models import HostedModel
 
 CACHE_SECONDS = 5.0
+# Callers choose the ids looked up, unknown ones included: the cache must stay bounded.
+CACHE_MAX_ENTRIES = 1024
 _cache: dict[str, tuple[float, ModelInfo | None]] = {}
 
 
@@ -75,11 +77,15 @@ def model_not_found(model_id: str) -> OpenAIError:
 
 async def aget_model(*, model_id: str, user_id: int | None) -> ModelInfo:
     """The model ``user_id`` may call, or 404 model_not_found (someone else's model included)."""
+    if "\x00" in model_id:
+        raise model_not_found(model_id)  # no id has one, and PostgreSQL refuses it in a query
     cached = _cache.get(model_id)
     if cached is not None and cached[0] > time.monotonic():
         info = cached[1]
     else:
         info = await database_sync_to_async(_load)(model_id)
+        if len(_cache) >= CACHE_MAX_ENTRIES:
+            _cache.clear()
         _cache[model_id] = (time.monotonic() + CACHE_SECONDS, info)
     if info is None or (info.owner_id is not None and info.owner_id != user_id):
         raise model_not_found(model_id)

@@ -1,6 +1,6 @@
-"""drf-spectacular: document API-key auth as HTTP bearer."""
+"""drf-spectacular: document API-key auth as HTTP bearer, and the limits of our own fields."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -13,3 +13,20 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "An Atrium API key: `Authorization: Bearer atr_live_...`",
         }
+
+
+class StringOrStringListSchema(OpenApiSerializerFieldExtension):
+    """``stop``, ``prompt`` and ``input`` each have their own limits: the schema states the
+    ones the field instance enforces, so the two cannot drift apart."""
+
+    target_class = "sandbox.gateway.serializers.StringOrStringList"
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        string = {"type": "string"} if field.allow_empty_strings else {"type": "string", "minLength": 1}
+        array = {"type": "array", "items": dict(string)}
+        if field.min_items:
+            array["minItems"] = field.min_items
+        if field.max_items is not None:
+            array["maxItems"] = field.max_items
+        return {"oneOf": [string, array]}

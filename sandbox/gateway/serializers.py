@@ -1,7 +1,10 @@
 """Request and response shapes of the /v1 API (OpenAI's wire format).
 
 Input serializers validate types and ranges; unknown fields are ignored, as OpenAI's
-clients send many optional ones. Output serializers exist for the OpenAPI schema.
+clients send many optional ones. Types are JSON's, strictly: `5` is not a string and
+`"5"` not an integer. The OpenAPI schema is generated from these same fields (limits
+included, see ``schema.py``), so what the schema allows is what the server accepts.
+Output serializers exist for the OpenAPI schema.
 """
 
 from __future__ import annotations
@@ -11,27 +14,62 @@ from rest_framework import serializers
 
 MAX_N = 8
 MAX_STOP = 4
+# OpenAI's `seed` is a signed 64-bit integer; torch's generators take all of it (and the
+# choice index added to it for n > 1).
+MIN_SEED, MAX_SEED = -(2**63), 2**63 - 1
 
 
-@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]})
+class StrictCharField(serializers.CharField):
+    """A JSON string: DRF's CharField would also take numbers and turn them into strings.
+
+    Whitespace is kept, as OpenAI does: a model id or a file id is matched as sent.
+    """
+
+    default_error_messages = {"invalid": "Expected a string."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StringOrStringList(serializers.Field):
-    """A string, or a list of strings (``stop``, ``prompt``, ``input``)."""
+    """A string, or a list of strings (``stop``, ``prompt``, ``input``); its OpenAPI schema
+    (``schema.StringOrStringListSchema``) states the same limits."""
 
-    default_error_messages = {"invalid": "Expected a string or a list of strings."}
+    default_error_messages = {
+        "invalid": "Expected a string or a list of strings.",
+        "min_items": "Expected at least {min_items} string(s).",
+        "max_items": "Expected at most {max_items} strings, got {count}.",
+        "empty_string": "Strings must not be empty.",
+    }
 
-    def __init__(self, *, max_items: int | None = None, allow_empty_list: bool = False, **kwargs):
-        self.max_items, self.allow_empty_list = max_items, allow_empty_list
+    def __init__(
+        self,
+        *,
+        min_items: int = 1,
+        max_items: int | None = None,
+        allow_empty_strings: bool = True,
+        **kwargs,
+    ):
+        self.min_items, self.max_items, self.allow_empty_strings = min_items, max_items, allow_empty_strings
         super().__init__(**kwargs)
 
     def to_internal_value(self, data) -> list[str]:
         if isinstance(data, str):
-            return [data]
-        if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+            data = [data]
+        elif not isinstance(data, list) or not all(isinstance(item, str) for item in data):
             self.fail("invalid")
-        if not data and not self.allow_empty_list:
-            raise serializers.ValidationError("Expected at least one string.")
-        if self.max_items is not None and len(data) > self.max_items:
-            raise serializers.ValidationError(f"Expected at most {self.max_items} strings, got {len(data)}.")
+        elif len(data) < self.min_items:
+            self.fail("min_items", min_items=self.min_items)
+        elif self.max_items is not None and len(data) > self.max_items:
+            self.fail("max_items", max_items=self.max_items, count=len(data))
+        if not self.allow_empty_strings and not all(data):
+            self.fail("empty_string")
         return data
 
     def to_representation(self, value):
@@ -78,7 +116,7 @@ class MessageContent(serializers.Field):
 class ChatMessage(serializers.Serializer):
     role = serializers.ChoiceField(choices=["system", "developer", "user", "assistant", "tool"])
     content = MessageContent(required=False, allow_null=True)
-    name = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    name = StrictCharField(required=False, allow_blank=True, allow_null=True)
 
 
 class StreamOptions(serializers.Serializer):
@@ -88,16 +126,25 @@ class StreamOptions(serializers.Serializer):
 class SamplingFields(serializers.Serializer):
     """What chat and text completions share."""
 
-    model = serializers.CharField(max_length=200)
+    model = StrictCharField(min_length=1, max_length=200)
     max_tokens = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     temperature = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=2)
     top_p = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1)
     n = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_N)
-    stop = StringOrStringList(required=False, allow_null=True, max_items=MAX_STOP, allow_empty_list=True)
-    seed = serializers.IntegerField(required=False, allow_null=True)
+    stop = StringOrStringList(required=False, allow_null=True, min_items=0, max_items=MAX_STOP)
+    seed = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=MIN_SEED,
+        max_value=MAX_SEED,
+        error_messages={
+            "min_value": f"Expected a 64-bit signed integer, from {MIN_SEED} to {MAX_SEED}.",
+            "max_value": f"Expected a 64-bit signed integer, from {MIN_SEED} to {MAX_SEED}.",
+        },
+    )
     stream = serializers.BooleanField(required=False, allow_null=True, default=False)
     stream_options = StreamOptions(required=False, allow_null=True)
-    user = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=256)
+    user = StrictCharField(required=False, allow_blank=True, allow_null=True, max_length=256)
 
     def to_internal_value(self, data):
         # Strict JSON types, as OpenAI: "5" is not an integer and "true" not a boolean.
@@ -117,7 +164,8 @@ class SamplingFields(serializers.Serializer):
 
 
 class ChatCompletionRequest(SamplingFields):
-    messages = ChatMessage(many=True, allow_empty=False)
+    # A ListField, not many=True: drf-spectacular documents its min_length as minItems.
+    messages = serializers.ListField(child=ChatMessage(), min_length=1)
     max_completion_tokens = serializers.IntegerField(required=False, allow_null=True, min_value=1)
 
     def validate(self, attrs):
@@ -127,25 +175,18 @@ class ChatCompletionRequest(SamplingFields):
 
 
 class CompletionRequest(SamplingFields):
-    prompt = StringOrStringList()
-
-    def validate_prompt(self, value):
-        if len(value) != 1:
-            raise serializers.ValidationError("Atrium accepts one prompt per request; use n for several completions.")
-        return value
+    prompt = StringOrStringList(
+        max_items=1,
+        error_messages={"max_items": "Atrium accepts one prompt per request; use n for several completions."},
+    )
 
 
 class EmbeddingRequest(serializers.Serializer):
-    model = serializers.CharField(max_length=200)
-    input = StringOrStringList(max_items=2048)
+    model = StrictCharField(min_length=1, max_length=200)
+    input = StringOrStringList(max_items=2048, allow_empty_strings=False)
     encoding_format = serializers.ChoiceField(choices=["float", "base64"], required=False, default="float")
     dimensions = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    user = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-
-    def validate_input(self, value):
-        if any(not item for item in value):
-            raise serializers.ValidationError("Input strings must not be empty.")
-        return value
+    user = StrictCharField(required=False, allow_blank=True, allow_null=True)
 
 
 # --- Responses (documentation) -----------------------------------------------------------

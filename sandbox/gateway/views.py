@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
@@ -35,7 +34,16 @@ ERRORS = {
     429: OpenApiResponse(serializers.ErrorResponse, description="Rate limit or insufficient_quota (Retry-After)."),
     503: OpenApiResponse(serializers.ErrorResponse, description="No worker available in time (Retry-After)."),
 }
-SSE = OpenApiResponse(OpenApiTypes.STR, description="With stream=true: text/event-stream of chunks, then [DONE].")
+# OpenAPI 3.0 has a text/event-stream schema describe each event (3.2's itemSchema).
+SSE_EVENT = {
+    "type": "object",
+    "properties": {
+        "data": {"type": "string", "description": "A chunk object as JSON, an error object, or `[DONE]` last."},
+        "event": {"type": "string"},
+    },
+    "required": ["data"],
+}
+SSE = OpenApiResponse(SSE_EVENT, description="With stream=true: server-sent events of chunks, then `[DONE]`.")
 
 
 def estimate_tokens(text: str) -> int:
