@@ -3,12 +3,10 @@ Celery worker process, and /v1 tests a real ASGI server process, both on the tes
 database (so such tests need `transactional_db`)."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from portal.redis_client import get_redis
+from tests.factories import PASSWORD, UserFactory
 from tests.support.processes import start_asgi_server, start_celery_worker
-
-PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,6 +31,16 @@ def _clean_redis():
 
 
 @pytest.fixture(autouse=True)
+def _empty_activity_stream():
+    """Each test starts on an empty activity stream: what an earlier test recorded (its
+    rows long gone) is never delivered into this one."""
+    from community.activity.services import STREAM
+
+    get_redis().delete(STREAM)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
@@ -45,27 +53,19 @@ def password():
     return PASSWORD
 
 
-def make_user(email: str, *, verified: bool = True, **extra):
-    from allauth.account.models import EmailAddress
-
-    user = get_user_model().objects.create_user(email=email, password=PASSWORD, **extra)
-    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
-    return user
-
-
 @pytest.fixture
 def user(db):
-    return make_user("ada@example.com")
+    return UserFactory(email="ada@example.com")
 
 
 @pytest.fixture
 def other_user(db):
-    return make_user("grace@example.com")
+    return UserFactory(email="grace@example.com")
 
 
 @pytest.fixture
 def staff_user(db):
-    return make_user("manager@example.com", is_staff=True)
+    return UserFactory(email="manager@example.com", is_staff=True)
 
 
 @pytest.fixture(scope="session")

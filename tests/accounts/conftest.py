@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD, make_user
+from tests.factories import PASSWORD, UserFactory
 
 CSRF_RE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
 NONCE_RE = re.compile(rb'nonce="[^"]+"')
@@ -23,7 +23,7 @@ def developer(db):
     from portal.accounts.roles import Role
     from portal.accounts.services import user_set_role
 
-    return user_set_role(user=make_user("dev@example.com"), role=Role.DEVELOPER)
+    return user_set_role(user=UserFactory(email="dev@example.com"), role=Role.DEVELOPER)
 
 
-__all__ = ["PASSWORD", "make_user", "without_csrf"]
+__all__ = ["PASSWORD", "without_csrf"]

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from portal.accounts.models import Profile, User
 from portal.accounts.services import account_delete
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -85,9 +85,9 @@ def test_settings_page_links_every_account_action(client, user):
 
 
 def test_confirm_email_page(client):
-    from tests.conftest import make_user
+    from tests.factories import UserFactory
 
-    user = make_user("new@example.com", verified=False)
+    user = UserFactory(email="new@example.com", verified=False)
     from allauth.account.models import EmailConfirmationHMAC
 
     key = EmailConfirmationHMAC(EmailAddress.objects.get(user=user)).key
@@ -147,13 +147,13 @@ def test_logout_is_a_post(client, user):
 def test_changing_to_an_address_another_account_uses_reveals_nothing(client, user, other_user):
     from django.test import Client
 
-    from tests.conftest import make_user
+    from tests.factories import UserFactory
 
     from .conftest import without_csrf
 
     taken_client, free_client = Client(), Client()
     taken_client.force_login(user)
-    free_client.force_login(make_user("free@example.com"))
+    free_client.force_login(UserFactory(email="free@example.com"))
     taken = taken_client.post(reverse("account_email"), {"action_add": "", "email": other_user.email})
     free = free_client.post(reverse("account_email"), {"action_add": "", "email": "unused@example.com"})
     assert taken.status_code == free.status_code == 302

@@ -6,7 +6,7 @@ from django.urls import reverse
 from portal.accounts.models import Profile
 from portal.accounts.profile_sections import PROFILE_SECTIONS, ProfileSection, register
 from portal.accounts.services import profile_ensure
-from tests.conftest import make_user
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_bad_input_gets_a_clear_error_and_loses_nothing(client, user, other_user
 
 def test_handles_made_from_emails_are_valid():
     for email in ["a@example.com", "admin@example.com", "first_last@example.com", "x.y+tag@example.com"]:
-        profile = make_user(email).profile
+        profile = UserFactory(email=email).profile
         profile.full_clean()
     assert Profile.objects.get(user__email="first_last@example.com").handle == "first-last"
     assert Profile.objects.get(user__email="x.y+tag@example.com").handle == "x-y-tag"
@@ -101,7 +101,7 @@ def test_avatar_is_a_deterministic_png_with_cache_headers(client, user):
     assert Image.open(io.BytesIO(first.content)).size == (64, 64)
     assert Image.open(io.BytesIO(client.get(url, {"s": "9999"}).content)).size == (256, 256)
 
-    other = make_user("someone@example.com").profile
+    other = UserFactory(email="someone@example.com").profile
     assert client.get(reverse("accounts:avatar", args=[other.handle]), {"s": "64"}).content != first.content
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from portal.accounts.roles import Role, sync_roles
 from portal.accounts.services import user_set_role
-from tests.conftest import make_user
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_moderators_hold_forum_moderation_rights(user):
 
 
 def role_client(client, email, role):
-    user = user_set_role(user=make_user(email), role=role)
+    user = user_set_role(user=UserFactory(email=email), role=role)
     client.force_login(user)
     return user
 
@@ -145,7 +145,7 @@ def test_an_admin_can_delete_users(client, other_user):
 def test_user_admin_filters_search_and_role_column_without_n_plus_one(client, django_assert_max_num_queries):
     role_client(client, "boss@example.com", Role.ADMIN)
     for n in range(15):
-        make_user(f"member{n}@example.com")
+        UserFactory(email=f"member{n}@example.com")
     with django_assert_max_num_queries(15):
         response = client.get(reverse("admin:accounts_user_changelist"), {"is_active__exact": "1", "q": "member"})
     assert response.status_code == 200

@@ -57,9 +57,9 @@ def test_new_signups_are_developers_with_a_valid_handle(client):
 
 
 def test_unverified_account_cannot_log_in(client, password):
-    from tests.conftest import make_user
+    from tests.factories import UserFactory
 
-    make_user("unverified@example.com", verified=False)
+    UserFactory(email="unverified@example.com", verified=False)
     mail.outbox.clear()
     response = client.post(reverse("account_login"), {"login": "unverified@example.com", "password": password})
     assert response.status_code == 302

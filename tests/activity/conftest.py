@@ -64,6 +64,6 @@ def manager(db):
     """A community manager: staff who view every model in the admin."""
     from portal.accounts.roles import Role
     from portal.accounts.services import user_set_role
-    from tests.conftest import make_user
+    from tests.factories import UserFactory
 
-    return user_set_role(user=make_user("cm@example.com"), role=Role.COMMUNITY_MANAGER)
+    return user_set_role(user=UserFactory(email="cm@example.com"), role=Role.COMMUNITY_MANAGER)

@@ -10,7 +10,7 @@ from community.activity.selectors import activities_for_user, activity_counts
 from community.activity.services import STREAM, activity_events_flush, activity_record
 from portal.redis_client import get_redis
 from tests.activity.handlers_for_tests import VERB
-from tests.conftest import make_user
+from tests.factories import UserFactory
 
 
 @pytest.mark.django_db
@@ -69,7 +69,7 @@ def test_mistakes_fail_where_they_are_written():
 
 @pytest.mark.django_db
 def test_an_account_deleted_before_the_flush_leaves_its_activity_without_actor(committed):
-    gone = make_user("gone@example.com")
+    gone = UserFactory(email="gone@example.com")
     with committed():
         activity_record(actor=gone, verb="account.logged_in")
     gone.delete()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from portal.accounts.roles import Role
 from portal.accounts.services import user_set_role
-from tests.conftest import make_user
+from tests.factories import UserFactory
 
 OUR_PACKAGES = ("portal.", "sandbox.", "community.")
 
@@ -42,7 +42,7 @@ def _url(model, view: str) -> str:
 
 @pytest.fixture
 def superuser(db):
-    return make_user("root@example.com", is_staff=True, is_superuser=True)
+    return UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def rows(db, superuser):
     category = Category.objects.create(name="General", slug="general")
     tag = Tag.objects.create(name="python", slug="python")
     for i in range(3):
-        author = make_user(f"writer{i}@example.com")
+        author = UserFactory(email=f"writer{i}@example.com")
         thread = Thread.objects.create(category=category, author=author, title=f"Thread {i}", last_poster=author)
         thread.tags.add(tag)
         post = Post.objects.create(thread=thread, author=author, body="Hello", is_first=True)
@@ -186,7 +186,7 @@ def test_secrets_and_hashes_are_not_shown(client, rows):
 @pytest.mark.parametrize("label", ["forums.Thread", "forums.Post", "forums.Flag", "finetuning.FineTuningJob"])
 def test_community_manager_reviews_forums_and_finetuning(client, rows, label):
     """The Community manager role opens the forums and fine-tuning changelists."""
-    manager = make_user("cm@example.com")
+    manager = UserFactory(email="cm@example.com")
     user_set_role(user=manager, role=Role.COMMUNITY_MANAGER)
     client.force_login(manager)
     assert client.get(_url(apps.get_model(label), "changelist")).status_code == 200

@@ -4,13 +4,14 @@ from decimal import Decimal
 
 import pytest
 
-from portal.apikeys.services import api_key_create
+from tests.factories import ApiKeyFactory
 
 
 @pytest.fixture
 def api_key(user):
     """(ApiKey, plaintext secret) for ``user`` with the default scopes."""
-    return api_key_create(user=user, name="laptop")
+    key = ApiKeyFactory(user=user, name="laptop")
+    return key, key.secret
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.utils import timezone
 from community.forums.models import Category, CategoryKind, Post, Thread
 from portal.apikeys.services import api_key_create
 from sandbox.usage.models import UsageRecord
-from tests.conftest import make_user
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +45,9 @@ def test_developers_are_refused(client, user):
 
 def test_managers_see_the_activation_funnel_and_usage(client, staff_user):
     """Sign-ups, the funnel's steps and API usage count what happened in the window."""
-    verified = make_user("verified@example.com")
-    caller = make_user("caller@example.com")
-    make_user("unverified@example.com", verified=False)
+    verified = UserFactory(email="verified@example.com")
+    caller = UserFactory(email="caller@example.com")
+    UserFactory(email="unverified@example.com", verified=False)
     api_key_create(user=caller, name="ci")
     usage(caller, latency=120)
     usage(caller, status=429, latency=5)
@@ -69,8 +69,8 @@ def test_managers_see_the_activation_funnel_and_usage(client, staff_user):
 
 
 def test_retention_counts_a_cohort_active_in_its_first_week(client, staff_user):
-    active = make_user("active@example.com")
-    make_user("idle@example.com")
+    active = UserFactory(email="active@example.com")
+    UserFactory(email="idle@example.com")
     usage(active)
     client.force_login(staff_user)
     rows = client.get(reverse("dashboards:overview")).context["retention"]["rows"]
@@ -91,7 +91,7 @@ def test_unanswered_queue_counts_threads_older_than_a_day(client, staff_user, us
 def test_the_page_query_count_does_not_grow_with_data(client, staff_user, django_assert_max_num_queries):
     category = Category.objects.create(name="Q&A", slug="qa", kind=CategoryKind.QA)
     for i in range(15):
-        member = make_user(f"member{i}@example.com")
+        member = UserFactory(email=f"member{i}@example.com")
         usage(member, request_id=f"req_{i}")
         post_question(member, category, f"Question {i}")
     client.force_login(staff_user)

@@ -56,7 +56,7 @@ def live_api(asgi_server, celery_worker, transactional_db):
     """
     from portal.apikeys.services import api_key_create
     from sandbox.inference.defaults import MINILM_ID
-    from tests.conftest import make_user
+    from tests.factories import UserFactory
 
     HostedModel.objects.create(
         model_id="echo",
@@ -73,7 +73,7 @@ def live_api(asgi_server, celery_worker, transactional_db):
         context_length=256,
         max_output_tokens=0,
     )
-    _key, secret = api_key_create(user=make_user("examples@example.com"), name="docs examples")
+    _key, secret = api_key_create(user=UserFactory(email="examples@example.com"), name="docs examples")
     return {"base_url": f"{asgi_server}/v1", "api_key": secret}
 
 

@@ -18,7 +18,7 @@ from community.forums.models import Category, CategoryKind
 from portal.apikeys.models import ApiKey
 from sandbox.finetuning.models import FineTuningJob, TrainingFile
 from sandbox.registry.models import HostedModel
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from tests.forums.conftest import make_member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

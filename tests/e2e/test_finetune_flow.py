@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from sandbox.finetuning import testing
 from sandbox.finetuning.models import FineTuningJob
-from tests.conftest import PASSWORD, make_user
+from tests.factories import PASSWORD, UserFactory
 from tests.finetuning.conftest import (  # noqa: F401
     _training_queue,
     base_model,
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transacti
 
 def test_start_a_job_and_watch_it_succeed(page, live_server, base_model, training_worker, tmp_path):  # noqa: F811
     base = live_server.url
-    dev = make_user("trainer@example.org")
+    dev = UserFactory(email="trainer@example.org")
     grant(dev)
     data = tmp_path / "support.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in testing.chat_dataset(16, seed=5, high=10)))

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from community.activity.services import activity_events_flush
 from community.forums.models import Category, CategoryKind, Thread
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from tests.forums.conftest import make_member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -88,10 +88,10 @@ def test_member_deletes_their_account_from_settings(live_server, page):
     from playwright.sync_api import expect
 
     from portal.accounts.models import User
-    from tests.conftest import PASSWORD as MEMBER_PASSWORD
-    from tests.conftest import make_user
+    from tests.factories import PASSWORD as MEMBER_PASSWORD
+    from tests.factories import UserFactory
 
-    make_user("leaving@example.com")
+    UserFactory(email="leaving@example.com")
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill("leaving@example.com")
     page.get_by_label("Password").fill(MEMBER_PASSWORD)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from sandbox.finetuning import testing
-from tests.conftest import make_user
+from tests.factories import UserFactory
 from tests.support.processes import start_celery_worker
 
 # The tests' jobs go to a queue of their own, so that only the workers these tests start
@@ -54,14 +54,14 @@ def grant(user, amount="100"):
 
 @pytest.fixture
 def dev(transactional_db):
-    user = make_user("dev-ft@example.com")
+    user = UserFactory(email="dev-ft@example.com")
     grant(user)
     return user
 
 
 @pytest.fixture
 def other_dev(transactional_db):
-    user = make_user("other-ft@example.com")
+    user = UserFactory(email="other-ft@example.com")
     grant(user)
     return user
 

@@ -1,22 +1,19 @@
 """Fine-tuning records its activities, each exactly once: a file uploaded, a job created,
 and how the job ended (succeeded, failed, cancelled), however often the end is reported."""
 
-import json
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from community.activity.models import ActivityEvent
 from community.activity.services import activity_events_flush
-from sandbox.finetuning import services, testing
+from sandbox.finetuning import services
 from sandbox.finetuning.models import FineTuningJob
+from tests.factories import training_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _file(user):
-    content = "".join(json.dumps(r) + "\n" for r in testing.chat_dataset(12)).encode()
-    return services.file_create(owner=user, upload=SimpleUploadedFile("d.jsonl", content), purpose="fine-tune")
+    return training_file(user)
 
 
 def _verbs(user) -> list[str]:
@@ -46,8 +43,8 @@ def test_each_step_of_a_job_records_its_activity_once(dev, base_model):
         "finetune.job.succeeded",
     ]
     assert _verbs(dev) == _verbs(dev)  # consuming again stores nothing twice
-    [done] = ActivityEvent.objects.filter(verb="finetune.job.succeeded")
+    [done] = ActivityEvent.objects.filter(actor=dev, verb="finetune.job.succeeded")
     assert done.target == ("finetuning.finetuningjob", succeeded.id)
     assert done.properties["fine_tuned_model"].startswith("ft:tiny-gpt:")
-    [failure] = ActivityEvent.objects.filter(verb="finetune.job.failed")
+    [failure] = ActivityEvent.objects.filter(actor=dev, verb="finetune.job.failed")
     assert failure.properties["error_code"] == "training_failed"

@@ -153,9 +153,9 @@ def test_bad_job_requests_get_openai_errors(sdk, chat_jsonl, base_model, kwargs,
 
 
 def test_a_job_beyond_the_balance_is_refused_before_it_starts(client_for, transactional_db, base_model, tmp_path):
-    from tests.conftest import make_user
+    from tests.factories import UserFactory
 
-    poor = make_user("poor@example.com")
+    poor = UserFactory(email="poor@example.com")
     sdk = client_for(poor)
     from portal.billing.services import credits_balance, credits_charge
 

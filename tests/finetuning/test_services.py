@@ -16,21 +16,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from sandbox.finetuning import pricing, selectors, services, testing
+from sandbox.finetuning import pricing, selectors, services
 from sandbox.finetuning.models import FineTuningJob, WebhookDelivery
 from sandbox.finetuning.webhooks import webhook_delivery_attempt, webhook_endpoint_set
+from tests.factories import FineTuningJobFactory, training_file
 
 
 def data_file(user, count=12):
-    content = "".join(json.dumps(r) + "\n" for r in testing.chat_dataset(count)).encode()
-    return services.file_create(owner=user, upload=SimpleUploadedFile("d.jsonl", content), purpose="fine-tune")
+    return training_file(user, examples=count)
 
 
 def new_job(user, file=None):
-    job, _created = services.finetune_job_create(
-        owner=user, model="tiny-gpt", training_file=(file or data_file(user)).id
-    )
-    return job
+    return FineTuningJobFactory(owner=user, file=file)
 
 
 def test_a_job_that_keeps_killing_its_worker_fails_after_three_attempts(dev, base_model, settings):
@@ -222,9 +219,9 @@ def test_a_job_metered_as_estimated_is_charged_its_estimate(dev, base_model, cpu
 def test_a_job_whose_device_time_exceeds_the_balance_is_refused(transactional_db, base_model, cpu_pricing):
     """The balance check uses the device-time estimate, start-up included, before anything runs."""
     from portal.billing.services import credits_balance, credits_charge
-    from tests.conftest import make_user
+    from tests.factories import UserFactory
 
-    poor = make_user("poor-ft@example.com")
+    poor = UserFactory(email="poor-ft@example.com")
     balance = credits_balance(user=poor)
     if balance > 0:
         credits_charge(user=poor, amount=balance, reason="test: empty the balance")

@@ -9,13 +9,13 @@ from django.utils import timezone
 
 from community.forums import services
 from community.forums.models import Category, CategoryKind, Post, Tag
-from tests.conftest import make_user
+from tests.factories import ThreadFactory, UserFactory
 
 MODERATION_CODENAMES = [codename for codename, _label in Post._meta.permissions]
 
 
 def make_member(email: str, *, handle: str | None = None, days_old: int = 30, **extra):
-    user = make_user(email, **extra)
+    user = UserFactory(email=email, **extra)
     user.date_joined = timezone.now() - timedelta(days=days_old)
     user.save(update_fields=["date_joined"])
     if handle:
@@ -91,7 +91,7 @@ def staff(db):
 
 @pytest.fixture
 def question(qa, asker):
-    return services.thread_create(
+    return ThreadFactory(
         author=asker,
         category=qa,
         title="How do I stream completions in Python?",

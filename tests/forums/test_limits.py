@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from community.forums import permissions, services
 from community.forums.models import Post
-from tests.conftest import make_user
+from tests.factories import UserFactory
 from tests.forums.conftest import make_member
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,7 @@ def test_duplicate_posts_are_refused(question, answerer, qa):
 
 def test_new_thread_limits_apply_through_the_form(client, qa, settings):
     settings.FORUM_NEW_USER_MAX_LINKS = 0
-    user = make_user("fresh@example.org")
+    user = UserFactory(email="fresh@example.org")
     client.force_login(user)
     response = client.post(
         reverse("forums:thread_create"),

@@ -13,7 +13,7 @@ from portal.redis_client import get_redis
 from sandbox.inference import protocol
 from sandbox.inference.defaults.build_lm import CORPUS
 from sandbox.registry.models import HostedModel
-from tests.conftest import make_user
+from tests.factories import UserFactory
 
 from .conftest import (
     SINGLE_SLOT_QUEUE,
@@ -196,7 +196,7 @@ def test_cancelled_request_frees_its_slot(tiny, single_slot_worker):
 
 def test_adapter_changes_only_the_requests_that_name_it(tiny, tiny_model_dir, tmp_path):
     """Two LoRA adapters and the base serve in one batch; each request gets its own weights."""
-    owner = make_user("finetuner@example.com")
+    owner = UserFactory(email="finetuner@example.com")
     for name, seed in (("a", 1), ("b", 2)):
         HostedModel.objects.create(
             model_id=f"ft:tiny-gpt2:{name}",

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from sandbox.registry.models import HostedModel
-from tests.conftest import make_user
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_someone_elses_finetuned_model_is_404(client, user, models):
 
 
 def test_managers_find_models_in_the_admin(client, models):
-    manager = make_user("boss@example.com", is_staff=True, is_superuser=True)
+    manager = UserFactory(email="boss@example.com", is_staff=True, is_superuser=True)
     client.force_login(manager)
     url = reverse("admin:registry_hostedmodel_changelist")
     page = client.get(url, {"q": "qwen", "task__exact": "chat"})

@@ -55,7 +55,7 @@ from sandbox.finetuning import services as finetuning
 from sandbox.finetuning import testing
 from sandbox.finetuning.models import FineTuningCheckpoint, FineTuningJob, TrainingFile
 from sandbox.registry.models import HostedModel
-from tests.conftest import make_user
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +133,7 @@ class World:
 
 
 def _member(email: str, handle: str, *, role: Role | None = None):
-    user = make_user(email)
+    user = UserFactory(email=email)
     user.date_joined = timezone.now() - timedelta(days=30)
     user.save(update_fields=["date_joined"])
     user.profile.handle = handle

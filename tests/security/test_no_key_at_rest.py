@@ -27,7 +27,7 @@ from portal.apikeys.services import api_key_create, api_key_revoke
 from portal.redis_client import get_redis
 from sandbox.registry.models import HostedModel
 from sandbox.usage import services as usage
-from tests.conftest import make_user
+from tests.factories import UserFactory
 from tests.support.processes import start_asgi_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,8 +96,8 @@ def test_no_full_key_in_the_database_redis_or_logs(client, celery_worker, verbos
     HostedModel.objects.create(
         model_id="echo", backend=HostedModel.Backend.ECHO, context_length=64, max_output_tokens=32
     )
-    owner = make_user("keys@example.org")
-    other = make_user("other@example.org")
+    owner = UserFactory(email="keys@example.org")
+    other = UserFactory(email="other@example.org")
     secrets: list[str] = []
 
     # Keys from the service, from the keys page (shown once), and a roll of one.
