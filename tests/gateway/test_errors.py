@@ -103,8 +103,8 @@ def test_missing_invalid_revoked_and_expired_keys_are_401(v1, api_key, user, ech
     typo = secret[:-1] + ("a" if secret[-1] != "a" else "b")
     error = assert_error(post(v1, typo, "/chat/completions", body), 401, code="invalid_api_key")
     assert typo not in error["message"] and secret[9:20] not in error["message"]
-    expired, expired_secret = api_key_create(user=user, name="old", expires_at=timezone.now() + timedelta(seconds=1))
-    time.sleep(1.1)
+    expired, expired_secret = api_key_create(user=user, name="old", expires_at=timezone.now() + timedelta(hours=1))
+    ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))  # time passed
     assert "expired" in assert_error(post(v1, expired_secret, "/chat/completions", body), 401)["message"]
     api_key_revoke(key=key)
     assert "revoked" in assert_error(post(v1, secret, "/chat/completions", body), 401)["message"]

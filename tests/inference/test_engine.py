@@ -242,9 +242,10 @@ def test_worker_health_is_exported(tiny, client):
     from sandbox.inference.health import inference_summary, worker_snapshots
 
     generate("tiny-gpt2", prompt="hello", max_tokens=3)
-    time.sleep(2.5)
-    snapshots = worker_snapshots()
-    entries = [s["models"]["tiny-gpt2"] for s in snapshots if "tiny-gpt2" in s["models"]]
+    deadline = time.monotonic() + 30
+    while not (entries := [s["models"]["tiny-gpt2"] for s in worker_snapshots() if "tiny-gpt2" in s["models"]]):
+        assert time.monotonic() < deadline, "no worker exported its health"
+        time.sleep(0.1)
     assert entries and entries[0]["state"] == "ready" and entries[0]["memory_bytes"] > 0
     assert {"batch_size", "queue_depth", "tokens_per_s"} <= set(entries[0])
     assert inference_summary()["models"]["tiny-gpt2"]["ready_workers"] >= 1
