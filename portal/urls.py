@@ -41,7 +41,8 @@ urlpatterns = [
     path("", include("sandbox.finetuning.urls")),
     path("community/", include("community.forums.urls")),
     path("notifications/", include("community.notifications.urls")),
-    # Last: OpenAI's 404 for any other URL under /v1/.
+    # Last: OpenAI's 404 for any other URL under /v1/ (and /v1/ itself).
+    path("v1/", unknown_endpoint, name="v1-root"),
     path("v1/<anytext:path>", unknown_endpoint, name="v1-unknown"),
 ]
 

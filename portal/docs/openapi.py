@@ -137,8 +137,8 @@ def v1_routes(urlconf=None) -> dict[str, set[str]]:
     routes: dict[str, set[str]] = {}
     for route, callback in _walk(get_resolver(urlconf).url_patterns):
         path = _openapi_path(route)
-        # The `v1/<anytext:...>` catch-all answers unknown URLs with a 404 error; not an endpoint.
-        if not path.startswith(V1_PREFIX) or re.fullmatch(r"\^?v1/<(?:path|anytext):\w+>\$?", route):
+        # `v1/` and the `v1/<anytext:...>` catch-all answer unknown URLs with a 404 error; not endpoints.
+        if not path.startswith(V1_PREFIX) or re.fullmatch(r"\^?v1/(?:<(?:path|anytext):\w+>)?\$?", route):
             continue
         view_class = getattr(callback, "view_class", getattr(callback, "cls", None))
         if view_class is None:

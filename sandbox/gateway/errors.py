@@ -124,9 +124,7 @@ def to_openai_error(exc: Exception) -> OpenAIError | None:
     if isinstance(exc, RequestDataTooBig):
         return request_too_large()
     if isinstance(exc, exceptions.ParseError):
-        return OpenAIError(
-            400, f"We could not parse the JSON body of your request. ({exc.detail})", code="invalid_json"
-        )
+        return OpenAIError(400, f"We could not parse the body of your request. ({exc.detail})", code="invalid_json")
     if isinstance(exc, exceptions.ValidationError):
         param, message = _first_field_error(exc.detail)
         if param:

@@ -293,3 +293,32 @@ def test_a_limit_outside_the_schema_is_400(v1, secret, documented, path, value):
 def test_an_empty_model_is_400(v1, secret, path):
     body = {"model": "", "messages": HELLO, "prompt": "hi", "input": "hi"}
     assert_error(post_json(v1, secret, path, body), 400, code="invalid_value", param="model")
+
+
+# --- Found by the schemathesis run (test_v1_schemathesis.py) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "code"),
+    [
+        ("GET", "/", "unknown_url"),
+        ("GET", "/models/a%0Ab", "model_not_found"),  # Django's `path` converter stops at a newline
+        ("GET", "/no/such%0Athing", "unknown_url"),
+        ("GET", "/models/a%00b", "model_not_found"),  # PostgreSQL refuses NUL in a query
+        ("GET", "/files/a%00b", "not_found"),
+        ("DELETE", "/files/a%00b", "not_found"),
+        ("GET", "/fine_tuning/jobs/a%00b/events", "not_found"),
+        ("POST", "/fine_tuning/jobs/a%00b/cancel", "not_found"),
+    ],
+)
+def test_every_url_under_v1_answers_an_openai_404(v1, secret, method, path, code):
+    assert_error(send(v1, secret, method, path), 404, code=code)
+
+
+def test_the_schema_documents_each_server_sent_event(v1, secret, schema, echo_model, celery_worker):
+    """OpenAPI 3.0 has a text/event-stream schema describe one event: an object with `data`."""
+    event = schema["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]["text/event-stream"]
+    assert event["schema"]["type"] == "object" and event["schema"]["required"] == ["data"]
+    body = {"model": "echo", "messages": HELLO, "stream": True}
+    lines = post_json(v1, secret, "/chat/completions", body).text.strip().split("\n\n")
+    assert all(line.startswith("data: ") for line in lines) and lines[-1] == "data: [DONE]"
