@@ -29,7 +29,8 @@ async def _send_413(send, limit: int) -> None:
                 "type": "invalid_request_error",
                 "param": "file",
                 "code": "file_too_large",
-                "help_url": None,
+                # No database here: the errors page, not the forum's answer (sandbox.gateway.errors).
+                "help_url": "/docs/errors/#file_too_large",
             }
         }
     ).encode()

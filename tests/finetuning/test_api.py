@@ -67,6 +67,7 @@ def test_oversize_upload_is_refused_from_content_length_before_the_body(ft_serve
         reply = reply.decode()
     assert reply.startswith("HTTP/1.1 413"), reply
     assert '"code":"file_too_large"' in reply.replace(" ", "")
+    assert '"help_url":"/docs/errors/#file_too_large"' in reply.replace(" ", "")  # the documented shape
     assert not TrainingFile.objects.exists()
 
 
