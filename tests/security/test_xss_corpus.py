@@ -373,6 +373,7 @@ def build_profile_links(c: Corpus) -> list[Page]:
         website = c.attempt(
             "profile_links:website", lambda u=user, p=path: _profile_set(u, website=f"https://example.org/{p}")
         )
+        c.attempt("profile_links:handle", lambda u=user, p=payload: _profile_set(u, handle=p))
         github = c.attempt(
             "profile_links:github", lambda u=user, p=path: _profile_set(u, github=f"https://github.com/{p}")
         )
@@ -505,6 +506,7 @@ FIELDS = {
 # Fields whose service refuses every payload (nothing hostile can be stored), and why.
 REFUSED_ENTIRELY = {
     "file_name_and_job_suffix:job_suffix": "a suffix may hold only letters, digits, - and _",
+    "profile_links:handle": "a handle is a slug (handle_format_validator)",
 }
 
 
