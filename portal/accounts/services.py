@@ -47,10 +47,22 @@ def profile_ensure(*, user: User) -> Profile:
 
 
 def profile_update(*, profile: Profile, display_name: str, handle: str, bio: str, github: str, website: str) -> Profile:
-    """Change what other developers see; raises ValidationError and saves nothing on bad input."""
-    profile.display_name = display_name.strip()
+    """Change what other developers see; raises ValidationError and saves nothing on bad input.
+
+    The bio and name are public: a live API key pasted there is revoked (its owner told)
+    and, like anything shaped like a key, never stored."""
+    from django.conf import settings
+
+    from portal.apikeys.keyformat import redact_keylike
+    from portal.apikeys.services import api_keys_redact_leaked
+
+    def published(text: str) -> str:
+        source_url = settings.SITE_URL + profile.get_absolute_url()
+        return redact_keylike(api_keys_redact_leaked(text=text.strip(), source_url=source_url))
+
+    profile.display_name = published(display_name)
     profile.handle = handle.strip().lower()
-    profile.bio = bio.strip()
+    profile.bio = published(bio)
     profile.github = github.strip()
     profile.website = website.strip()
     profile.full_clean()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.activity.services import activity_record
+from portal.apikeys.keyformat import redact_keylike
 
 from .. import permissions
 from ..models import Category, Flag, ModerationActionKind, Post, PostRevision, Thread, ThreadRead, Vote, Watch
@@ -275,7 +276,9 @@ def post_flag(*, reporter, post: Post, reason: str, note: str = "") -> Flag:
     """Report a post to the moderators (once per member per post)."""
     if post.author_id == reporter.pk:
         raise ValidationError(_("You cannot flag your own post."))
-    flag = Flag(post=post, reporter=reporter, reason=reason, note=note.strip())
+    # Moderators read the note: a live key in it is revoked, and nothing key-shaped is kept.
+    note = redact_keylike(redact_leaked_keys(text=note.strip(), source_url=settings.SITE_URL + post.get_absolute_url()))
+    flag = Flag(post=post, reporter=reporter, reason=reason, note=note)
     flag.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from community.activity.services import activity_record
+from portal.apikeys.keyformat import redact_keylike
 from sandbox.registry.selectors import Backend, Task, hosted_model_visible
 
 from ..errors import FineTuningError
@@ -70,6 +71,8 @@ def finetune_job_create(
     resolved = resolve_hyperparameters(hyperparameters, example_count=train.example_count)
     if suffix and (len(suffix) > 64 or not all(c.isalnum() or c in "-_" for c in suffix)):
         raise FineTuningError("`suffix` may have up to 64 letters, digits, `-` and `_`.", param="suffix")
+    if suffix and redact_keylike(suffix) != suffix:  # it would be kept in the job and the model's id
+        raise FineTuningError("`suffix` looks like an API key; choose another name.", param="suffix")
     tokens = train.token_estimate
     estimate = estimate_cost(tokens=tokens, n_epochs=resolved["n_epochs"])
     cost = estimate.credits
