@@ -35,8 +35,9 @@ urlpatterns = [
     path("dashboard/", include("portal.dashboards.urls")),
     path("models/", include("sandbox.registry.urls")),
     path("v1/", include("sandbox.gateway.urls")),
-    # usage/ and playground/ pages
+    # usage/ pages, and the Playground (the gateway's own chat, for the signed-in browser)
     path("", include("sandbox.usage.urls")),
+    path("playground/", include("sandbox.gateway.playground_urls")),
     # v1/files, v1/fine_tuning and the jobs/ pages
     path("", include("sandbox.finetuning.urls")),
     path("community/", include("community.forums.urls")),

@@ -10,6 +10,9 @@ from portal.asyncdb import database_sync_to_async
 from . import cache, keyformat
 from .models import ApiKey
 
+# A key's scopes, for the apps that check them (they never import models.py).
+Scope = ApiKey.Scope
+
 
 def api_keys_for_user(*, user) -> QuerySet[ApiKey]:
     return ApiKey.objects.for_user(user).order_by("-created_at", "-id")
@@ -79,3 +82,11 @@ def api_key_latest_for_user(*, user) -> ApiKey | None:
 def api_key_ids_existing(*, ids) -> set[int]:
     """Which of these key ids still exist (a deleted key's usage keeps no reference)."""
     return set(ApiKey.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def api_key_live_with_owner(*, key_id: int) -> ApiKey | None:
+    """The key with its owner while it can be used (live, owner active), else None."""
+    key = ApiKey.objects.select_related("user").filter(pk=key_id).first()
+    if key is None or not key.is_live() or not key.user.is_active:
+        return None
+    return key

@@ -17,8 +17,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from portal.apikeys.cache import KeyGrant
-from portal.apikeys.models import ApiKey
-from portal.apikeys.selectors import aapi_key_grant, api_key_grant
+from portal.apikeys.selectors import Scope, aapi_key_grant, api_key_grant, api_key_live_with_owner
 
 MISSING_KEY = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header "
@@ -62,6 +61,18 @@ def user_for_grant(grant: KeyGrant):
     return get_user_model()(pk=grant.user_id, is_active=True)
 
 
+SIGN_IN = "Sign in to use the Playground."
+
+
+async def aauthenticate_session(request) -> KeyGrant:
+    """The signed-in browser session as a caller (the Playground): the account's own grant,
+    inference only, with no key; limits and metering then apply as to a key's calls."""
+    user = await request.auser()
+    if not user.is_authenticated or not user.is_active:
+        raise exceptions.NotAuthenticated(SIGN_IN)
+    return KeyGrant(key_id=None, user_id=user.pk, scopes=(Scope.INFERENCE.value,), expires_at=None, revoked=False)
+
+
 async def aauthenticate_secret(authorization: str, *, redis) -> KeyGrant:
     secret = bearer_secret(authorization)
     if secret is None:
@@ -77,8 +88,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         if secret is None:
             return None
         grant = check_grant(api_key_grant(secret=secret))
-        key = ApiKey.objects.select_related("user").filter(pk=grant.key_id).first()
-        if key is None or not key.is_live() or not key.user.is_active:
+        key = api_key_live_with_owner(key_id=grant.key_id)
+        if key is None:
             raise InvalidApiKey(f"Incorrect API key provided. You can find your API keys at {_keys_url()}.")
         return key.user, key
 
@@ -89,7 +100,7 @@ class ApiKeyAuthentication(BaseAuthentication):
 def key_allows(*, scopes, method: str, required_scope: str | None) -> bool:
     """Whether a key with ``scopes`` may make a ``method`` request to a view needing ``required_scope``."""
     scopes = set(scopes)
-    if ApiKey.Scope.READ_ONLY in scopes:
+    if Scope.READ_ONLY in scopes:
         return method in SAFE_METHODS
     return required_scope is None or required_scope in scopes
 
@@ -103,7 +114,7 @@ class HasScope(BasePermission):
         scopes = getattr(request.auth, "scopes", ())
         required = getattr(view, "required_scope", None)
         if not key_allows(scopes=scopes, method=request.method, required_scope=required):
-            if ApiKey.Scope.READ_ONLY in scopes and request.method not in SAFE_METHODS:
+            if Scope.READ_ONLY in scopes and request.method not in SAFE_METHODS:
                 raise InsufficientScope("This API key is read-only: it may only make GET requests.")
             raise InsufficientScope(
                 f"This API key does not have the `{required}` scope this endpoint needs. "

@@ -20,6 +20,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.apikeys.cache import KeyGrant
 from portal.asyncdb import database_sync_to_async
 from portal.redis_client import get_redis
 
@@ -97,7 +98,7 @@ class AsyncV1View(V1View):
         request.user, request.auth = AnonymousUser(), None
         if not settings.GATEWAY_POLICY_ENABLED:
             return
-        grant = await aauthenticate_secret(request.META.get("HTTP_AUTHORIZATION", ""), redis=async_redis())
+        grant = await self.authenticate_caller(request)
         request.user, request.auth = user_for_grant(grant), grant
         self.check_permissions(request)
         self.limiter = ratelimit.RateLimiter(
@@ -105,6 +106,10 @@ class AsyncV1View(V1View):
         )
         if self.admit_on_entry:
             await self.admit(tokens=0)
+
+    async def authenticate_caller(self, request) -> KeyGrant:
+        """Who is calling, as a grant: the API key in the Authorization header."""
+        return await aauthenticate_secret(request.META.get("HTTP_AUTHORIZATION", ""), redis=async_redis())
 
     async def admit(self, *, tokens: int, requests: int = 1) -> None:
         """Take ``requests`` and ``tokens`` from the caller's buckets, or raise 429."""

@@ -1,4 +1,4 @@
-"""The developer's usage page (charts, CSV) and the Playground."""
+"""The developer's usage page: charts, credits and a CSV export."""
 
 import csv
 from datetime import timedelta
@@ -8,15 +8,11 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from rest_framework.exceptions import NotAuthenticated
 
-from portal.apikeys.cache import KeyGrant
 from portal.apikeys.selectors import api_keys_for_user
 from portal.billing.selectors import credit_entries_for_user
 from portal.billing.services import credits_balance
-from sandbox.gateway import ratelimit
-from sandbox.gateway.views import ChatCompletionsView
-from sandbox.registry.selectors import Task, hosted_models_visible, model_ids_visible
+from sandbox.registry.selectors import model_ids_visible
 
 from .forms import UsageFilterForm
 from .selectors import usage_range_queryset, usage_summary
@@ -112,41 +108,3 @@ def usage_export(request):
     response = StreamingHttpResponse(rows(), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-@login_required
-@require_GET
-def playground(request):
-    models = hosted_models_visible(user=request.user, task=Task.CHAT)
-    # "Try it in the Playground" links (model pages, fine-tuning jobs) preselect a model.
-    return render(request, "playground/playground.html", {"models": models, "selected": request.GET.get("model", "")})
-
-
-class PlaygroundChatView(ChatCompletionsView):
-    """The Playground's chat endpoint: /v1/chat/completions for the signed-in browser session.
-
-    Same validation, limits (the account's, plus a per-session bucket), credits, dispatch
-    and metering as the API; authenticated by the session cookie and CSRF-protected.
-    """
-
-    schema = None  # not part of the public API
-
-    @classmethod
-    def as_view(cls, **initkwargs):
-        view = super().as_view(**initkwargs)
-        view.csrf_exempt = False  # a browser endpoint: Django's CSRF check applies
-        return view
-
-    async def ainitial(self, request, *args, **kwargs):
-        from django.contrib.auth.models import AnonymousUser
-
-        self.format_kwarg = self.get_format_suffix(**kwargs)
-        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(request)
-        self.ratelimit_headers, self.limiter, self.admitted = {}, None, False
-        request.user, request.auth = AnonymousUser(), None
-        user = await request._request.auser()
-        if not user.is_authenticated:
-            raise NotAuthenticated("Sign in to use the Playground.")
-        grant = KeyGrant(key_id=None, user_id=user.pk, scopes=("inference",), expires_at=None, revoked=False)
-        request.user, request.auth = user, grant
-        self.limiter = ratelimit.RateLimiter(user_id=user.pk, key_id=None, limits=ratelimit.Limits.for_grant(grant))

@@ -31,7 +31,7 @@ def test_each_path_runs_the_way_its_view_is_written(path, expected):
 
 
 def test_the_playgrounds_async_view_stays_on_the_event_loop():
-    assert runs_async({"type": "http", "path": reverse("usage:playground-chat")})
+    assert runs_async({"type": "http", "path": reverse("playground:chat")})
 
 
 def test_a_mounted_prefix_is_stripped_before_resolving():

@@ -76,12 +76,12 @@ def test_csv_export(client, user, history):
 
 
 def test_playground_needs_login_and_csrf(client, user):
-    assert client.get(reverse("usage:playground")).status_code == 302
-    response = client.post(reverse("usage:playground-chat"), {"model": "echo"}, content_type="application/json")
+    assert client.get(reverse("playground:page")).status_code == 302
+    response = client.post(reverse("playground:chat"), {"model": "echo"}, content_type="application/json")
     assert response.status_code == 401 and response.json()["error"]["message"]
     csrf_client = client.__class__(enforce_csrf_checks=True)
     csrf_client.force_login(user)
     response = csrf_client.post(
-        reverse("usage:playground-chat"), {"model": "echo", "messages": []}, content_type="application/json"
+        reverse("playground:chat"), {"model": "echo", "messages": []}, content_type="application/json"
     )
     assert response.status_code == 403

@@ -10,7 +10,7 @@ def test_playground_preselects_the_model_named_in_the_link(client, user):
     for model_id in ("echo", "atrium-gpt-mini"):
         HostedModel.objects.create(model_id=model_id, backend=HostedModel.Backend.ECHO)
     client.force_login(user)
-    html = client.get(reverse("usage:playground"), {"model": "atrium-gpt-mini"}).content.decode()
+    html = client.get(reverse("playground:page"), {"model": "atrium-gpt-mini"}).content.decode()
     assert 'value="atrium-gpt-mini" data-max-tokens="512" selected' in html
     assert 'value="echo" data-max-tokens="512" selected' not in html
     assert 'nav-link active" href="/playground/"' in html
