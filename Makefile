@@ -33,8 +33,9 @@ lock:
 	$(BIN)/pip install -q -r requirements.in
 	$(BIN)/pip freeze | sed 's/^torch==2.13.0+cpu/torch==2.13.0/' > requirements.txt
 
+## lint: ruff, and the app boundaries (import-linter contracts in pyproject.toml)
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 ## bench: run the benchmarks in bench/ (BENCH="engine gateway" picks some)
 bench: $(STAMP)
