@@ -7,11 +7,15 @@ from one exception handler: DRF's validation, parse, auth, permission, throttlin
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
 
 ERRORS_DOC_URL = "/docs/errors/"
 
@@ -52,17 +56,26 @@ class OpenAIError(Exception):
         self.headers = headers or {}
 
 
+# Who may link an error code to something better than the docs: the forums register the
+# answer staff verified for a code (community.forums' AppConfig.ready); the gateway never
+# imports them.
+_help_url_providers: list = []
+
+
+def help_url_provider_register(provider) -> None:
+    """``provider(code=...)`` returns an absolute URL for the code, or None."""
+    if provider not in _help_url_providers:
+        _help_url_providers.append(provider)
+
+
 def help_url(code: str | None) -> str:
-    """Where to read about an error: the forum's answer for the code when there is one."""
+    """Where to read about an error: a registered provider's page for the code, else the docs."""
     if code:
-        try:
-            from community.forums.selectors import error_help_url
-        except ImportError:
-            pass
-        else:
+        for provider in _help_url_providers:
             try:
-                url = error_help_url(code=code)
-            except Exception:  # the forum must never turn an error into a 500
+                url = provider(code=code)
+            except Exception:  # a provider must never turn an error into a 500
+                logger.exception("help_url provider %r failed", provider)
                 url = None
             if url:
                 return url
