@@ -6,8 +6,6 @@ import base64
 import json
 import struct
 import time
-from collections import defaultdict
-from decimal import Decimal
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
@@ -16,11 +14,10 @@ from rest_framework.response import Response
 
 from portal.apikeys.keyformat import redact_keylike
 from portal.asyncdb import database_sync_to_async
-from portal.billing.services import BALANCE_CACHE_SECONDS, balance_cache_key, credits_balance_for_user_id
 from sandbox.inference import protocol
-from sandbox.usage.services import usage_cost, usage_record_enqueue_on
+from sandbox.usage.services import usage_record_enqueue_on
 
-from . import catalog, serializers
+from . import catalog, completions, serializers
 from .base import AsyncV1View, JSONBodyMixin
 from .dispatch import Dispatch
 from .errors import OpenAIError, error_body
@@ -44,11 +41,6 @@ SSE_EVENT = {
     "required": ["data"],
 }
 SSE = OpenApiResponse(SSE_EVENT, description="With stream=true: server-sent events of chunks, then `[DONE]`.")
-
-
-def estimate_tokens(text: str) -> int:
-    """A cheap upper-bound-ish token estimate for rate limiting (OpenAI's ~4 chars/token)."""
-    return max(1, len(text) // 4 + 1)
 
 
 class MeteredView(AsyncV1View):
@@ -133,54 +125,22 @@ class InferenceView(JSONBodyMixin, MeteredView):
     required_scope = "inference"
     admit_on_entry = False
     request_serializer: type = serializers.SamplingFields
-    model_task = "chat"
 
     def validated(self, request) -> dict:
         serializer = self.request_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
-    async def model_for(self, data: dict) -> catalog.ModelInfo:
-        user_id, _key = self.caller_ids()
-        self.usage["model"] = data["model"]
-        model = await catalog.aget_model(model_id=data["model"], user_id=user_id)
-        if model.task != self.model_task:
-            what = "embeddings" if self.model_task == "embeddings" else "chat or text completions"
-            raise OpenAIError(
-                400,
-                f"The model `{model.model_id}` does not support {what}.",
-                code="model_not_supported",
-                param="model",
-            )
-        return model
-
-    async def check_credits(self, model: catalog.ModelInfo) -> None:
-        user_id, _key = self.caller_ids()
-        if user_id is None or model.price_per_1k_tokens <= 0:
-            return
-        redis = async_redis()
-        raw = await redis.get(balance_cache_key(user_id))
-        if raw is None:
-            balance = await database_sync_to_async(credits_balance_for_user_id)(user_id=user_id)
-            await redis.set(balance_cache_key(user_id), str(balance), ex=BALANCE_CACHE_SECONDS)
-        else:
-            balance = Decimal(raw.decode())
-        if balance <= 0:
-            raise OpenAIError(
-                429,
-                "You exceeded your current quota: your credit balance is used up. Credits renew monthly; "
-                f"see your balance and usage at {settings.SITE_URL.rstrip('/')}/usage/.",
-                type="insufficient_quota",
-                code="insufficient_quota",
-            )
+    async def reserve(self, *, tokens: int) -> None:
+        """Take the reservation from the caller's buckets (given back, less what was used, when metered)."""
+        self.reserved_tokens = tokens
+        await self.admit(tokens=tokens)
 
     def priced(self, model: catalog.ModelInfo, prompt_tokens: int, completion_tokens: int) -> None:
         self.usage.update(
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
-            cost=str(
-                usage_cost(price_per_1k_tokens=model.price_per_1k_tokens, tokens=prompt_tokens + completion_tokens)
-            ),
+            cost=completions.cost(model, prompt_tokens, completion_tokens),
         )
 
 
@@ -203,67 +163,42 @@ class GenerationView(InferenceView):
 
     async def post(self, request):
         data = self.validated(request)
-        model = await self.model_for(data)
-        max_tokens = data.get("max_tokens") or model.max_output_tokens
-        if max_tokens > model.max_output_tokens:
-            raise OpenAIError(
-                400,
-                f"max_tokens is too large: {max_tokens}. This model supports at most {model.max_output_tokens} "
-                f"completion tokens (context length {model.context_length}).",
-                code="invalid_value",
-                param="max_tokens",
-            )
-        await self.check_credits(model)
-        n = data.get("n") or 1
-        reserved = estimate_tokens(self.prompt_text(data)) + max_tokens * n
-        self.reserved_tokens = reserved
-        await self.admit(tokens=reserved)
-        params = {
-            **self.prompt_params(data),
-            "max_tokens": max_tokens,
-            "temperature": data.get("temperature"),
-            "top_p": data.get("top_p"),
-            "stop": data.get("stop") or [],
-            "seed": data.get("seed"),
-            "n": n,
-        }
-        run = Dispatch(redis=async_redis(), task_name=protocol.GENERATE_TASK, model=model.model_id, params=params)
-        self.request_id = run.request_id
-        events = run.events()
-        created = int(time.time())
+        self.usage["model"] = data["model"]
+        user_id, _key = self.caller_ids()
+        completion = await completions.completion_start(
+            user_id=user_id,
+            admit=self.reserve,
+            data=data,
+            prompt=self.prompt_params(data),
+            prompt_text=self.prompt_text(data),
+        )
+        self.request_id = completion.request_id
+        model, n = completion.model, completion.n
         if data.get("stream"):
             include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
-            first = await anext(events)  # errors before the first token still get their HTTP status
+            first = await anext(completion.events)  # errors before the first token still get their HTTP status
             return self.stream(
-                events, first, model=model, n=n, created=created, include_usage=include_usage, reserved=reserved
+                completion.events, first, model=model, n=n, created=completion.created, include_usage=include_usage
             )
-        texts: dict[int, str] = defaultdict(str)
-        reasons: dict[int, str] = {}
-        usage = {"prompt_tokens": 0, "completion_tokens": 0}
-        async for event in events:
-            if event["type"] == "delta":
-                texts[event["index"]] += event["text"]
-            elif event["type"] == "finish":
-                reasons[event["index"]] = event["finish_reason"]
-            elif event["type"] == "usage":
-                usage = {"prompt_tokens": event["prompt_tokens"], "completion_tokens": event["completion_tokens"]}
-        self.priced(model, usage["prompt_tokens"], usage["completion_tokens"])
+        answer = await completion.answer()
+        self.priced(model, answer.prompt_tokens, answer.completion_tokens)
+        usage = {"prompt_tokens": answer.prompt_tokens, "completion_tokens": answer.completion_tokens}
         return Response(
             {
                 "id": self.response_id(),
                 "object": self.object_name,
-                "created": created,
+                "created": completion.created,
                 "model": model.model_id,
                 "system_fingerprint": None,
-                "choices": [self.choice(i, texts[i], reasons.get(i, "stop")) for i in range(n)],
-                "usage": {**usage, "total_tokens": usage["prompt_tokens"] + usage["completion_tokens"]},
+                "choices": [self.choice(i, answer.texts[i], answer.reasons.get(i, "stop")) for i in range(n)],
+                "usage": {**usage, "total_tokens": answer.prompt_tokens + answer.completion_tokens},
             }
         )
 
     def response_id(self) -> str:
         return self.request_id.replace("req_", "chatcmpl-" if self.object_name == "chat.completion" else "cmpl-")
 
-    def stream(self, events, first: dict, *, model, n: int, created: int, include_usage: bool, reserved: int):
+    def stream(self, events, first: dict, *, model, n: int, created: int, include_usage: bool):
         self.usage["stream"] = True
         self.metered = True  # recorded when the stream ends
         chunk_object = f"{self.object_name}.chunk" if self.object_name == "chat.completion" else self.object_name
@@ -394,7 +329,6 @@ class CompletionsView(GenerationView):
 
 class EmbeddingsView(InferenceView):
     endpoint = "embeddings"
-    model_task = "embeddings"
     request_serializer = serializers.EmbeddingRequest
 
     @extend_schema(
@@ -405,12 +339,12 @@ class EmbeddingsView(InferenceView):
     )
     async def post(self, request):
         data = self.validated(request)
-        model = await self.model_for(data)
-        await self.check_credits(model)
+        self.usage["model"] = data["model"]
+        user_id, _key = self.caller_ids()
+        model = await completions.model_for_task(user_id=user_id, model_id=data["model"], task="embeddings")
+        await completions.credits_check(user_id=user_id, model=model)
         inputs = data["input"]
-        reserved = sum(estimate_tokens(text) for text in inputs)
-        self.reserved_tokens = reserved
-        await self.admit(tokens=reserved)
+        await self.reserve(tokens=sum(completions.estimate_tokens(text) for text in inputs))
         run = Dispatch(
             redis=async_redis(), task_name=protocol.EMBED_TASK, model=model.model_id, params={"inputs": inputs}
         )

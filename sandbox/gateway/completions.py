@@ -1,0 +1,141 @@
+"""The completion use case, whoever asks (an API key through /v1, the signed-in
+Playground): the model the caller may use for the task, the credits, the tokens to
+reserve from the caller's rate-limit buckets, the dispatch to the inference workers,
+and the answer gathered from their events. Views parse the request and frame the answer
+(JSON or server-sent events); metering wraps every call in ``views.MeteredView``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+
+from portal.asyncdb import database_sync_to_async
+from portal.billing.services import BALANCE_CACHE_SECONDS, balance_cache_key, credits_balance_for_user_id
+from sandbox.inference import protocol
+from sandbox.usage.services import usage_cost
+
+from . import catalog
+from .dispatch import Dispatch
+from .errors import OpenAIError
+from .redis import async_redis
+
+Admit = Callable[..., Awaitable[None]]
+
+
+def estimate_tokens(text: str) -> int:
+    """A cheap upper-bound-ish token estimate for rate limiting (OpenAI's ~4 chars/token)."""
+    return max(1, len(text) // 4 + 1)
+
+
+async def model_for_task(*, user_id: int | None, model_id: str, task: str) -> catalog.ModelInfo:
+    """The model the caller may use for ``task`` ("chat" or "embeddings"); 404 or 400 otherwise."""
+    model = await catalog.aget_model(model_id=model_id, user_id=user_id)
+    if model.task != task:
+        what = "embeddings" if task == "embeddings" else "chat or text completions"
+        raise OpenAIError(
+            400, f"The model `{model.model_id}` does not support {what}.", code="model_not_supported", param="model"
+        )
+    return model
+
+
+async def credits_check(*, user_id: int | None, model: catalog.ModelInfo) -> None:
+    """A priced model needs a positive balance (read through a short-lived Redis copy)."""
+    if user_id is None or model.price_per_1k_tokens <= 0:
+        return
+    redis = async_redis()
+    raw = await redis.get(balance_cache_key(user_id))
+    if raw is None:
+        balance = await database_sync_to_async(credits_balance_for_user_id)(user_id=user_id)
+        await redis.set(balance_cache_key(user_id), str(balance), ex=BALANCE_CACHE_SECONDS)
+    else:
+        balance = Decimal(raw.decode())
+    if balance <= 0:
+        raise OpenAIError(
+            429,
+            "You exceeded your current quota: your credit balance is used up. Credits renew monthly; "
+            f"see your balance and usage at {settings.SITE_URL.rstrip('/')}/usage/.",
+            type="insufficient_quota",
+            code="insufficient_quota",
+        )
+
+
+def cost(model: catalog.ModelInfo, prompt_tokens: int, completion_tokens: int) -> str:
+    return str(usage_cost(price_per_1k_tokens=model.price_per_1k_tokens, tokens=prompt_tokens + completion_tokens))
+
+
+@dataclass
+class Answer:
+    """A whole completion: each choice's text and finish reason, and the tokens used."""
+
+    texts: dict[int, str] = field(default_factory=lambda: defaultdict(str))
+    reasons: dict[int, str] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass
+class Completion:
+    """A dispatched completion: its model, the tokens reserved, and the workers' events."""
+
+    model: catalog.ModelInfo
+    n: int
+    reserved: int
+    request_id: str
+    created: int
+    events: AsyncIterator[dict]
+
+    async def answer(self) -> Answer:
+        """Gather the events into the whole answer (the non-streamed response)."""
+        answer = Answer()
+        async for event in self.events:
+            if event["type"] == "delta":
+                answer.texts[event["index"]] += event["text"]
+            elif event["type"] == "finish":
+                answer.reasons[event["index"]] = event["finish_reason"]
+            elif event["type"] == "usage":
+                answer.prompt_tokens, answer.completion_tokens = event["prompt_tokens"], event["completion_tokens"]
+        return answer
+
+
+async def completion_start(
+    *, user_id: int | None, admit: Admit, data: dict, prompt: dict, prompt_text: str
+) -> Completion:
+    """Check and start one chat or text completion for the caller.
+
+    ``data`` is the validated request; ``prompt`` the messages or prompt as the workers
+    take them, ``prompt_text`` what the rate limit counts. ``admit(tokens=...)`` takes the
+    reservation from the caller's buckets (or raises 429).
+    """
+    model = await model_for_task(user_id=user_id, model_id=data["model"], task="chat")
+    max_tokens = data.get("max_tokens") or model.max_output_tokens
+    if max_tokens > model.max_output_tokens:
+        raise OpenAIError(
+            400,
+            f"max_tokens is too large: {max_tokens}. This model supports at most {model.max_output_tokens} "
+            f"completion tokens (context length {model.context_length}).",
+            code="invalid_value",
+            param="max_tokens",
+        )
+    await credits_check(user_id=user_id, model=model)
+    n = data.get("n") or 1
+    reserved = estimate_tokens(prompt_text) + max_tokens * n
+    await admit(tokens=reserved)
+    params = {
+        **prompt,
+        "max_tokens": max_tokens,
+        "temperature": data.get("temperature"),
+        "top_p": data.get("top_p"),
+        "stop": data.get("stop") or [],
+        "seed": data.get("seed"),
+        "n": n,
+    }
+    run = Dispatch(redis=async_redis(), task_name=protocol.GENERATE_TASK, model=model.model_id, params=params)
+    return Completion(
+        model=model, n=n, reserved=reserved, request_id=run.request_id, created=int(time.time()), events=run.events()
+    )
