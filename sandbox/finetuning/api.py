@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers, status
@@ -17,7 +17,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from sandbox.gateway.base import V1View
-from sandbox.gateway.errors import OpenAIError, openai_exception_handler
+from sandbox.gateway.errors import OpenAIError
 from sandbox.gateway.parsers import V1JSONParser
 from sandbox.gateway.serializers import ErrorResponse, StrictCharField
 
@@ -29,22 +29,11 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 MAX_PAGE_SIZE = 10_000
 
 
-def _handle(exc, context):
-    if isinstance(exc, services.FineTuningError):
-        exc = OpenAIError(exc.status, exc.message, code=exc.code, param=exc.param)
-    elif isinstance(exc, Http404):
-        exc = OpenAIError(404, str(exc) or "Not found.", code="not_found")
-    return openai_exception_handler(exc, context)
-
-
 class FineTuningApiView(V1View):
-    """/v1's base view (key, scope, rate limits, JSON only, never an HTML error page),
-    with the fine-tuning services' errors in OpenAI's shape too."""
+    """/v1's base view (key, scope, rate limits, JSON only, never an HTML error page);
+    the fine-tuning services' FineTuningError is an OpenAIError, answered as it is."""
 
     parser_classes = [V1JSONParser]
-
-    def get_exception_handler(self):
-        return _handle
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

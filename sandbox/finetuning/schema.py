@@ -1,5 +1,7 @@
-"""OpenAPI shapes of /v1/files and /v1/fine_tuning (documentation only: the views build
-their bodies with `api.file_object`, `api.job_object`, ... and these mirror them)."""
+"""OpenAPI shapes of /v1/files and /v1/fine_tuning. The views build their bodies with
+`api.file_object`, `api.job_object`, ...; tests/finetuning/test_shapes.py proves each body
+has exactly these fields and passes these serializers, and schemathesis checks every
+served response against the schema."""
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -39,6 +41,15 @@ class JobError(serializers.Serializer):
     param = serializers.CharField(allow_null=True)
 
 
+class SupervisedMethod(serializers.Serializer):
+    hyperparameters = Hyperparameters()
+
+
+class JobMethod(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["supervised"])
+    supervised = SupervisedMethod()
+
+
 class JobObject(serializers.Serializer):
     object = serializers.CharField(default="fine_tuning.job")
     id = serializers.CharField()
@@ -59,6 +70,9 @@ class JobObject(serializers.Serializer):
     user_provided_suffix = serializers.CharField(allow_null=True)
     seed = serializers.IntegerField(allow_null=True)
     estimated_finish = serializers.IntegerField(allow_null=True)
+    integrations = serializers.ListField(child=serializers.JSONField(), help_text="Always empty on Atrium.")
+    metadata = serializers.JSONField(allow_null=True)
+    method = JobMethod()
     estimated_cost = serializers.DecimalField(
         max_digits=16,
         decimal_places=6,
@@ -82,7 +96,7 @@ class JobEvent(serializers.Serializer):
     created_at = serializers.IntegerField()
     level = serializers.ChoiceField(choices=["info", "warn", "error"])
     message = serializers.CharField()
-    data = serializers.JSONField()
+    data = serializers.JSONField(allow_null=True)
     type = serializers.CharField()
 
 

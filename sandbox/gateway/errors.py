@@ -149,7 +149,7 @@ def to_openai_error(exc: Exception) -> OpenAIError | None:
     if isinstance(exc, exceptions.PermissionDenied):
         return OpenAIError(403, str(exc.detail), code=getattr(exc, "openai_code", None) or "insufficient_scope")
     if isinstance(exc, (exceptions.NotFound, Http404)):
-        return OpenAIError(404, str(getattr(exc, "detail", "")) or "Not found.", code="not_found")
+        return OpenAIError(404, str(getattr(exc, "detail", None) or exc) or "Not found.", code="not_found")
     if isinstance(exc, exceptions.MethodNotAllowed):
         return OpenAIError(405, str(exc.detail), code="method_not_allowed")
     if isinstance(exc, exceptions.UnsupportedMediaType):
