@@ -16,7 +16,6 @@ import re
 
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.drainage import has_override, set_override
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 V1_PREFIX = "/v1/"
 ERROR_SCHEMA = {
@@ -47,19 +46,6 @@ ERROR_DESCRIPTIONS = {
     "500": "Server error (`server_error`); retry with backoff.",
     "503": "No worker could take the request in time (`model_unavailable`); retry after `Retry-After`.",
 }
-
-
-class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "sandbox.gateway.auth.ApiKeyAuthentication"
-    name = "ApiKeyAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "atr_live_<32 characters><6-character checksum>",
-            "description": "An Atrium API key, created on the API keys page (/keys/).",
-        }
 
 
 def v1_endpoints_only(endpoints, **kwargs):

@@ -11,7 +11,8 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "An Atrium API key: `Authorization: Bearer atr_live_...`",
+            "bearerFormat": "atr_live_<32 characters><6-character checksum>",
+            "description": "An Atrium API key (`Bearer atr_live_...`), created on the API keys page (/keys/).",
         }
 
 
