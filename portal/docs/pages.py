@@ -30,7 +30,7 @@ DEFAULT_LANGUAGE = "en"
 NAVIGATION = [
     (_("Start here"), ["getting-started", "authentication"]),
     (_("Using the API"), ["models", "chat-completions", "completions", "embeddings", "fine-tuning"]),
-    (_("Going to production"), ["rate-limits", "errors"]),
+    (_("Going to production"), ["rate-limits", "errors", "security"]),
     (_("Community"), ["credits", "community-guidelines", "changelog"]),
 ]
 PAGE_ORDER = [slug for _section, slugs in NAVIGATION for slug in slugs]

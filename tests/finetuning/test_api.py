@@ -8,8 +8,9 @@ from urllib.parse import urlparse
 import openai
 import pytest
 
-from sandbox.finetuning import pricing, testing
+from sandbox.finetuning import pricing, selectors, testing
 from sandbox.finetuning.models import FineTuningJob, TrainingFile
+from tests.factories import ApiKeyFactory, UserFactory
 from tests.finetuning.conftest import key_for
 
 
@@ -198,3 +199,34 @@ def test_a_key_without_the_scope_is_refused(ft_server, dev):
         sdk.fine_tuning.jobs.list()
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(api_key="atr_live_wrong", base_url=f"{ft_server}/v1", max_retries=0).files.list()
+
+
+def _v1(client, key, method: str, path: str):
+    return getattr(client, method)(f"/v1/{path}", HTTP_AUTHORIZATION=f"Bearer {key.secret}")
+
+
+def test_files_and_jobs_are_rate_limited_with_headers(client, transactional_db, settings):
+    """/v1/files and /v1/fine_tuning/jobs sit on /v1's base: x-ratelimit-* headers, and 429 past the limit."""
+    settings.RATE_LIMIT_KEY_RPM = 3
+    key = ApiKeyFactory(user=UserFactory(email="limited@example.org"))
+    for path in ("files", "fine_tuning/jobs", "files"):
+        response = _v1(client, key, "get", path)
+        assert response.status_code == 200, response.content
+        assert response["x-ratelimit-limit-requests"] == "3" and "x-ratelimit-remaining-requests" in response
+    refused = _v1(client, key, "get", "fine_tuning/jobs")
+    assert refused.status_code == 429 and refused["Retry-After"]
+    assert refused.json()["error"]["code"] == "rate_limit_exceeded"
+
+
+def test_an_unexpected_failure_is_an_openai_json_500(client, transactional_db, monkeypatch):
+    """A bug in a fine-tuning endpoint answers OpenAI's JSON 500, never Django's page or a traceback."""
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug, deep inside")
+
+    monkeypatch.setattr(selectors, "file_list_for_user", broken)
+    key = ApiKeyFactory(user=UserFactory(email="unlucky@example.org"))
+    response = _v1(client, key, "get", "files")
+    assert response.status_code == 500 and response["Content-Type"] == "application/json"
+    error = response.json()["error"]
+    assert error["type"] == "server_error" and "deep inside" not in error["message"]
