@@ -48,6 +48,19 @@ def credits_balance_for_user_id(*, user_id: int) -> Decimal:
     return _latest_balance(user_id)
 
 
+async def acredits_balance(*, user_id: int, redis) -> Decimal:
+    """The balance for the event loop's hot path (the gateway): the copy every ledger write
+    publishes to Redis, else the ledger once (off the loop), then published for the next."""
+    from portal.asyncdb import database_sync_to_async
+
+    raw = await redis.get(balance_cache_key(user_id))
+    if raw is not None:
+        return Decimal(raw.decode())
+    balance = await database_sync_to_async(credits_balance_for_user_id)(user_id=user_id)
+    await redis.set(balance_cache_key(user_id), str(balance), ex=BALANCE_CACHE_SECONDS)
+    return balance
+
+
 def _publish_balance(user_id: int, balance: Decimal) -> None:
     get_redis().set(balance_cache_key(user_id), str(balance), ex=BALANCE_CACHE_SECONDS)
 

@@ -11,12 +11,10 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.conf import settings
 
-from portal.asyncdb import database_sync_to_async
-from portal.billing.services import BALANCE_CACHE_SECONDS, balance_cache_key, credits_balance_for_user_id
+from portal.billing.services import acredits_balance
 from sandbox.inference import protocol
 from sandbox.usage.services import usage_cost
 
@@ -45,17 +43,10 @@ async def model_for_task(*, user_id: int | None, model_id: str, task: str) -> ca
 
 
 async def credits_check(*, user_id: int | None, model: catalog.ModelInfo) -> None:
-    """A priced model needs a positive balance (read through a short-lived Redis copy)."""
+    """A priced model needs a positive balance (billing's published copy, on the event loop)."""
     if user_id is None or model.price_per_1k_tokens <= 0:
         return
-    redis = async_redis()
-    raw = await redis.get(balance_cache_key(user_id))
-    if raw is None:
-        balance = await database_sync_to_async(credits_balance_for_user_id)(user_id=user_id)
-        await redis.set(balance_cache_key(user_id), str(balance), ex=BALANCE_CACHE_SECONDS)
-    else:
-        balance = Decimal(raw.decode())
-    if balance <= 0:
+    if await acredits_balance(user_id=user_id, redis=async_redis()) <= 0:
         raise OpenAIError(
             429,
             "You exceeded your current quota: your credit balance is used up. Credits renew monthly; "
