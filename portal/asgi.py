@@ -35,8 +35,8 @@ from django.conf import settings  # noqa: E402
 from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines  # noqa: E402
 from django.urls import Resolver404, resolve, reverse  # noqa: E402
 
-# Oversize fine-tuning uploads are refused before Django reads their body.
-from sandbox.finetuning.asgi import UploadSizeLimit  # noqa: E402
+# Oversize /v1 bodies (uploads included) are refused before Django reads them.
+from sandbox.gateway.asgi import BodySizeLimit  # noqa: E402
 
 
 def runs_async(scope) -> bool:
@@ -97,4 +97,4 @@ def preload() -> None:
     gc.freeze()
 
 
-application = UploadSizeLimit(ViewModeRouter(asgi_handler, wsgi_handler, threads=settings.WEB_THREADS))
+application = BodySizeLimit(ViewModeRouter(asgi_handler, wsgi_handler, threads=settings.WEB_THREADS))

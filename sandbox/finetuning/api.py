@@ -16,6 +16,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from sandbox.gateway.asgi import MULTIPART_OVERHEAD_BYTES
 from sandbox.gateway.base import V1View
 from sandbox.gateway.errors import OpenAIError
 from sandbox.gateway.parsers import V1JSONParser
@@ -24,8 +25,6 @@ from sandbox.gateway.serializers import ErrorResponse, StrictCharField
 from . import pricing, schema, selectors, services
 from .models import FineTuningJob, TrainingFile
 
-# Room for the multipart envelope and the other form fields around the file.
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
 MAX_PAGE_SIZE = 10_000
 
 

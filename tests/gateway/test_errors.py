@@ -1,8 +1,10 @@
 """Every error the /v1 API can give, in OpenAI's shape with the right status."""
 
+import socket
 import time
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlparse
 
 import httpx2 as httpx
 import openai
@@ -231,3 +233,29 @@ def test_async_endpoints_link_the_forums_answer_without_blocking_the_event_loop(
         assert error["help_url"] == f"{django_settings.SITE_URL}{thread.get_absolute_url()}#post-{answer.pk}"
     finally:
         server.stop()
+
+
+def test_a_chunked_body_past_the_limit_is_413_before_django_reads_it(asgi_server, secret, settings):
+    """A /v1 body with no Content-Length is cut off once it passes DATA_UPLOAD_MAX_MEMORY_SIZE,
+    in front of Django's handler (which would otherwise spool all of it to disk)."""
+    url = urlparse(asgi_server)
+    piece = b" " * 65536
+    reply = b""
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            + secret.encode()
+            + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        try:
+            for _ in range(settings.DATA_UPLOAD_MAX_MEMORY_SIZE // len(piece) * 4):
+                sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server stopped listening: expected
+        try:
+            while chunk := sock.recv(65536):
+                reply += chunk
+        except (ConnectionResetError, TimeoutError):
+            pass
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
+    assert b'"code": "request_too_large"' in reply
