@@ -26,26 +26,13 @@ import argparse
 import os
 import time
 
+from bench.stats import ensure_database, percentile
+
 DB_NAME = "atrium_bench_activity"
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 os.environ["DATABASE_URL"] = f"{PG}/{DB_NAME}"
 os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
 
 
 def request_cost(*, rounds: int, per_round: int) -> None:
@@ -138,7 +125,7 @@ def main() -> None:
     parser.add_argument("--consumer-count", type=int, default=5000)
     parser.add_argument("--repeats", type=int, help="same as --rounds (the option every benchmark takes)")
     args = parser.parse_args()
-    ensure_database()
+    ensure_database(PG, DB_NAME)
 
     import django
 

@@ -39,14 +39,9 @@ import statistics
 import threading
 import time
 
+from bench.stats import percentile
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def make_streams(tokenizer, streams: int, rounds: int) -> list[list[tuple[list[int], int]]]:

@@ -33,6 +33,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.stats import ensure_database, percentile
+
 DB_NAME = "atrium_bench_forums"
 # The backend a sign-in with email and password records, so the bench's sessions are real ones.
 SIGN_IN_BACKEND = "portal.accounts.backends.CachedPermissionsBackend"
@@ -65,29 +67,14 @@ def reference_loop_ms() -> float:
     return (time.process_time() - started) * 1000
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
 def generate(*, threads: int, posts: int, big_replies: int, seed: int = 7) -> int:
     """Fill the database with COPY; returns the id of the thread with `big_replies` replies."""
+    from community.forums.rendering import render_markdown
     from django.db import connection
     from django.utils import timezone
 
     from community.forums.demo import seed as seed_forums
     from community.forums.models import Category, Tag, Thread
-    from community.forums.rendering import render_markdown
     from portal.accounts.models import Profile, User
 
     rng = random.Random(seed)
@@ -316,7 +303,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    ensure_database()
+    ensure_database(PG, DB_NAME)
     import django
 
     django.setup()

@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.stats import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / "var" / "bench-venv"
 MASTER_KEY = "sk-bench-master-key"
@@ -48,13 +50,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 class Process:

@@ -12,6 +12,7 @@ from sandbox.finetuning import pricing, selectors, testing
 from sandbox.finetuning.models import FineTuningJob, TrainingFile
 from tests.factories import ApiKeyFactory, UserFactory
 from tests.finetuning.conftest import key_for
+from tests.support.http import post_chunked
 
 
 def upload(sdk, path):
@@ -74,27 +75,16 @@ def test_oversize_upload_is_refused_from_content_length_before_the_body(ft_serve
 
 def test_oversize_streamed_upload_without_length_is_refused(ft_server, dev):
     """A chunked upload with no Content-Length is cut off as soon as it passes the limit."""
-    url = urlparse(ft_server)
     line = (json.dumps(testing.chat_dataset(1)[0]) + "\n").encode() * 20
-    reply = b""
-    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
-        sock.sendall(
-            b"POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-            + key_for(dev).encode()
-            + b"\r\nContent-Type: multipart/form-data; boundary=zz\r\nTransfer-Encoding: chunked\r\n\r\n"
-        )
-        head = b'--zz\r\nContent-Disposition: form-data; name="file"; filename="big.jsonl"\r\n\r\n'
-        sock.sendall(b"%x\r\n%s\r\n" % (len(head), head))
-        try:
-            for _ in range(2000):  # up to ~10 MB, far past the 200 kB limit
-                sock.sendall(b"%x\r\n%s\r\n" % (len(line), line))
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server stopped listening: expected
-        try:
-            while chunk := sock.recv(65536):
-                reply += chunk
-        except (ConnectionResetError, TimeoutError):
-            pass
+    head = b'--zz\r\nContent-Disposition: form-data; name="file"; filename="big.jsonl"\r\n\r\n'
+    reply = post_chunked(
+        ft_server,
+        "/v1/files",
+        headers={"Authorization": f"Bearer {key_for(dev)}", "Content-Type": "multipart/form-data; boundary=zz"},
+        first=head,
+        piece=line,
+        count=2000,  # up to ~10 MB, far past the 200 kB limit
+    )
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
     assert not TrainingFile.objects.exists()
 

@@ -1,10 +1,8 @@
 """Every error the /v1 API can give, in OpenAI's shape with the right status."""
 
-import socket
 import time
 from datetime import timedelta
 from decimal import Decimal
-from urllib.parse import urlparse
 
 import httpx2 as httpx
 import openai
@@ -14,6 +12,7 @@ from django.utils import timezone
 from portal.apikeys.models import ApiKey
 from portal.apikeys.services import api_key_create, api_key_revoke
 from portal.billing.services import credits_balance, credits_charge
+from tests.support.http import post_chunked
 from tests.support.processes import start_asgi_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -238,24 +237,14 @@ def test_async_endpoints_link_the_forums_answer_without_blocking_the_event_loop(
 def test_a_chunked_body_past_the_limit_is_413_before_django_reads_it(asgi_server, secret, settings):
     """A /v1 body with no Content-Length is cut off once it passes DATA_UPLOAD_MAX_MEMORY_SIZE,
     in front of Django's handler (which would otherwise spool all of it to disk)."""
-    url = urlparse(asgi_server)
     piece = b" " * 65536
-    reply = b""
-    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
-        sock.sendall(
-            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-            + secret.encode()
-            + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-        )
-        try:
-            for _ in range(settings.DATA_UPLOAD_MAX_MEMORY_SIZE // len(piece) * 4):
-                sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server stopped listening: expected
-        try:
-            while chunk := sock.recv(65536):
-                reply += chunk
-        except (ConnectionResetError, TimeoutError):
-            pass
+    reply = post_chunked(
+        asgi_server,
+        "/v1/chat/completions",
+        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"},
+        first=b"",
+        piece=piece,
+        count=settings.DATA_UPLOAD_MAX_MEMORY_SIZE // len(piece) * 4,
+    )
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
     assert b'"code": "request_too_large"' in reply

@@ -193,25 +193,23 @@ def finetune_job_settle(*, job_id: str) -> None:
             return
         amount = device_credits(job.device_seconds)
         if amount > 0:
-            try:
+
+            def charge(credits: Decimal) -> None:
                 credits_charge(
                     user=job.owner,
-                    amount=amount,
+                    amount=credits,
                     reason="Fine-tuning device time",
                     reference=job.id,
                     kind="fine-tuning",
                 )
+
+            try:
+                charge(amount)
             except InsufficientCredits:
                 # The estimate was covered at the start; charge what is left rather than nothing.
                 amount = max(Decimal("0"), Decimal(credits_balance(user=job.owner)))
                 if amount:
-                    credits_charge(
-                        user=job.owner,
-                        amount=amount,
-                        reason="Fine-tuning device time",
-                        reference=job.id,
-                        kind="fine-tuning",
-                    )
+                    charge(amount)
         job.charged_credits, job.settled = amount, True
         job.save(update_fields=["charged_credits", "settled"])
         finetune_job_event_add(
