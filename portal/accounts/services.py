@@ -56,8 +56,10 @@ def profile_update(*, profile: Profile, display_name: str, handle: str, bio: str
     from portal.apikeys.keyformat import redact_keylike
     from portal.apikeys.services import api_keys_redact_leaked
 
+    # Where the key was found: the profile as it stands (the new handle may not be valid).
+    source_url = settings.SITE_URL + profile.get_absolute_url()
+
     def published(text: str) -> str:
-        source_url = settings.SITE_URL + profile.get_absolute_url()
         return redact_keylike(api_keys_redact_leaked(text=text.strip(), source_url=source_url))
 
     profile.display_name = published(display_name)
