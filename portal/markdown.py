@@ -30,6 +30,8 @@ from pygments.token import STANDARD_TYPES
 
 MENTION_RE = r"(?<![\w@/.])@([a-z0-9][a-z0-9_-]{1,39})\b"
 LINK_RE = re.compile(r"<a\s[^>]*href=", re.IGNORECASE)
+# How a sanitized body links a mention (nh3 writes the attributes in this order).
+MENTION_LINK = re.compile(r'<a class="mention" href="/u/([a-z0-9_-]+)/"')
 IMG_RE = re.compile(r"<img\s", re.IGNORECASE)
 FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.DOTALL)
 UNSAFE_SCHEME = re.compile(r"^(javascript|vbscript|livescript|data|file):", re.IGNORECASE)
@@ -180,11 +182,17 @@ def render_markdown(
         extensions.append(_MentionExtension(known_handles=known_handles))
     md = markdown.Markdown(extensions=extensions, extension_configs=configs, output_format="html")
     raw = md.convert(source)
-    return Rendered(
-        html=_sanitize(raw, profile),
-        toc=_flatten_toc(getattr(md, "toc_tokens", [])),
-        mentions=set(getattr(md, "mentions", ())),
-    )
+    mentions = set(getattr(md, "mentions", ()))
+    html = _sanitize(raw, profile)
+    if profile.mentions:
+        html = _unforged_mentions(html, mentions)
+    return Rendered(html=html, toc=_flatten_toc(getattr(md, "toc_tokens", [])), mentions=mentions)
+
+
+def _unforged_mentions(html: str, mentions: set[str]) -> str:
+    """Only the mention extension makes mention links: an author's own
+    ``<a class="mention" href="/u/x/">`` (x not mentioned) keeps its link, not the class."""
+    return MENTION_LINK.sub(lambda m: m[0] if m[1] in mentions else '<a href="/u/' + m[1] + '/"', html)
 
 
 def to_text(html: str) -> str:

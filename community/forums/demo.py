@@ -163,13 +163,15 @@ def seed(*, stdout) -> None:
                 thread.accepted_answer = post
         thread.search_text = "\n\n".join(text)
         thread.save()
-        if code and thread.accepted_answer:  # the demo manager verified it for /v1 errors
-            ErrorAnswer.objects.get_or_create(
+        if code and thread.accepted_answer and not ErrorAnswer.objects.filter(error_code=code).exists():
+            # The demo manager verified it for /v1 errors (which locks the thread).
+            thread.is_locked = True
+            thread.save(update_fields=["is_locked"])
+            ErrorAnswer.objects.create(
                 error_code=code,
-                defaults={
-                    "post": thread.accepted_answer,
-                    "body_digest": error_answer_digest(thread.accepted_answer),
-                    "verified_by": users["manager@atrium.local"],
-                },
+                thread=thread,
+                post=thread.accepted_answer,
+                body_digest=error_answer_digest(thread.accepted_answer),
+                verified_by=users["manager@atrium.local"],
             )
     stdout.write(f"Forums: {Category.objects.count()} categories, {Thread.objects.count()} threads.")

@@ -427,12 +427,14 @@ class ErrorAnswer(models.Model):
 
     Members choose nothing here: a thread's author sets its error code and accepts an
     answer, but only staff (the ``change_erroranswer`` permission, held by community managers
-    and admins, not by moderators) verify one, and only the post as it was then: its
-    rendered body's digest is kept, and any later edit, hide or delete lapses the link
-    until staff verify it again (see ``selectors.error_help_url``).
+    and admins, not by moderators) verify one, and only the page as it read then: the
+    digest covers the thread's title, its question, the verified reply and which reply is
+    accepted, and verifying locks the thread. Any later edit, hide, delete, merge, accept
+    or unlock lapses the link until staff verify it again (``selectors.error_help_url``).
     """
 
     error_code = models.SlugField(max_length=64, unique=True)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
     body_digest = models.CharField(max_length=64)
     verified_by = models.ForeignKey(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
+
+from sandbox.gateway.errors import NotFound
 
 from .models import FineTuningJob, FineTuningJobEvent, TrainingFile
 
@@ -11,7 +12,7 @@ from .models import FineTuningJob, FineTuningJobEvent, TrainingFile
 def file_get_for_user(*, user, file_id: str) -> TrainingFile:
     file = TrainingFile.objects.owned_by(user).filter(pk=file_id).first()
     if file is None:
-        raise Http404(f"No such file: '{file_id}'.")
+        raise NotFound(f"No such file: '{file_id}'.")
     return file
 
 
@@ -22,7 +23,7 @@ def file_list_for_user(*, user) -> QuerySet[TrainingFile]:
 def job_get_for_user(*, user, job_id: str) -> FineTuningJob:
     job = FineTuningJob.objects.owned_by(user).select_related("base_model", "training_file").filter(pk=job_id).first()
     if job is None:
-        raise Http404(f"No such fine-tuning job: '{job_id}'.")
+        raise NotFound(f"No such fine-tuning job: '{job_id}'.")
     return job
 
 

@@ -4,15 +4,17 @@ Django's ASGI handler reads a whole request body (to a spooled file) before any 
 runs, so size limits have to be enforced in front of it: from Content-Length when
 declared (413 before a byte of the body is read), else while the body streams in (413 as
 soon as it passes the limit; Django is told the client went away and stores nothing).
-Uploads to /v1/files have the training-file limit; every other /v1 POST has Django's own
-DATA_UPLOAD_MAX_MEMORY_SIZE, so a chunked body cannot fill the disk either.
+Uploads to /v1/files have the training-file limit; every other /v1 POST, and the
+Playground's chat, has Django's own DATA_UPLOAD_MAX_MEMORY_SIZE, so a chunked body
+cannot fill the disk either.
 """
 
 from __future__ import annotations
 
 import json
 
-V1_PREFIX = "/v1/"
+# /v1, and the Playground's chat (the API's own view, for the signed-in browser).
+GUARDED_PREFIXES = ("/v1/", "/playground/chat")
 UPLOAD_PATH = "/v1/files"
 # Room for the multipart envelope and the other form fields around the file.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -60,7 +62,7 @@ class BodySizeLimit:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith(V1_PREFIX):
+        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith(GUARDED_PREFIXES):
             return await self.app(scope, receive, send)
         limit, error = body_limit(scope["path"])
         headers = dict(scope.get("headers") or [])

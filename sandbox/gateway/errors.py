@@ -56,6 +56,14 @@ class OpenAIError(Exception):
         self.headers = headers or {}
 
 
+class NotFound(OpenAIError, Http404):
+    """A 404 whose message is written for the caller ("No such file: 'file-x'."): /v1 answers
+    it in OpenAI's shape, and a page that meets it answers its 404 page."""
+
+    def __init__(self, message: str, *, param: str | None = None):
+        super().__init__(404, message, code="not_found", param=param)
+
+
 # Who may link an error code to something better than the docs: the forums register the
 # answer staff verified for a code (community.forums' AppConfig.ready); the gateway never
 # imports them.
@@ -149,7 +157,8 @@ def to_openai_error(exc: Exception) -> OpenAIError | None:
     if isinstance(exc, exceptions.PermissionDenied):
         return OpenAIError(403, str(exc.detail), code=getattr(exc, "openai_code", None) or "insufficient_scope")
     if isinstance(exc, (exceptions.NotFound, Http404)):
-        return OpenAIError(404, str(getattr(exc, "detail", None) or exc) or "Not found.", code="not_found")
+        # Django's own 404s name internal models ("No TrainingFile matches..."): never shown.
+        return OpenAIError(404, str(getattr(exc, "detail", "")) or "Not found.", code="not_found")
     if isinstance(exc, exceptions.MethodNotAllowed):
         return OpenAIError(405, str(exc.detail), code="method_not_allowed")
     if isinstance(exc, exceptions.UnsupportedMediaType):

@@ -76,12 +76,16 @@ def test_staff_verify_a_reply_and_every_caller_links_to_it(qa, asker, answerer, 
     assert selectors.error_help_url(code="model_not_found") is None
 
 
-def test_an_edit_after_verification_lapses_the_link_at_once(hijack, answerer, manager):
+def test_an_edit_after_verification_lapses_the_link_at_once(hijack, answerer, manager, moderator):
+    """Verifying locks the thread, so its author can no longer edit; a moderator still can,
+    and any edit lapses the link."""
     thread, _own = hijack
     honest = services.post_create(author=answerer, thread=thread, body="Use the id from GET /v1/models.")
     services.error_answer_verify(staff=manager, post=honest)
     assert selectors.error_help_url(code="model_not_found") == _url(thread, honest)
-    services.post_edit(editor=answerer, post=honest, body=PHISHING)
+    with pytest.raises(PermissionDenied):
+        services.post_edit(editor=answerer, post=honest, body=PHISHING)
+    services.post_edit(editor=moderator, post=honest, body=PHISHING)
     assert selectors.error_help_url(code="model_not_found") is None
     services.error_answer_verify(staff=manager, post=honest)  # staff look again and re-verify
     assert selectors.error_help_url(code="model_not_found") == _url(thread, honest)
@@ -95,7 +99,7 @@ def test_hiding_or_deleting_lapses_the_link(hijack, answerer, manager, moderator
     assert selectors.error_help_url(code="model_not_found") is None
     services.post_restore(moderator=moderator, post=honest)
     assert selectors.error_help_url(code="model_not_found") == _url(thread, honest)
-    services.post_delete(actor=answerer, post=honest)
+    services.post_delete(actor=moderator, post=honest)
     assert selectors.error_help_url(code="model_not_found") is None
 
 
@@ -107,3 +111,32 @@ def test_only_visible_replies_of_error_threads_can_be_verified(qa, asker, answer
     )
     with pytest.raises(ValidationError):  # the question itself
         services.error_answer_verify(staff=manager, post=thread.posts.get(is_first=True))
+
+
+def test_what_the_linked_page_shows_is_verified_too(hijack, asker, answerer, manager, moderator, qa):
+    """The link opens the whole thread: its title, question and accepted answer are part of
+    what staff verified, verifying locks the thread, and a merge or unlock lapses the link."""
+    thread, own = hijack
+    honest = services.post_create(author=answerer, thread=thread, body="Use the id from GET /v1/models.")
+
+    def verified() -> bool:
+        services.error_answer_verify(staff=manager, post=honest)
+        thread.refresh_from_db()
+        return selectors.error_help_url(code="model_not_found") == _url(thread, honest) and thread.is_locked
+
+    assert verified()
+    services.post_edit(editor=moderator, post=thread.posts.get(is_first=True), body=PHISHING)  # the question
+    assert selectors.error_help_url(code="model_not_found") is None
+    assert verified()
+    services.post_edit(editor=moderator, post=thread.posts.get(is_first=True), body="Which id?", title=PHISHING[:80])
+    assert selectors.error_help_url(code="model_not_found") is None
+    assert verified()
+    services.post_accept_answer(user=asker, post=own)  # the asker re-accepts the phishing reply
+    assert selectors.error_help_url(code="model_not_found") is None
+    assert verified()
+    services.thread_set_locked(moderator=moderator, thread=thread, locked=False)  # replies may join again
+    assert selectors.error_help_url(code="model_not_found") is None
+    assert verified()
+    target = services.thread_create(author=moderator, category=qa, title="Totally different", body="Go elsewhere.")
+    services.thread_merge(moderator=moderator, source=thread, target=target)
+    assert selectors.error_help_url(code="model_not_found") is None

@@ -240,3 +240,17 @@ def test_a_chunked_body_past_the_limit_is_413_before_django_reads_it(asgi_server
     )
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
     assert b'"code": "request_too_large"' in reply
+
+
+def test_the_playgrounds_chat_body_is_limited_too(asgi_server, settings):
+    """The Playground's chat is the API's own view behind a session: the same guard applies."""
+    piece = b" " * 65536
+    reply = post_chunked(
+        asgi_server,
+        "/playground/chat",
+        headers={"Content-Type": "application/json"},
+        first=b"",
+        piece=piece,
+        count=settings.DATA_UPLOAD_MAX_MEMORY_SIZE // len(piece) * 4,
+    )
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:200]

@@ -37,3 +37,12 @@ def test_docs_keep_their_richer_markup():
     assert rendered.toc == [{"id": "install", "name": "Install", "level": 2}]
     assert 'class="admonition note"' in rendered.html
     assert "nofollow" not in rendered.html
+
+
+def test_a_member_cannot_forge_a_mention_link():
+    """Only the mention extension makes mention links: an author's own anchor styled as one
+    keeps its link but not the class (nor a place among the post's mentions)."""
+    rendered = render_markdown('<a class="mention" href="/u/eve/">eve</a> and @ada', profile=MEMBER)
+    assert rendered.mentions == {"ada"}
+    assert '<a class="mention" href="/u/ada/"' in rendered.html
+    assert 'class="mention" href="/u/eve/"' not in rendered.html and 'href="/u/eve/"' in rendered.html

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.db.models import F
 
 from portal import cache_versions
 
@@ -36,17 +37,24 @@ def _solved_for_code(code: str | None):
 
 
 def error_answer_digest(post: Post) -> str:
-    """What staff verify of an answer: the body readers see, exactly."""
-    return hashlib.sha256(post.body_html.encode()).hexdigest()
+    """What staff verify when they verify an answer: what the linked page shows around it
+    (the thread's title, its question, that the thread is locked, which reply is accepted)
+    and the reply's body, exactly as readers see them."""
+    thread = post.thread
+    question = thread.posts.filter(is_first=True).values_list("body_html", flat=True).first() or ""
+    parts = [thread.title, question, str(thread.is_locked), str(thread.accepted_answer_id), post.body_html]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
 def error_help_url(*, code: str) -> str | None:
     """Absolute URL of the answer staff verified for a /v1 error code, or None.
 
-    Only staff choose it (:class:`ErrorAnswer`); the link lapses as soon as the answer is
-    edited, hidden or deleted, or its thread is, so no member can change what other
-    members' errors link to. Cached under a generation that every forum write and every
-    verification moves (see :mod:`.signals`): /v1 error bodies call this on every error.
+    Only staff choose it (:class:`ErrorAnswer`); the link lapses as soon as the page it
+    opens changes from what staff verified (an edit of the answer, the question or the
+    title, a hide, delete or merge, another accepted answer, an unlock), so neither a
+    member nor a moderator can change what other members' errors link to. Cached under a
+    generation that every forum write and every verification moves (see :mod:`.signals`):
+    /v1 error bodies call this on every error.
     """
     if not code or len(code) > 64:
         return None
@@ -57,7 +65,11 @@ def error_help_url(*, code: str) -> str | None:
                 error_code=code,
                 post__is_hidden=False,
                 post__is_deleted=False,
-                post__thread__in=Thread.objects.visible(),
+                post__is_first=False,
+                # Still in the thread staff verified (a merge moves posts), still about this code.
+                post__thread=F("thread"),
+                thread__error_code=code,
+                thread__in=Thread.objects.visible(),
             )
             .select_related("post__thread")
             .first()

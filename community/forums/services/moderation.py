@@ -222,7 +222,8 @@ def _require_staff_verifier(user) -> None:
 
 @transaction.atomic
 def error_answer_verify(*, staff, post: Post) -> ErrorAnswer:
-    """Link every /v1 error of the post's thread's code to this post, as it reads now."""
+    """Link every /v1 error of the post's thread's code to this post, as its page reads now
+    (the thread is locked, so no reply joins it after the check)."""
     from ..selectors import error_answer_digest
 
     _require_staff_verifier(staff)
@@ -233,9 +234,13 @@ def error_answer_verify(*, staff, post: Post) -> ErrorAnswer:
         raise ValidationError(_("This thread is not about an API error."))
     if post.is_first or post.is_hidden or post.is_deleted or thread.is_hidden or thread.is_deleted:
         raise ValidationError(_("Only a visible reply can be the answer for an API error."))
+    if not thread.is_locked:  # the page staff verify gets no new replies
+        thread.is_locked = True
+        thread.save(update_fields=["is_locked"])
     answer, _created = ErrorAnswer.objects.update_or_create(
         error_code=thread.error_code,
         defaults={
+            "thread": thread,
             "post": post,
             "body_digest": error_answer_digest(post),
             "verified_by": staff,

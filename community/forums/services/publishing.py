@@ -5,7 +5,6 @@ un-linked), the member's limits and the key-leak guard."""
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,15 +15,13 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from portal.accounts.selectors import handles_of_active_members
-from portal.markdown import MEMBER, Rendered, render_markdown
+from portal.markdown import MEMBER, MENTION_LINK, Rendered, render_markdown
 
 from .. import permissions
 from ..models import ModerationActionKind, Post, PostImage, Suspension
 from .log import moderation_log_write
 
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
-# How a rendered body links its mentions (see portal.markdown): read back, never re-rendered.
-MENTION_LINK = re.compile(r'<a class="mention" href="/u/([a-z0-9_-]+)/"')
 
 
 def _limit(name: str, default):
@@ -56,7 +53,7 @@ def render_body(body: str) -> Rendered:
 
 def mentions_in(body_html: str) -> set[str]:
     """The handles a stored body links as mentions."""
-    return set(MENTION_LINK.findall(body_html))
+    return set(MENTION_LINK.findall(body_html))  # only the extension's links keep the class
 
 
 @dataclass
