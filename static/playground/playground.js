@@ -81,7 +81,9 @@
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() }, body: JSON.stringify(body) });
       if (!response.ok) {
         var err = await response.json().catch(function () { return {}; });
-        throw new Error((err.error && err.error.message) || ("HTTP " + response.status));
+        // A non-JSON 403 is Django's CSRF page: the session's token went stale.
+        var stale = response.status === 403 && !err.error ? root.dataset.staleSession : "";
+        throw new Error((err.error && err.error.message) || stale || ("HTTP " + response.status));
       }
       var reader = response.body.getReader(), decoder = new TextDecoder(), buffer = "";
       for (;;) {
