@@ -168,12 +168,14 @@ def test_limits_give_openai_errors(tiny):
 def test_cancelled_request_frees_its_slot(tiny, single_slot_worker):
     """With one decode slot, a second request is served only because the cancelled one left."""
     redis = get_redis()
+    # As long as the tiny model's context allows (512): on a busy host it must still be
+    # generating when the cancel lands, or the test would prove nothing.
     long_id = send(
         protocol.GENERATE_TASK,
         model="tiny-gpt2",
         queue=SINGLE_SLOT_QUEUE,
         prompt="hello",
-        max_tokens=300,
+        max_tokens=500,
         temperature=0,
     )
     for event in protocol.read_events(redis, long_id, timeout=60):
@@ -191,7 +193,7 @@ def test_cancelled_request_frees_its_slot(tiny, single_slot_worker):
     raw = redis.xrange(protocol.stream_key(long_id))
     long_events = [protocol._decode(fields) for _id, fields in raw]
     assert not any(e["type"] in {"finish", "usage"} for e in long_events)
-    assert sum(1 for e in long_events if e["type"] == "delta") < 300
+    assert sum(1 for e in long_events if e["type"] == "delta") < 500
 
 
 def test_adapter_changes_only_the_requests_that_name_it(tiny, tiny_model_dir, tmp_path):
