@@ -82,3 +82,18 @@ def asgi_server(django_db_setup, django_db_blocker):
     server, url = start_asgi_server()
     yield url
     server.stop()
+
+
+@pytest.fixture
+def minilm(transactional_db):
+    """The embeddings model, registered as prepare_models does (weights from its package)."""
+    from sandbox.registry.models import HostedModel
+
+    return HostedModel.objects.create(
+        model_id="all-minilm-l6-v2",
+        source="atrium:all-minilm-l6-v2",
+        task=HostedModel.Task.EMBEDDINGS,
+        backend=HostedModel.Backend.SENTENCE_EMBEDDING,
+        context_length=256,
+        max_output_tokens=0,
+    )

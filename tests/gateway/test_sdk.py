@@ -89,20 +89,6 @@ def test_text_completions_plain_and_streamed(client):
     assert streamed == "one two three"
 
 
-@pytest.fixture
-def minilm(transactional_db):
-    from sandbox.registry.models import HostedModel
-
-    return HostedModel.objects.create(
-        model_id="all-minilm-l6-v2",
-        source="atrium:all-minilm-l6-v2",
-        task=HostedModel.Task.EMBEDDINGS,
-        backend=HostedModel.Backend.SENTENCE_EMBEDDING,
-        context_length=256,
-        max_output_tokens=0,
-    )
-
-
 def test_embeddings_string_and_list(client, minilm, v1, secret):
     one = client.embeddings.create(model="all-minilm-l6-v2", input="hello world")  # the SDK asks for base64
     assert len(one.data) == 1 and len(one.data[0].embedding) == 384

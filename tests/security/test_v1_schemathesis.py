@@ -52,20 +52,6 @@ def fuzz_server(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def minilm(transactional_db):
-    from sandbox.registry.models import HostedModel
-
-    return HostedModel.objects.create(
-        model_id="all-minilm-l6-v2",
-        source="atrium:all-minilm-l6-v2",
-        task=HostedModel.Task.EMBEDDINGS,
-        backend=HostedModel.Backend.SENTENCE_EMBEDDING,
-        context_length=256,
-        max_output_tokens=0,
-    )
-
-
-@pytest.fixture
 def fine_tuning_objects(user, settings, tmp_path_factory):
     """A training file, a queued job with an event and a checkpoint: list operations then
     answer with real objects, whose bodies the schema must describe."""
