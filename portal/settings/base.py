@@ -287,7 +287,11 @@ STORAGES = {
 # Where hosted model weights, the default model built on first run, fine-tuned
 # adapters and checkpoints live.
 MODEL_STORE = env.path("MODEL_STORE", default=VAR_DIR / "models")
-# Wall-clock budget for training the default atrium-gpt-mini on first run (CPU).
+# The chat model the Playground, the docs and new fine-tuning jobs start from
+# (registered by `manage.py prepare_models`), and the longest answer it may give.
+DEFAULT_CHAT_MODEL = env("DEFAULT_CHAT_MODEL", default="smollm2-135m-instruct")
+DEFAULT_CHAT_MAX_OUTPUT_TOKENS = env.int("DEFAULT_CHAT_MAX_OUTPUT_TOKENS", default=2048)
+# Training budget of the tiny atrium-gpt-mini that tests and benchmarks build (CPU).
 ATRIUM_GPT_MINI_TRAIN_SECONDS = env.float("ATRIUM_GPT_MINI_TRAIN_SECONDS", default=110.0)
 # Inference workers: most sequences decoded together per model, and the device
 # ("auto": CUDA when available, else CPU).

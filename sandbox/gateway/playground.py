@@ -8,6 +8,7 @@ step a key goes through, and CSRF-protected, as a browser endpoint must be.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -22,8 +23,10 @@ from .views import ChatCompletionsView
 @require_GET
 def playground(request):
     models = hosted_models_visible(user=request.user, task=Task.CHAT)
-    # "Try it in the Playground" links (model pages, fine-tuning jobs) preselect a model.
-    return render(request, "playground/playground.html", {"models": models, "selected": request.GET.get("model", "")})
+    # "Try it in the Playground" links (model pages, fine-tuning jobs) preselect a model;
+    # otherwise the default chat model is selected.
+    selected = request.GET.get("model") or settings.DEFAULT_CHAT_MODEL
+    return render(request, "playground/playground.html", {"models": models, "selected": selected})
 
 
 class PlaygroundChatView(ChatCompletionsView):

@@ -59,3 +59,8 @@ def hosted_model_derive(
     model.full_clean()
     model.save()
     return model
+
+
+def hosted_model_retire(*, model_id: str) -> None:
+    """Stop serving a public model (status disabled); its rows and history stay."""
+    HostedModel.objects.filter(model_id=model_id, owner__isnull=True).update(status=HostedModel.Status.DISABLED)

@@ -1,7 +1,8 @@
 """Fixtures for the inference tests: tiny models on disk and real inference workers.
 
-The default atrium-gpt-mini is built once with a short training budget
-(``TEST_TRAIN_SECONDS``); an existing build under MODEL_STORE is reused.
+The tiny atrium-gpt-mini is built once with a short training budget
+(``TEST_TRAIN_SECONDS``); an existing build under MODEL_STORE is reused. The default
+smollm2-135m-instruct is converted once per MODEL_STORE by ``prepare_models``.
 """
 
 from __future__ import annotations

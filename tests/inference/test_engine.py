@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from portal.redis_client import get_redis
 from sandbox.inference import protocol
-from sandbox.inference.defaults.build_lm import CORPUS
+from sandbox.inference.defaults import SMOLLM2_ID
 from sandbox.registry.models import HostedModel
 from tests.factories import UserFactory
 
@@ -40,8 +40,14 @@ PROMPTS = [
 
 @pytest.fixture
 def defaults(transactional_db, gpt_mini_path):
-    call_command("prepare_models", train_seconds=0)  # reuse the session's build
-    return HostedModel.objects.get(model_id="atrium-gpt-mini")
+    """The default models as `make run` registers them, and the tiny atrium-gpt-mini
+    (fast, for the tests that only need some model)."""
+    call_command("prepare_models")  # converts SmolLM2 once per MODEL_STORE
+    HostedModel.objects.filter(model_id="atrium-gpt-mini").delete()
+    HostedModel.objects.create(
+        model_id="atrium-gpt-mini", source=str(gpt_mini_path), context_length=256, max_output_tokens=200
+    )
+    return HostedModel.objects.get(model_id=SMOLLM2_ID)
 
 
 @pytest.fixture
@@ -51,22 +57,14 @@ def tiny(transactional_db, tiny_model_dir):
     )
 
 
-def test_default_chat_model_answers_offline_in_words(defaults):
-    """atrium-gpt-mini is built from shipped text; it answers chat, and its completions are English words."""
-    chat = generate(
-        "atrium-gpt-mini", messages=[{"role": "user", "content": "Tell me about bread."}], max_tokens=30, temperature=0
-    )
+def test_default_chat_model_answers_a_plain_question_on_topic_offline(defaults):
+    """smollm2-135m-instruct (converted from the wheel's GGUF file) answers sensibly, offline."""
+    question = "What is an API key and why should I keep it secret?"
+    chat = generate(SMOLLM2_ID, messages=[{"role": "user", "content": question}], max_tokens=60, temperature=0)
     assert chat[0]["type"] == "accepted"
-    assert chat[-1]["type"] == "usage" and chat[-1]["completion_tokens"] > 0, chat[-1]
-
-    events = generate("atrium-gpt-mini", prompt="One summer day,", max_tokens=30, temperature=0)
-    words = [w.strip(".,!?\"'") for w in text_of(events).split()]
-    # The test build trains for seconds, not minutes, and may end its sentence early:
-    # what matters is that what it writes is words, not noise.
-    assert len(words) >= 3, text_of(events)
-    vocabulary = set(CORPUS.read_text().lower().replace(".", " ").replace(",", " ").split())
-    known = [w for w in words if w.lower() in vocabulary]
-    assert len(known) / len(words) > 0.8, text_of(events)
+    assert chat[-1]["type"] == "usage" and chat[-1]["completion_tokens"] > 10, chat[-1]
+    answer = text_of(chat).lower()
+    assert "api key" in answer and any(word in answer for word in ("secure", "secret", "access", "authent")), answer
 
 
 def test_default_embeddings_are_normalized_mean_pooled_vectors(defaults):

