@@ -35,7 +35,7 @@ class HostedModel(models.Model):
         DISABLED = "disabled", _("Disabled")
 
     model_id = models.CharField(
-        max_length=200, unique=True, help_text=_("The name clients pass as `model`, e.g. atrium-gpt-mini.")
+        max_length=200, unique=True, help_text=_("The name clients pass as `model`, e.g. smollm2-135m-instruct.")
     )
     display_name = models.CharField(max_length=200, blank=True)
     task = models.CharField(max_length=20, choices=Task.choices, default=Task.CHAT)
