@@ -15,7 +15,6 @@ state are written atomically; `train()` starts from the newest checkpoint it is 
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import random
@@ -28,7 +27,9 @@ from typing import Protocol
 
 import torch
 
-IGNORE_INDEX = -100
+# What an example is as token ids lives beside the site's token counts, which call the same code.
+from .encoding import IGNORE_INDEX, encode_example, encode_file, read_jsonl  # noqa: F401 (trainer.encode_*)
+
 BASE_LEARNING_RATE = 2e-4
 MAX_GRAD_NORM = 1.0  # as transformers.Trainer's default
 
@@ -88,54 +89,6 @@ class NullCallbacks:
 
 
 # --- Data -------------------------------------------------------------------------------
-
-
-def read_jsonl(path: str) -> list[dict]:
-    with open(path, encoding="utf-8-sig") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def _render_chat(tokenizer, messages: list[dict], *, generation_prompt: bool) -> str:
-    if getattr(tokenizer, "chat_template", None):
-        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=generation_prompt)
-    text = "".join(f"<|{m['role']}|>\n{m.get('content') or ''}\n" for m in messages)
-    return text + ("<|assistant|>\n" if generation_prompt else "")
-
-
-def encode_example(tokenizer, record: dict, data_format: str, max_length: int) -> tuple[list[int], list[int]]:
-    """Token ids and labels of one example; only assistant replies (or the completion) are learned."""
-    eos = tokenizer.eos_token_id
-
-    def ids(text: str) -> list[int]:
-        return tokenizer(text, add_special_tokens=False)["input_ids"] if text else []
-
-    if data_format == "completion":
-        prompt, completion = ids(record["prompt"]), ids(record["completion"]) + [eos]
-        input_ids, labels = prompt + completion, [IGNORE_INDEX] * len(prompt) + completion
-    else:
-        messages = [m for m in record["messages"] if m.get("content") is not None]
-        input_ids, labels, rendered = [], [], ""
-        for k, message in enumerate(messages):
-            if message["role"] == "assistant":
-                header = _render_chat(tokenizer, messages[:k], generation_prompt=True)
-                segment = ids(header[len(rendered) :] if header.startswith(rendered) else header)
-                input_ids += segment
-                labels += [IGNORE_INDEX] * len(segment)
-                rendered = header
-            full = _render_chat(tokenizer, messages[: k + 1], generation_prompt=False)
-            segment = ids(full[len(rendered) :] if full.startswith(rendered) else full)
-            input_ids += segment
-            labels += segment if message["role"] == "assistant" else [IGNORE_INDEX] * len(segment)
-            rendered = full
-        if eos is not None and (not input_ids or input_ids[-1] != eos):
-            input_ids.append(eos)
-            labels.append(eos)
-    return input_ids[:max_length], labels[:max_length]
-
-
-def encode_file(tokenizer, path: str, data_format: str, max_length: int) -> list[tuple[list[int], list[int]]]:
-    examples = [encode_example(tokenizer, record, data_format, max_length) for record in read_jsonl(path)]
-    return [example for example in examples if any(label != IGNORE_INDEX for label in example[1])]
 
 
 def collate_padded(examples: Sequence[tuple[list[int], list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
