@@ -21,7 +21,7 @@ class TrainingFileAdmin(admin.ModelAdmin):
         "purpose",
         "format",
         "example_count",
-        "token_estimate",
+        "token_count",
         "bytes",
         "created_at",
     ]

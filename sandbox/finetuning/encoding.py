@@ -10,6 +10,7 @@ No torch and no Django here: the web tier imports it to count, `training` worker
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 
 IGNORE_INDEX = -100
@@ -58,10 +59,14 @@ def encode_example(tokenizer, record: dict, data_format: str, max_length: int) -
     return input_ids[:max_length], labels[:max_length]
 
 
+def _learns(labels: list[int]) -> bool:
+    return any(label != IGNORE_INDEX for label in labels)
+
+
 def trained_example(tokenizer, record: dict, data_format: str, max_length: int) -> tuple[list[int], list[int]] | None:
     """The example as trained, or None when it has nothing to learn (the trainer skips it)."""
     input_ids, labels = encode_example(tokenizer, record, data_format, max_length)
-    return (input_ids, labels) if any(label != IGNORE_INDEX for label in labels) else None
+    return (input_ids, labels) if _learns(labels) else None
 
 
 def encode_records(
@@ -75,7 +80,9 @@ def encode_file(tokenizer, path: str, data_format: str, max_length: int) -> list
     return encode_records(tokenizer, read_jsonl(path), data_format, max_length)
 
 
-def example_tokens(tokenizer, record: dict, data_format: str, max_length: int) -> int:
-    """The tokens one epoch trains on for this example (0 when the trainer skips it)."""
-    example = trained_example(tokenizer, record, data_format, max_length)
-    return len(example[0]) if example is not None else 0
+def example_size(tokenizer, record: dict, data_format: str, max_length: int) -> tuple[int, int]:
+    """(the tokens one epoch trains on for this example, 0 when the trainer skips it; the
+    example's whole length, which a model's context must hold)."""
+    input_ids, labels = encode_example(tokenizer, record, data_format, sys.maxsize)
+    trained = len(input_ids[:max_length]) if _learns(labels[:max_length]) else 0
+    return trained, len(input_ids)

@@ -56,9 +56,11 @@ class TrainingFile(models.Model):
     bytes = models.PositiveBigIntegerField()
     format = models.CharField(max_length=20, choices=Format.choices)
     example_count = models.PositiveIntegerField()
-    # Whitespace-and-punctuation estimate of the tokens in the file (the web tier does
-    # not load tokenizers); the basis of the cost estimate shown before a job runs.
-    token_estimate = models.PositiveBigIntegerField()
+    # The tokens one epoch trains on, counted at upload by `tokens_counted_with`'s tokenizer
+    # on the rendered chat template (sandbox.finetuning.encoding, the trainer's own code);
+    # a job on a model with another tokenizer counts the file again.
+    token_count = models.PositiveBigIntegerField()
+    tokens_counted_with = models.CharField(max_length=200, blank=True)
     longest_example_tokens = models.PositiveIntegerField(default=0)
     longest_example_line = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -156,6 +158,11 @@ class FineTuningJob(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.status in self.TERMINAL_STATUSES
+
+    @property
+    def tokens_per_epoch(self) -> int:
+        """One epoch's tokens, as the base model's tokenizer counts the training file."""
+        return self.estimated_tokens // max(1, self.hyperparameters.get("n_epochs") or 1)
 
     @property
     def progress_percent(self) -> int:

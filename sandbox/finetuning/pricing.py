@@ -1,5 +1,6 @@
-"""What a job will use and cost: its hyperparameters resolved, its device time
-predicted, and the one price per device-second that both the estimate and the charge use."""
+"""What a job will use and cost: its hyperparameters resolved, its device time predicted
+from the workers' measured throughput, and the one price per device-second that both the
+estimate and the charge use."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from decimal import ROUND_UP, Decimal
 from django.conf import settings
 
 from .errors import FineTuningError
+from .throughput import Throughput, throughput_for
 
 DEFAULT_HYPERPARAMETERS = {"n_epochs": 3, "batch_size": 4, "learning_rate_multiplier": 1.0, "rank": 8}
 LIMITS = {"n_epochs": (1, 50), "batch_size": (1, 256), "learning_rate_multiplier": (0.01, 100.0), "rank": (1, 256)}
@@ -42,9 +44,12 @@ def resolve_hyperparameters(requested: dict | None, *, example_count: int) -> di
 class CostEstimate:
     """What a job is predicted to use and be charged, before it runs."""
 
+    tokens: int  # one epoch's, as the trainer counts them with the base model's tokenizer
+    n_epochs: int
     trained_tokens: int  # tokens x epochs
     device_seconds: float
     credits: Decimal
+    throughput: Throughput  # the measured (or configured) rate the prediction used
 
 
 def device_credits(device_seconds: float) -> Decimal:
@@ -53,15 +58,22 @@ def device_credits(device_seconds: float) -> Decimal:
     return amount.quantize(Decimal("0.0001"), rounding=ROUND_UP)
 
 
-def estimate_cost(*, tokens: int, n_epochs: int, device: str | None = None) -> CostEstimate:
+def estimate_cost(*, tokens: int, n_epochs: int, model_id: str, device: str | None = None) -> CostEstimate:
     """Predict the metered device time of a job and so its charge.
 
     A job is charged by device-seconds, so the estimate predicts those: the start-up of the
-    training worker's device kind (loading the base model, the first step) plus tokens x
-    epochs at that kind's training throughput (``FINETUNE_TOKENS_PER_SECOND``).
+    training workers' device kind for this base model (loading it, encoding the file) plus
+    tokens x epochs at the throughput that kind's jobs on this model measured
+    (``throughput.throughput_for``; the configured defaults before any job ran).
     """
-    device = device or settings.FINETUNE_DEVICE
+    rate = throughput_for(model_id=model_id, device=device)
     trained_tokens = tokens * n_epochs
-    seconds = settings.FINETUNE_STARTUP_SECONDS[device] + trained_tokens / settings.FINETUNE_TOKENS_PER_SECOND[device]
-    seconds = round(seconds, 1)
-    return CostEstimate(trained_tokens=trained_tokens, device_seconds=seconds, credits=device_credits(seconds))
+    seconds = round(rate.startup_seconds + trained_tokens / rate.tokens_per_second, 1)
+    return CostEstimate(
+        tokens=tokens,
+        n_epochs=n_epochs,
+        trained_tokens=trained_tokens,
+        device_seconds=seconds,
+        credits=device_credits(seconds),
+        throughput=rate,
+    )

@@ -15,7 +15,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from . import services
+from . import services, throughput
 from .models import FineTuningJob
 
 logger = logging.getLogger(__name__)
@@ -65,8 +65,10 @@ class Heartbeat(threading.Thread):
 class JobCallbacks:
     def __init__(self, job: FineTuningJob, heartbeat: Heartbeat):
         self.job, self.heartbeat = job, heartbeat
+        self.device, self.training_started = "", None
 
     def on_start(self, *, total_steps: int, resumed_from: int, device: str, examples: int) -> None:
+        self.device, self.training_started = device, time.monotonic()
         FineTuningJob.objects.filter(pk=self.job.pk).update(total_steps=total_steps, step=resumed_from)
         services.finetune_job_event_add(
             job=self.job,
@@ -126,10 +128,13 @@ def run_job(*, job_id: str, dispatch_id: str) -> None:
         return
     from .trainer import TrainingStopped, train
 
+    _import_training_stack()
     heartbeat = Heartbeat(job.id, dispatch_id)
+    metered_from = heartbeat.last
     heartbeat.start()
+    callbacks, succeeded = JobCallbacks(job, heartbeat), None
     try:
-        result = train(training_config(job), JobCallbacks(job, heartbeat))
+        result = train(training_config(job), callbacks)
     except TrainingStopped:
         services.finetune_job_event_add(job=job, message="Training stopped")
     except UserFacingError as exc:
@@ -151,13 +156,48 @@ def run_job(*, job_id: str, dispatch_id: str) -> None:
             "it ran. Try again, and contact support if it happens again.",
         )
     else:
-        services.finetune_job_succeed(
+        succeeded = services.finetune_job_succeed(
             job_id=job.id, dispatch_id=dispatch_id, adapter_path=str(adapter_dir(job.id)), metrics=result
         )
     finally:
         heartbeat.stop()
     _meter_tail(job.id, heartbeat)
+    if succeeded is not None:
+        _report_throughput(job, callbacks, metered_from=metered_from, trained_tokens=result["trained_tokens"])
     services.finetune_job_settle(job_id=job.id)
+
+
+def _import_training_stack() -> None:
+    """Import what training needs before the job's metering starts: a worker's first job
+    should not be charged for the worker warming up (nor teach the estimate it does)."""
+    import peft  # noqa: F401
+    from transformers import AutoModelForCausalLM, AutoTokenizer, get_linear_schedule_with_warmup  # noqa: F401
+
+
+def _report_throughput(job: FineTuningJob, callbacks: JobCallbacks, *, metered_from: float, trained_tokens: int):
+    """A job that trained in one attempt tells the estimates what this device does for its
+    base model: the seconds metered before its first step, and its tokens per metered second after."""
+    if job.attempts != 1 or callbacks.training_started is None:
+        return
+    metered = FineTuningJob.objects.filter(pk=job.pk).values_list("device_seconds", flat=True).first() or 0.0
+    measured = throughput.throughput_from_job(
+        device=callbacks.device,
+        model_id=job.base_model.model_id,
+        metered_seconds=metered,
+        startup_seconds=callbacks.training_started - metered_from,
+        trained_tokens=trained_tokens,
+    )
+    if measured is None:
+        return
+    try:
+        throughput.throughput_record(
+            device=measured.device,
+            model_id=measured.model_id,
+            startup_seconds=measured.startup_seconds,
+            tokens_per_second=measured.tokens_per_second,
+        )
+    except Exception:  # the estimate falls back on older figures; the job is done
+        logger.exception("could not report the training throughput of %s", job.id)
 
 
 def _meter_tail(job_id: str, heartbeat: Heartbeat) -> None:

@@ -1,14 +1,15 @@
 """Validation of fine-tuning data (JSONL, OpenAI's chat or prompt/completion format).
 
 Runs on the upload, line by line as the bytes arrive, before anything is stored: a
-file that fails is refused whole, with the first problems named by line number.
+file that fails is refused whole, with the first problems named by line number. Each
+valid example is counted as it arrives with the caller's `count_tokens` (a model's
+tokenizer on the rendered chat template: ``tokens.example_counter``).
 """
 
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sandbox.gateway.parsers import JsonTooDeep, LoneSurrogate, check_json_text
@@ -16,10 +17,8 @@ from sandbox.gateway.parsers import JsonTooDeep, LoneSurrogate, check_json_text
 CHAT_ROLES = frozenset({"system", "user", "assistant", "tool"})
 MAX_REPORTED_PROBLEMS = 10
 
-
-def estimate_tokens(text: str) -> int:
-    """About four bytes of UTF-8 per token, as OpenAI's rule of thumb."""
-    return max(1, math.ceil(len(text.encode("utf-8")) / 4))
+# (record, format) -> (tokens one epoch trains on, the example's whole length in tokens)
+TokenCounter = Callable[[dict, str], tuple[int, int]]
 
 
 class FileTooLarge(Exception):
@@ -44,49 +43,48 @@ class TrainingDataInvalid(Exception):
 class DataSummary:
     format: str
     example_count: int = 0
-    token_estimate: int = 0
+    token_count: int = 0
     bytes: int = 0
     longest_example_tokens: int = 0
     longest_example_line: int = 0
     problems: list[tuple[int | None, str]] = field(default_factory=list)
 
 
-def _check_chat(record: dict) -> tuple[str | None, str]:
-    """Return (problem, text) for a chat example."""
+def _check_chat(record: dict) -> str | None:
+    """The problem of a chat example, if it has one."""
     messages = record.get("messages")
     if not isinstance(messages, list) or not messages:
-        return "`messages` must be a non-empty list of {role, content} objects", ""
-    texts, has_assistant = [], False
+        return "`messages` must be a non-empty list of {role, content} objects"
+    has_assistant = False
     for position, message in enumerate(messages, start=1):
         if not isinstance(message, dict):
-            return f"message {position} is not an object", ""
+            return f"message {position} is not an object"
         role = message.get("role")
         if role is None:
-            return f"message {position} has no `role`", ""
+            return f"message {position} has no `role`"
         if role not in CHAT_ROLES:
-            return f"message {position} has role `{role}`; use one of system, user, assistant, tool", ""
+            return f"message {position} has role `{role}`; use one of system, user, assistant, tool"
         content = message.get("content")
         if role == "assistant" and content is None and message.get("tool_calls"):
             has_assistant = True
             continue
         if not isinstance(content, str):
-            return f"message {position} (`{role}`) has no text `content`", ""
+            return f"message {position} (`{role}`) has no text `content`"
         if not content.strip():
-            return f"message {position} (`{role}`) has empty `content`", ""
+            return f"message {position} (`{role}`) has empty `content`"
         has_assistant = has_assistant or role == "assistant"
-        texts.append(content)
     if not has_assistant:
-        return "no `assistant` message: each example needs at least one reply to learn from", ""
-    return None, "\n".join(texts)
+        return "no `assistant` message: each example needs at least one reply to learn from"
+    return None
 
 
-def _check_completion(record: dict) -> tuple[str | None, str]:
+def _check_completion(record: dict) -> str | None:
     prompt, completion = record.get("prompt"), record.get("completion")
     if not isinstance(prompt, str):
-        return "`prompt` must be a string", ""
+        return "`prompt` must be a string"
     if not isinstance(completion, str) or not completion.strip():
-        return "`completion` must be a non-empty string", ""
-    return None, prompt + completion
+        return "`completion` must be a non-empty string"
+    return None
 
 
 def _detect_format(record: dict) -> str | None:
@@ -98,10 +96,16 @@ def _detect_format(record: dict) -> str | None:
 
 
 def validate_lines(
-    chunks: Iterable[bytes], *, max_bytes: int, min_examples: int, max_example_tokens: int
+    chunks: Iterable[bytes],
+    *,
+    max_bytes: int,
+    min_examples: int,
+    max_example_tokens: int,
+    count_tokens: TokenCounter,
 ) -> DataSummary:
     """Validate JSONL arriving as byte chunks. Raises FileTooLarge as soon as the bytes
-    exceed `max_bytes`, TrainingDataInvalid with the first problems, else a summary."""
+    exceed `max_bytes`, TrainingDataInvalid with the first problems, else a summary
+    whose token figures are `count_tokens`'s."""
     summary = DataSummary(format="")
     problems = summary.problems
     pending: list[bytes] = []  # the line in progress, in pieces: joined once, when it ends
@@ -147,20 +151,20 @@ def validate_lines(
         elif found != summary.format:
             problems.append((line_number, f"{found} format, but the file began in {summary.format} format"))
             return
-        problem, example_text = (_check_chat if found == "chat" else _check_completion)(record)
+        problem = (_check_chat if found == "chat" else _check_completion)(record)
         if problem:
             problems.append((line_number, problem))
             return
-        tokens = estimate_tokens(example_text)
-        if tokens > max_example_tokens:
+        trained, length = count_tokens(record, found)
+        if length > max_example_tokens:
             problems.append(
-                (line_number, f"example of about {tokens} tokens is longer than the limit of {max_example_tokens}")
+                (line_number, f"example of {length} tokens is longer than the limit of {max_example_tokens}")
             )
             return
         summary.example_count += 1
-        summary.token_estimate += tokens
-        if tokens > summary.longest_example_tokens:
-            summary.longest_example_tokens, summary.longest_example_line = tokens, line_number
+        summary.token_count += trained
+        if length > summary.longest_example_tokens:
+            summary.longest_example_tokens, summary.longest_example_line = length, line_number
 
     for chunk in chunks:
         summary.bytes += len(chunk)

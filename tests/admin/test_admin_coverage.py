@@ -120,7 +120,7 @@ def rows(db, superuser):
             bytes=2,
             format=TrainingFile.Format.CHAT,
             example_count=10,
-            token_estimate=100,
+            token_count=100,
         )
         job = FineTuningJob.objects.create(owner=author, base_model=model, training_file=train, seed=1)
         FineTuningJobEvent.objects.create(job=job, message="Queued")

@@ -100,7 +100,7 @@ def site(echo_model):
         bytes=3,
         format=TrainingFile.Format.CHAT,
         example_count=10,
-        token_estimate=100,
+        token_count=100,
     )
     job = FineTuningJob.objects.create(owner=developer, base_model=echo_model, training_file=training, seed=1)
     return {"developer": developer, "thread": thread, "job": job}

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from sandbox.finetuning import pricing, selectors, services
+from sandbox.finetuning import selectors, services
 from sandbox.finetuning.models import FineTuningJob, WebhookDelivery
 from sandbox.finetuning.webhooks import webhook_delivery_attempt, webhook_endpoint_set
 from tests.factories import FineTuningJobFactory, training_file
@@ -181,55 +181,3 @@ def test_a_job_cancelled_while_its_worker_died_is_still_charged(dev, base_model)
     job.refresh_from_db()
     assert job.settled and job.charged_credits == Decimal("0.1200")
     assert credits_balance(user=dev) == before - Decimal("0.1200")
-
-
-@pytest.fixture
-def cpu_pricing(settings):
-    settings.FINETUNE_DEVICE = "cpu"
-    settings.FINETUNE_TOKENS_PER_SECOND = {"cpu": 5000.0, "cuda": 50000.0}
-    settings.FINETUNE_STARTUP_SECONDS = {"cpu": 30.0, "cuda": 20.0}
-    settings.FINETUNE_CREDITS_PER_DEVICE_SECOND = Decimal("0.001")
-
-
-def test_the_estimate_predicts_device_seconds_at_the_workers_throughput(cpu_pricing):
-    """Start-up plus tokens x epochs at the device kind's tokens/s, priced per device-second."""
-    cpu = pricing.estimate_cost(tokens=16_000, n_epochs=3)
-    assert cpu.trained_tokens == 48_000
-    assert cpu.device_seconds == pytest.approx(39.6)  # 30 s start-up + 48,000 / 5,000 tokens/s
-    assert cpu.credits == Decimal("0.0396")
-    cuda = pricing.estimate_cost(tokens=16_000, n_epochs=3, device="cuda")
-    assert cuda.device_seconds == pytest.approx(21.0) and cuda.credits == Decimal("0.0210")
-    # A tiny file still pays for the start-up: the charge is never 10x the estimate.
-    assert pricing.estimate_cost(tokens=160, n_epochs=2).credits == Decimal("0.0301")
-
-
-def test_a_job_metered_as_estimated_is_charged_its_estimate(dev, base_model, cpu_pricing):
-    """The estimate and the charge use one price, so a job that ran as predicted costs what it showed."""
-    job = new_job(dev)
-    assert job.estimated_device_seconds >= 30 and job.estimated_tokens == job.training_file.token_estimate * 3
-    assert job.estimated_cost == pricing.device_credits(job.estimated_device_seconds)
-    FineTuningJob.objects.filter(pk=job.pk).update(
-        status="succeeded", device_seconds=job.estimated_device_seconds, finished_at=timezone.now()
-    )
-    services.finetune_job_settle(job_id=job.pk)
-    job.refresh_from_db()
-    assert job.settled and job.charged_credits == job.estimated_cost
-
-
-def test_a_job_whose_device_time_exceeds_the_balance_is_refused(transactional_db, base_model, cpu_pricing):
-    """The balance check uses the device-time estimate, start-up included, before anything runs."""
-    from portal.billing.services import credits_balance, credits_charge
-    from tests.factories import UserFactory
-
-    poor = UserFactory(email="poor-ft@example.com")
-    balance = credits_balance(user=poor)
-    if balance > 0:
-        credits_charge(user=poor, amount=balance, reason="test: empty the balance")
-    from tests.finetuning.conftest import grant
-
-    grant(poor, "0.02")  # covers tokens x epochs at the old per-token rate, not 30 s of start-up
-    with pytest.raises(services.FineTuningError) as caught:
-        new_job(poor)
-    assert caught.value.code == "insufficient_credits"
-    assert "device-seconds" in caught.value.message
-    assert not FineTuningJob.objects.exists()

@@ -5,15 +5,31 @@ import json
 
 import pytest
 
+from sandbox.finetuning import tokens
 from sandbox.finetuning.validation import FileTooLarge, TrainingDataInvalid, validate_lines
 
 GOOD_CHAT = json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]})
 GOOD_COMPLETION = json.dumps({"prompt": "2+2=", "completion": " 4"})
 
 
+count_tokens = None  # the tiny model's tokenizer, as uploads count with a model's tokenizer
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tiny_tokenizer(tiny_lm_path):
+    global count_tokens
+    count_tokens = tokens.example_counter(tokens.CountingModel("tiny-gpt", str(tiny_lm_path), "", 256))
+
+
 def run(text: bytes, *, min_examples=2, max_bytes=10_000, max_example_tokens=100, chunk=7):
     chunks = [text[i : i + chunk] for i in range(0, len(text), chunk)]
-    return validate_lines(chunks, max_bytes=max_bytes, min_examples=min_examples, max_example_tokens=max_example_tokens)
+    return validate_lines(
+        chunks,
+        max_bytes=max_bytes,
+        min_examples=min_examples,
+        max_example_tokens=max_example_tokens,
+        count_tokens=count_tokens,
+    )
 
 
 def lines(*rows: str) -> bytes:
@@ -46,7 +62,7 @@ def lines(*rows: str) -> bytes:
                     {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "word " * 200}]}
                 ),
             ),
-            ["line 2: example of about", "longer than the limit of 100"],
+            ["line 2: example of ", "tokens is longer than the limit of 100"],
         ),
         (lines(GOOD_CHAT), ["the file has 1 examples; at least 2 are needed"]),
         (lines(GOOD_CHAT, GOOD_CHAT).replace(b"hello", b"h\xe9llo", 1), ["line 1: not valid UTF-8"]),
@@ -81,7 +97,7 @@ def test_broken_files_name_their_problems_with_line_numbers(data, expected):
 def test_valid_files_are_summarised():
     chat = run(lines(GOOD_CHAT, "", GOOD_CHAT, GOOD_CHAT))
     assert (chat.format, chat.example_count) == ("chat", 3)
-    assert chat.token_estimate > 0
+    assert chat.token_count > 0 and chat.longest_example_tokens > 0
     completion = run(b"\xef\xbb\xbf" + lines(GOOD_COMPLETION, GOOD_COMPLETION).rstrip(b"\n"))
     assert (completion.format, completion.example_count) == ("completion", 2)
 
@@ -95,7 +111,7 @@ def test_oversize_is_refused_as_soon_as_the_limit_is_passed():
             yield (GOOD_CHAT + "\n").encode()
 
     with pytest.raises(FileTooLarge):
-        validate_lines(endless(), max_bytes=1000, min_examples=1, max_example_tokens=100)
+        validate_lines(endless(), max_bytes=1000, min_examples=1, max_example_tokens=100, count_tokens=count_tokens)
     assert len(consumed) < 20  # stopped right after the limit, not at the end
 
 

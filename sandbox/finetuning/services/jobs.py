@@ -1,13 +1,15 @@
-"""Jobs, the web side: create (validated, estimated, admitted), admit, cancel."""
+"""Jobs, the web side: estimate, create (validated, estimated, admitted), admit, cancel."""
 
 from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,10 +17,12 @@ from community.activity.services import activity_record
 from portal.apikeys.keyformat import redact_keylike
 from sandbox.registry.selectors import Backend, Task, hosted_model_visible
 
+from .. import tokens
 from ..errors import FineTuningError
 from ..models import FineTuningJob, TrainingFile
-from ..pricing import estimate_cost, resolve_hyperparameters
+from ..pricing import CostEstimate, estimate_cost, resolve_hyperparameters
 from .events import finetune_job_event_add
+from .files import file_check
 from .outcomes import notify_state
 
 
@@ -31,6 +35,81 @@ def credits_balance_of(user) -> Decimal:
     from portal.billing.services import credits_balance
 
     return Decimal(credits_balance(user=user))
+
+
+@dataclass(frozen=True)
+class JobEstimate:
+    """What a job would train and cost, before it exists: the new-job form shows it, the
+    job keeps it, and the API returns it (one computation for all three)."""
+
+    base_model: object  # the registry's HostedModel
+    training_file: TrainingFile | None  # None for an upload checked but not stored
+    validation_file: TrainingFile | None
+    hyperparameters: dict  # resolved
+    cost: CostEstimate
+
+
+def finetune_job_estimate(
+    *,
+    owner,
+    model: str,
+    training_file: str | None = None,
+    validation_file: str | None = None,
+    hyperparameters: dict | None = None,
+    upload: UploadedFile | None = None,
+) -> JobEstimate:
+    """Check a job's model, files and hyperparameters and predict its tokens and charge.
+
+    The files' tokens are counted with the base model's own tokenizer (the count made at
+    upload when that was the same model), as the trainer will count them. ``upload``, a
+    file not stored yet, is validated instead of ``training_file``: an invalid one raises
+    its problems, never an estimate.
+    """
+    base = hosted_model_visible(user=owner, model_id=model)
+    if base is not None and base.task != Task.CHAT:
+        base = None
+    if base is None or base.backend != Backend.CAUSAL_LM or base.adapter_path:
+        raise FineTuningError(
+            f"The model `{model}` does not exist or cannot be fine-tuned; choose a base model from /v1/models.",
+            code="model_not_found",
+            param="model",
+            status=404 if base is None else 400,
+        )
+    counting_model = tokens.CountingModel.of(base)
+    if upload is not None:
+        summary = file_check(upload=upload, counting_model=counting_model, max_example_tokens=base.context_length)
+        train, train_tokens, example_count = None, summary.token_count, summary.example_count
+    else:
+        train = _owned_file(owner, training_file or "", "training_file")
+        train_tokens = _file_tokens(train, base, counting_model, "training_file").tokens
+        example_count = train.example_count
+    valid = _owned_file(owner, validation_file, "validation_file") if validation_file else None
+    if valid is not None:
+        _file_tokens(valid, base, counting_model, "validation_file")
+    resolved = resolve_hyperparameters(hyperparameters, example_count=example_count)
+    cost = estimate_cost(tokens=train_tokens, n_epochs=resolved["n_epochs"], model_id=base.model_id)
+    return JobEstimate(base_model=base, training_file=train, validation_file=valid, hyperparameters=resolved, cost=cost)
+
+
+def _file_tokens(file: TrainingFile, base, counting_model: tokens.CountingModel, param: str) -> tokens.FileTokens:
+    """The file counted with the base model's tokenizer; refused when an example is longer than its context."""
+    try:
+        counted = tokens.file_tokens(file, counting_model)
+    except tokens.TokenizerUnavailable as exc:
+        raise FineTuningError(
+            f"The tokenizer of `{base.model_id}` is not available right now, so the job cannot be estimated; "
+            "try again later.",
+            code="model_unavailable",
+            param="model",
+            status=503,
+        ) from exc
+    if counted.longest_example_tokens > base.context_length:
+        raise FineTuningError(
+            f"Line {counted.longest_example_line} of `{file.id}` has {counted.longest_example_tokens} tokens; "
+            f"`{base.model_id}` accepts at most {base.context_length} per example. Shorten or split it.",
+            param=param,
+        )
+    return counted
 
 
 def finetune_job_create(
@@ -49,38 +128,30 @@ def finetune_job_create(
         existing = FineTuningJob.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing, False
-    base = hosted_model_visible(user=owner, model_id=model)
-    if base is not None and base.task != Task.CHAT:
-        base = None
-    if base is None or base.backend != Backend.CAUSAL_LM or base.adapter_path:
-        raise FineTuningError(
-            f"The model `{model}` does not exist or cannot be fine-tuned; choose a base model from /v1/models.",
-            code="model_not_found",
-            param="model",
-            status=404 if base is None else 400,
-        )
-    train = _owned_file(owner, training_file, "training_file")
-    valid = _owned_file(owner, validation_file, "validation_file") if validation_file else None
-    for param, file in (("training_file", train), ("validation_file", valid)):
-        if file is not None and file.longest_example_tokens > base.context_length:
-            raise FineTuningError(
-                f"Line {file.longest_example_line} of `{file.id}` has about {file.longest_example_tokens} tokens; "
-                f"`{base.model_id}` accepts at most {base.context_length} per example. Shorten or split it.",
-                param=param,
-            )
-    resolved = resolve_hyperparameters(hyperparameters, example_count=train.example_count)
+    planned = finetune_job_estimate(
+        owner=owner,
+        model=model,
+        training_file=training_file,
+        validation_file=validation_file,
+        hyperparameters=hyperparameters,
+    )
+    base, train, valid, resolved, estimate = (
+        planned.base_model,
+        planned.training_file,
+        planned.validation_file,
+        planned.hyperparameters,
+        planned.cost,
+    )
     if suffix and (len(suffix) > 64 or not all(c.isalnum() or c in "-_" for c in suffix)):
         raise FineTuningError("`suffix` may have up to 64 letters, digits, `-` and `_`.", param="suffix")
     if suffix and redact_keylike(suffix) != suffix:  # it would be kept in the job and the model's id
         raise FineTuningError("`suffix` looks like an API key; choose another name.", param="suffix")
-    tokens = train.token_estimate
-    estimate = estimate_cost(tokens=tokens, n_epochs=resolved["n_epochs"])
     cost = estimate.credits
     balance = credits_balance_of(owner)
     if cost > balance:
         raise FineTuningError(
             f"This job is estimated to cost {cost} credits (about {estimate.device_seconds:g} device-seconds "
-            f"for {tokens} tokens x {resolved['n_epochs']} epochs) "
+            f"for {estimate.tokens} tokens x {estimate.n_epochs} epochs) "
             f"and your balance is {balance}. Add credits, use fewer epochs or a smaller file.",
             code="insufficient_credits",
             param=None,
@@ -117,8 +188,8 @@ def finetune_job_create(
             finetune_job_event_add(job=job, message=f"Validating validation file: {valid.id}")
         finetune_job_event_add(
             job=job,
-            message=f"Files validated ({train.example_count} examples); estimated cost {cost} credits "
-            f"(about {estimate.device_seconds:g} device-seconds). "
+            message=f"Files validated ({train.example_count} examples, {estimate.tokens} tokens); "
+            f"estimated cost {cost} credits (about {estimate.device_seconds:g} device-seconds). "
             "Moving job to queued state",
         )
         FineTuningJob.objects.filter(pk=job.pk).update(status=FineTuningJob.Status.QUEUED)

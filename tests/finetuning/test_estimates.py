@@ -1,0 +1,174 @@
+"""One token count everywhere, and an estimate calibrated from the workers' throughput.
+
+A file's tokens are the base model's tokenizer on the rendered chat template, exactly the
+ids the trainer trains on; the Files page, the new-job form, the job page, the API and the
+charge show that one count. The estimate predicts the metered device time from what the
+training workers measured; a file that failed validation gets its reasons, never a figure.
+"""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from sandbox.finetuning import pricing, services, testing, throughput, tokens, trainer
+from sandbox.finetuning.models import FineTuningJob
+from sandbox.inference.defaults import SMOLLM2_ID, smollm2_path
+from sandbox.registry.models import HostedModel
+from tests.factories import FineTuningJobFactory, training_file
+
+
+def jsonl(rows) -> bytes:
+    return "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+
+def upload(user, rows, name="d.jsonl"):
+    return services.file_create(owner=user, upload=SimpleUploadedFile(name, jsonl(rows)), purpose="fine-tune")
+
+
+def trained_tokens_per_epoch(model_path, path, max_length) -> int:
+    """What the trainer itself encodes from the file: the count every page must show."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model_path))
+    return sum(len(ids) for ids, _labels in trainer.encode_file(tokenizer, str(path), "chat", max_length))
+
+
+@pytest.fixture
+def cpu_pricing(settings, base_model):
+    settings.FINETUNE_DEVICE = "cpu"
+    settings.FINETUNE_TOKENS_PER_SECOND = {"cpu": 5000.0, "cuda": 50000.0}
+    settings.FINETUNE_STARTUP_SECONDS = {"cpu": 30.0, "cuda": 20.0}
+    settings.FINETUNE_CREDITS_PER_DEVICE_SECOND = Decimal("0.001")
+    for device in ("cpu", "cuda"):
+        throughput.throughput_forget(model_id=base_model.model_id, device=device)
+
+
+@pytest.fixture
+def smollm2_base(transactional_db):
+    """The default chat model, registered as `prepare_models` registers it."""
+    return HostedModel.objects.create(
+        model_id=SMOLLM2_ID,
+        display_name="SmolLM2 135M Instruct",
+        backend=HostedModel.Backend.CAUSAL_LM,
+        task=HostedModel.Task.CHAT,
+        source=f"atrium:{SMOLLM2_ID}",
+        context_length=8192,
+        max_output_tokens=64,
+    )
+
+
+# --- Counting ----------------------------------------------------------------------------
+
+
+def test_an_upload_is_counted_with_the_default_models_tokenizer_as_the_trainer_encodes_it(dev, settings):
+    """Not bytes / 4: SmolLM2's tokenizer on its chat template (its default system prompt
+    included), the very token ids `trainer.encode_file` produces."""
+    assert settings.DEFAULT_CHAT_MODEL == SMOLLM2_ID
+    rows = testing.chat_dataset(12, seed=3)
+    file = upload(dev, rows)
+    assert file.tokens_counted_with == SMOLLM2_ID
+    expected = trained_tokens_per_epoch(smollm2_path(), file.content.path, 8192)
+    assert file.token_count == expected
+    assert file.token_count != -(-len(jsonl(rows)) // 4)  # the old rule of thumb was something else
+    # A user turn without a system message gets the template's default one: counted too.
+    bare = upload(dev, [{"messages": r["messages"][1:]} for r in rows])
+    assert bare.token_count == trained_tokens_per_epoch(smollm2_path(), bare.content.path, 8192)
+    assert bare.token_count > file.token_count - 12 * 8  # "You are a helpful AI assistant named SmolLM..."
+
+
+def test_a_job_on_a_model_with_another_tokenizer_counts_the_file_again(dev, base_model, tiny_lm_path, cpu_pricing):
+    file = training_file(dev, examples=12)
+    job = FineTuningJobFactory(owner=dev, file=file, model=base_model.model_id)
+    per_epoch = trained_tokens_per_epoch(tiny_lm_path, file.content.path, base_model.context_length)
+    assert per_epoch != file.token_count  # the tiny BPE splits text otherwise than SmolLM2's
+    assert job.estimated_tokens == per_epoch * job.hyperparameters["n_epochs"]
+    assert job.tokens_per_epoch == per_epoch
+
+
+def test_the_default_model_keeps_the_count_made_at_upload(dev, smollm2_base):
+    file = upload(dev, testing.chat_dataset(12, seed=4))
+    planned = services.finetune_job_estimate(owner=dev, model=SMOLLM2_ID, training_file=file.id)
+    assert planned.cost.tokens == file.token_count
+    assert planned.cost.trained_tokens == file.token_count * planned.hyperparameters["n_epochs"]
+
+
+def test_an_example_longer_than_the_base_models_context_is_refused_by_its_own_count(dev, base_model, smollm2_base):
+    """SmolLM2 (8,192) accepts the upload; the tiny model (256) refuses the job, by its own count."""
+    rows = testing.chat_dataset(12, seed=2)
+    rows[4]["messages"][1]["content"] = " ".join(["gpus"] * 300)
+    file = upload(dev, rows)
+    with pytest.raises(services.FineTuningError) as caught:
+        services.finetune_job_estimate(owner=dev, model=base_model.model_id, training_file=file.id)
+    assert "Line 5 of" in caught.value.message and "accepts at most 256" in caught.value.message
+
+
+# --- Estimating ----------------------------------------------------------------------------
+
+
+def test_before_any_job_the_estimate_uses_the_configured_throughput(cpu_pricing, base_model):
+    """Start-up plus tokens x epochs at the device kind's tokens/s, priced per device-second."""
+    cpu = pricing.estimate_cost(tokens=16_000, n_epochs=3, model_id=base_model.model_id)
+    assert (cpu.trained_tokens, cpu.throughput.measured) == (48_000, False)
+    assert cpu.device_seconds == pytest.approx(39.6)  # 30 s start-up + 48,000 / 5,000 tokens/s
+    assert cpu.credits == Decimal("0.0396")
+    cuda = pricing.estimate_cost(tokens=16_000, n_epochs=3, model_id=base_model.model_id, device="cuda")
+    assert cuda.device_seconds == pytest.approx(21.0) and cuda.credits == Decimal("0.0210")
+
+
+def test_measured_throughput_replaces_the_configured_one_per_device_and_model(cpu_pricing, base_model):
+    model_id = base_model.model_id
+    for startup, rate in ((2.0, 900.0), (3.0, 1000.0), (40.0, 1100.0)):
+        throughput.throughput_record(device="cpu", model_id=model_id, startup_seconds=startup, tokens_per_second=rate)
+    measured = pricing.estimate_cost(tokens=10_000, n_epochs=2, model_id=model_id)
+    assert measured.throughput.measured_jobs == 3
+    # The medians (3 s, 1,000 tokens/s): one odd job does not swing the estimate.
+    assert measured.device_seconds == pytest.approx(3.0 + 20_000 / 1000.0)
+    # Another model, or another device kind, has not been measured.
+    assert not pricing.estimate_cost(tokens=10_000, n_epochs=2, model_id="other-model").throughput.measured
+    assert not pricing.estimate_cost(tokens=10_000, n_epochs=2, model_id=model_id, device="cuda").throughput.measured
+    for _ in range(throughput.SAMPLES_KEPT):  # only the newest few jobs count
+        throughput.throughput_record(device="cpu", model_id=model_id, startup_seconds=1.0, tokens_per_second=500.0)
+    newest = throughput.throughput_for(model_id=model_id)
+    assert (newest.startup_seconds, newest.tokens_per_second) == (1.0, 500.0)
+
+
+def test_a_job_metered_as_estimated_is_charged_its_estimate(dev, base_model, cpu_pricing):
+    """The estimate and the charge use one price, so a job that ran as predicted costs what it showed."""
+    job = FineTuningJobFactory(owner=dev, model=base_model.model_id)
+    assert job.estimated_device_seconds >= 30
+    assert job.estimated_cost == pricing.device_credits(job.estimated_device_seconds)
+    FineTuningJob.objects.filter(pk=job.pk).update(
+        status="succeeded", device_seconds=job.estimated_device_seconds, finished_at=timezone.now()
+    )
+    services.finetune_job_settle(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.settled and job.charged_credits == job.estimated_cost
+
+
+def test_a_job_whose_device_time_exceeds_the_balance_is_refused(transactional_db, base_model, cpu_pricing):
+    """The balance check uses the device-time estimate, start-up included, before anything runs."""
+    from portal.billing.services import credits_balance, credits_charge
+    from tests.factories import UserFactory
+
+    from .conftest import grant
+
+    poor = UserFactory(email="poor-ft@example.com")
+    balance = credits_balance(user=poor)
+    if balance > 0:
+        credits_charge(user=poor, amount=balance, reason="test: empty the balance")
+    grant(poor, "0.02")  # covers tokens x epochs at the old per-token rate, not 30 s of start-up
+    with pytest.raises(services.FineTuningError) as caught:
+        FineTuningJobFactory(owner=poor, model=base_model.model_id)
+    assert caught.value.code == "insufficient_credits"
+    assert "device-seconds" in caught.value.message
+    assert not FineTuningJob.objects.exists()
+
+
+def test_the_web_process_loads_a_tokenizer_once(dev, smollm2_base):
+    """Counting an upload and estimating a job share one loaded tokenizer (a 3.5 MB file)."""
+    first = tokens.tokenizer_of(tokens.default_counting_model())
+    upload(dev, testing.chat_dataset(12, seed=6))
+    assert tokens.tokenizer_of(tokens.CountingModel.of(smollm2_base)) is first
