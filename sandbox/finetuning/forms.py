@@ -31,7 +31,7 @@ class JobCreateForm(forms.Form):
         min_value=1,
         max_value=50,
         label=_("Epochs"),
-        widget=forms.NumberInput(attrs={"placeholder": "auto (3)"}),
+        widget=forms.NumberInput(attrs={"placeholder": "auto"}),
     )
     batch_size = forms.IntegerField(
         required=False,

@@ -17,6 +17,7 @@ urlpatterns = [
     # Browser pages
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/new/", views.job_create, name="job_create"),
+    path("jobs/new/estimate/", views.job_estimate, name="job_estimate"),
     path("jobs/webhooks/", views.webhook_settings, name="webhook_settings"),
     path("jobs/<str:job_id>/", views.job_detail, name="job_detail"),
     path("jobs/<str:job_id>/metrics.json", views.job_metrics, name="job_metrics"),

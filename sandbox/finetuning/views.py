@@ -1,4 +1,5 @@
-"""Browser pages: jobs list, new-job form, job page (live), files, webhooks. Thin and scoped."""
+"""Browser pages: jobs list, new-job form (and its estimate), job page (live), files,
+webhooks. Thin and scoped."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,6 +26,7 @@ def job_list(request):
 @login_required
 def job_create(request):
     form = JobCreateForm(request.POST or None, request.FILES or None, user=request.user)
+    estimate_problem = ""
     if request.method == "POST" and form.is_valid():
         try:
             training_file = form.cleaned_data["training_file"]
@@ -44,6 +46,7 @@ def job_create(request):
             )
         except services.FineTuningError as exc:
             form.add_error(None, exc.message)
+            estimate_problem = exc.message
         else:
             messages.success(request, _("Job %(id)s created.") % {"id": job.id})
             return redirect(job)
@@ -54,13 +57,66 @@ def job_create(request):
         {
             "form": form,
             "files": files,
-            "pricing": {
-                "credits_per_second": str(settings.FINETUNE_CREDITS_PER_DEVICE_SECOND),
-                "tokens_per_second": settings.FINETUNE_TOKENS_PER_SECOND[settings.FINETUNE_DEVICE],
-                "startup_seconds": settings.FINETUNE_STARTUP_SECONDS[settings.FINETUNE_DEVICE],
-            },
+            "estimate_problem": estimate_problem,
+            "credits_per_second": settings.FINETUNE_CREDITS_PER_DEVICE_SECOND,
             "balance": services.credits_balance_of(request.user),
         },
+    )
+
+
+@login_required
+@require_POST
+def job_estimate(request):
+    """The new-job form's estimate: the computation the job and the API use, on the form's
+    fields (an upload is validated, not stored). A problem comes back instead of figures."""
+    form = JobCreateForm(request.POST, request.FILES, user=request.user)
+    if not form.is_valid():
+        problems = [str(e) for field in form.errors.values() for e in field]
+        return JsonResponse({"problem": problems[0]})
+    data = form.cleaned_data
+    try:
+        planned = services.finetune_job_estimate(
+            owner=request.user,
+            model=data["model"].model_id,
+            training_file=data["training_file"].id if data.get("training_file") else None,
+            validation_file=data["validation_file"].id if data.get("validation_file") else None,
+            hyperparameters=form.hyperparameters(),
+            upload=data.get("upload") or None,  # an upload wins over the list, as on submit
+        )
+    except services.FineTuningError as exc:
+        return JsonResponse({"problem": exc.message})
+    cost = planned.cost
+    figures = {
+        "price": settings.FINETUNE_CREDITS_PER_DEVICE_SECOND,
+        "startup": f"{cost.throughput.startup_seconds:.1f}",
+        "rate": f"{cost.throughput.tokens_per_second:,.0f}",
+        "jobs": cost.throughput.measured_jobs,
+    }
+    if cost.throughput.measured:
+        basis = _(
+            "Tokens are counted with the base model's tokenizer, as training counts them. You are charged the "
+            "metered device time at %(price)s credits per device-second: about %(startup)s s to start, then "
+            "%(rate)s tokens per second, as the last %(jobs)s jobs on this model measured."
+        )
+    else:
+        basis = _(
+            "Tokens are counted with the base model's tokenizer, as training counts them. You are charged the "
+            "metered device time at %(price)s credits per device-second: about %(startup)s s to start, then "
+            "%(rate)s tokens per second (configured figures: no job on this model has been measured yet)."
+        )
+    return JsonResponse(
+        {
+            "basis": basis % figures,
+            "model": planned.base_model.model_id,
+            "tokens": cost.tokens,
+            "n_epochs": cost.n_epochs,
+            "trained_tokens": cost.trained_tokens,
+            "device_seconds": cost.device_seconds,
+            "credits": str(cost.credits),
+            "startup_seconds": round(cost.throughput.startup_seconds, 1),
+            "tokens_per_second": round(cost.throughput.tokens_per_second, 1),
+            "measured_jobs": cost.throughput.measured_jobs,
+        }
     )
 
 

@@ -1,34 +1,68 @@
-// The estimate on the new-job form predicts the charge, as finetuning.services.estimate_cost:
-// device-seconds = start-up + tokens x epochs / throughput, times the price per device-second.
+// The new-job form's estimate comes from the server (finetuning:job_estimate): the one
+// computation the job and the API use. The base model's tokenizer counts the file as
+// training will, and the training workers' measured throughput predicts the metered
+// device time. An upload is checked there first: a file that fails shows why, never a figure.
 (function () {
   const form = document.getElementById("job-form");
-  if (!form) return;
-  const pricing = JSON.parse(document.getElementById("finetune-pricing").textContent);
-  const price = parseFloat(pricing.credits_per_second);
-  const out = document.getElementById("estimate-value");
-  const tokensOut = document.getElementById("estimate-tokens");
-  const secondsOut = document.getElementById("estimate-seconds");
-  function update() {
+  const box = document.getElementById("estimate");
+  if (!form || !box) return;
+  const el = (id) => document.getElementById(id);
+  const figures = ["estimate-value", "estimate-tokens", "estimate-epochs", "estimate-trained", "estimate-seconds"];
+  let timer = null;
+  let sequence = 0;
+
+  function clear(basis) {
+    figures.forEach((id) => { el(id).textContent = "—"; });
+    el("estimate-basis").textContent = basis || "";
+  }
+
+  function problem(text) {
+    clear("");
+    el("estimate-reason").textContent = text;
+    el("estimate-problem").hidden = false;
+  }
+
+  function show(data) {
+    el("estimate-problem").hidden = true;
+    el("estimate-value").textContent = data.credits;
+    el("estimate-tokens").textContent = data.tokens.toLocaleString();
+    el("estimate-epochs").textContent = data.n_epochs;
+    el("estimate-trained").textContent = data.trained_tokens.toLocaleString();
+    el("estimate-seconds").textContent = data.device_seconds.toFixed(1);
+    el("estimate-basis").textContent = data.basis;
+  }
+
+  function hasFile() {
     const select = form.querySelector("select[name=training_file]");
-    const option = select && select.selectedOptions[0];
     const upload = form.querySelector("input[name=upload]");
-    let tokens = option ? parseInt(option.dataset.tokens || "0", 10) : 0;
-    if (!tokens && upload && upload.files.length) {
-      tokens = Math.ceil(upload.files[0].size / 4);  // the server's estimate: ~4 bytes of UTF-8 per token
-    }
-    const epochs = parseInt(form.querySelector("[name=n_epochs]").value || "3", 10);
-    if (!tokens) {
-      out.textContent = "— (pick or upload a file)";
-      tokensOut.textContent = secondsOut.textContent = "—";
+    return Boolean((select && select.value) || (upload && upload.files.length));
+  }
+
+  async function update() {
+    const mine = ++sequence;
+    if (!hasFile()) {
+      if (el("estimate-problem").hidden) clear(el("estimate-pick").textContent);
       return;
     }
-    const trained = tokens * epochs;
-    const seconds = Math.round((pricing.startup_seconds + trained / pricing.tokens_per_second) * 10) / 10;
-    tokensOut.textContent = trained.toLocaleString();
-    secondsOut.textContent = seconds.toFixed(1);
-    out.textContent = (Math.ceil(seconds * price * 10000) / 10000).toFixed(4);
+    let data;
+    try {
+      const response = await fetch(box.dataset.url, { method: "POST", body: new FormData(form), credentials: "same-origin" });
+      data = await response.json();
+    } catch (error) {
+      if (mine === sequence) clear("");
+      return;
+    }
+    if (mine !== sequence) return; // a newer request is on its way
+    if (data.problem) problem(data.problem);
+    else show(data);
   }
-  form.addEventListener("input", update);
-  form.addEventListener("change", update);
+
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(update, 300);
+  }
+
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
   update();
 })();

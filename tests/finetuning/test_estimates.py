@@ -7,10 +7,12 @@ training workers measured; a file that failed validation gets its reasons, never
 """
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from sandbox.finetuning import pricing, services, testing, throughput, tokens, trainer
@@ -172,3 +174,67 @@ def test_the_web_process_loads_a_tokenizer_once(dev, smollm2_base):
     first = tokens.tokenizer_of(tokens.default_counting_model())
     upload(dev, testing.chat_dataset(12, seed=6))
     assert tokens.tokenizer_of(tokens.CountingModel.of(smollm2_base)) is first
+
+
+# --- One count on every page, and no estimate for an invalid file ----------------------------
+
+
+def shown(html: str, pattern: str) -> int:
+    found = re.search(pattern, html)
+    assert found, pattern
+    return int(found.group(1).replace(",", ""))
+
+
+def api(client, user, method, path, **kwargs):
+    from .conftest import key_for
+
+    return getattr(client, method)(f"/v1/{path}", HTTP_AUTHORIZATION=f"Bearer {key_for(user)}", **kwargs)
+
+
+def test_one_count_on_the_files_page_the_form_the_job_page_and_the_api(client, dev, smollm2_base):
+    """The default model: SmolLM2's tokenizer counts the file at upload, and every figure after is that count."""
+    client.force_login(dev)
+    client.post(
+        reverse("finetuning:file_list"), {"file": SimpleUploadedFile("d.jsonl", jsonl(testing.chat_dataset(12)))}
+    )
+    file = dev.training_files.get()
+    per_epoch = trained_tokens_per_epoch(smollm2_path(), file.content.path, 8192)
+    files_page = client.get(reverse("finetuning:file_list")).content.decode()
+    assert shown(files_page, r'class="file-tokens"[^>]*>([\d,]+)<') == per_epoch
+    fields = {"model": SMOLLM2_ID, "training_file": file.id, "n_epochs": 2}
+    form = client.post(reverse("finetuning:job_estimate"), fields).json()
+    assert (form["tokens"], form["n_epochs"], form["trained_tokens"]) == (per_epoch, 2, 2 * per_epoch)
+    client.post(reverse("finetuning:job_create"), fields)
+    job = FineTuningJob.objects.get(owner=dev)
+    job_page = client.get(job.get_absolute_url()).content.decode()
+    assert shown(job_page, r'id="job-tokens">(\d+)<') == per_epoch
+    assert shown(job_page, r'id="job-estimated-tokens">(\d+)<') == 2 * per_epoch
+    body = api(client, dev, "get", f"fine_tuning/jobs/{job.id}").json()
+    assert body["estimated_tokens"] == 2 * per_epoch and body["estimated_cost"] == form["credits"]
+
+
+def test_an_invalid_file_gets_its_problems_and_no_estimate(client, dev, base_model, tmp_path):
+    client.force_login(dev)
+    bad = b'{"messages": []}\n' + jsonl(testing.chat_dataset(11))
+    fields = {"model": base_model.model_id, "n_epochs": 2}
+    form = client.post(reverse("finetuning:job_estimate"), {**fields, "upload": SimpleUploadedFile("b.jsonl", bad)})
+    assert form.json().keys() == {"problem"}
+    assert "line 1: `messages` must be a non-empty list" in form.json()["problem"]
+    page = client.post(reverse("finetuning:job_create"), {**fields, "upload": SimpleUploadedFile("b.jsonl", bad)})
+    html = page.content.decode().replace("&#x60;", "`")
+    assert 'id="estimate-problem" class="text-danger">' in html and "No estimate" in html
+    assert "line 1: `messages` must be a non-empty list" in html
+    assert not FineTuningJob.objects.exists() and not dev.training_files.exists()
+    refused = api(
+        client, dev, "post", "files", data={"purpose": "fine-tune", "file": SimpleUploadedFile("b.jsonl", bad)}
+    )
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_file"
+    assert not any("estimate" in name for name in refused.json()["error"])
+    # A valid upload is estimated on the form, with the base model's tokenizer, and not stored.
+    good = jsonl(testing.chat_dataset(12, seed=9))
+    estimate = client.post(
+        reverse("finetuning:job_estimate"), {**fields, "upload": SimpleUploadedFile("g.jsonl", good)}
+    )
+    path = testing.write_jsonl(tmp_path / "g.jsonl", testing.chat_dataset(12, seed=9))
+    assert estimate.json()["tokens"] == trained_tokens_per_epoch(base_model.source, path, base_model.context_length)
+    assert not dev.training_files.exists()
