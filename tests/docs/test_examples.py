@@ -3,15 +3,18 @@ against a real Atrium (uvicorn + a Celery worker, a real API key) and must succe
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 
 from portal.docs import pages
-from sandbox.registry.models import HostedModel
 
 PLACEHOLDER = "{{ base_url }}"
 
@@ -48,33 +51,39 @@ def run_example(code: str, language: str, *, base_url: str, api_key: str, timeou
     )
 
 
+@dataclass
+class LiveApi:
+    base_url: str
+    api_key: str
+    key: object
+
+    def run(self, code: str, language: str):
+        return run_example(code, language, base_url=self.base_url, api_key=self.api_key)
+
+
 @pytest.fixture
 def live_api(asgi_server, celery_worker, transactional_db):
-    """A running Atrium with the default models registered and a user's real key.
+    """A running Atrium with the default models registered as `make run` registers them
+    (`prepare_models`: echo, all-minilm-l6-v2 and smollm2-135m-instruct, converted into
+    MODEL_STORE the first time), and a user's real key.
 
     Function-scoped: transactional_db empties the tables after each test.
     """
     from portal.apikeys.services import api_key_create
-    from sandbox.inference.defaults import MINILM_ID
     from tests.factories import UserFactory
 
-    HostedModel.objects.create(
-        model_id="echo",
-        backend=HostedModel.Backend.ECHO,
-        task=HostedModel.Task.CHAT,
-        context_length=4096,
-        max_output_tokens=4096,
-    )
-    HostedModel.objects.create(
-        model_id=MINILM_ID,
-        backend=HostedModel.Backend.SENTENCE_EMBEDDING,
-        task=HostedModel.Task.EMBEDDINGS,
-        source=f"atrium:{MINILM_ID}",
-        context_length=256,
-        max_output_tokens=0,
-    )
-    _key, secret = api_key_create(user=UserFactory(email="examples@example.com"), name="docs examples")
-    return {"base_url": f"{asgi_server}/v1", "api_key": secret}
+    call_command("prepare_models", stdout=io.StringIO())
+    key, secret = api_key_create(user=UserFactory(email="examples@example.com"), name="docs examples")
+    return LiveApi(base_url=f"{asgi_server}/v1", api_key=secret, key=key)
+
+
+def models_called(key) -> set[str]:
+    """The models the calls made with ``key`` named, from the usage records (flushed now)."""
+    from sandbox.usage.models import UsageRecord
+    from sandbox.usage.services import usage_records_flush
+
+    usage_records_flush()
+    return set(UsageRecord.objects.filter(api_key=key, status_code=200).values_list("model_id", flat=True))
 
 
 def test_the_docs_mark_examples_in_every_language_as_runnable():
@@ -84,19 +93,35 @@ def test_the_docs_mark_examples_in_every_language_as_runnable():
     assert shutil.which("node"), "Node.js runs the JavaScript examples"
 
 
+# Pages whose examples generate text: they call the default model, the one a new user gets.
+GENERATING_PAGES = {"getting-started", "chat-completions", "completions"}
+
+
+def test_the_examples_that_generate_text_name_the_default_model():
+    """Not `echo`: the docs show what the real default model does."""
+    generating = [p.values[0] for p in EXAMPLES if p.values[0].page_slug in GENERATING_PAGES]
+    assert len(generating) >= 2 * 16
+    for example in generating:
+        assert settings.DEFAULT_CHAT_MODEL in example.code, f"{example.page_slug} line {example.line}"
+        assert '"echo"' not in example.code, f"{example.page_slug} line {example.line}"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_harness_fails_a_broken_example(live_api):
     """A runnable example that errors (here: a wrong model) makes the run fail."""
     code = pages.runnable_examples(pages.page_get("getting-started"), base_url=PLACEHOLDER)[1].code
-    result = run_example(code.replace('"echo"', '"no-such-model"'), "python", **live_api)
+    broken = code.replace(f'"{settings.DEFAULT_CHAT_MODEL}"', '"no-such-model"')
+    assert broken != code
+    result = live_api.run(broken, "python")
     assert result.returncode != 0
     assert "404" in result.stderr and "no-such-model" in result.stderr
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_runnable_example_succeeds(example, live_api):
-    result = run_example(example.code, example.language, **live_api)
+    result = live_api.run(example.code, example.language)
     assert result.returncode == 0, f"{example.page_slug} line {example.line} failed:\n{result.stdout}\n{result.stderr}"
     assert result.stdout.strip(), "an example shows its result"
-    if example.page_slug == "getting-started":
-        assert "Hello from Atrium" in result.stdout or "你好 Atrium" in result.stdout
+    if example.page_slug in GENERATING_PAGES:
+        # The real model answered: the usage records say which model served the calls.
+        assert models_called(live_api.key) == {settings.DEFAULT_CHAT_MODEL}
