@@ -22,7 +22,7 @@ from sandbox.gateway.errors import OpenAIError
 from sandbox.gateway.parsers import V1JSONParser
 from sandbox.gateway.serializers import ErrorResponse, StrictCharField
 
-from . import pricing, schema, selectors, services
+from . import hyperparameters, schema, selectors, services
 from .models import FineTuningJob, TrainingFile
 
 MAX_PAGE_SIZE = 10_000
@@ -301,10 +301,10 @@ class FileContentApi(FineTuningApiView):
 
 class AutoOrNumber(serializers.Field):
     """A hyperparameter: "auto" (or null), or a number within the range the trainer takes
-    (``pricing.LIMITS``; ``schema.AutoOrNumberSchema`` documents the same range)."""
+    (``hyperparameters.LIMITS``; ``schema.AutoOrNumberSchema`` documents the same range)."""
 
     def __init__(self, *, name: str, **kwargs):
-        self.low, self.high = pricing.LIMITS[name]
+        self.low, self.high = hyperparameters.LIMITS[name]
         self.integer = name != "learning_rate_multiplier"
         kind = "an integer" if self.integer else "a number"
         kwargs.setdefault("error_messages", {})["invalid"] = (

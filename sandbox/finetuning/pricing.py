@@ -1,4 +1,4 @@
-"""What a job will use and cost: its hyperparameters resolved, its device time predicted
+"""What a job will cost: its device time predicted
 from the workers' measured throughput, and the one price per device-second that both the
 estimate and the charge use."""
 
@@ -9,35 +9,7 @@ from decimal import ROUND_UP, Decimal
 
 from django.conf import settings
 
-from .errors import FineTuningError
 from .throughput import Throughput, throughput_for
-
-DEFAULT_HYPERPARAMETERS = {"n_epochs": 3, "batch_size": 4, "learning_rate_multiplier": 1.0, "rank": 8}
-LIMITS = {"n_epochs": (1, 50), "batch_size": (1, 256), "learning_rate_multiplier": (0.01, 100.0), "rank": (1, 256)}
-
-
-def resolve_hyperparameters(requested: dict | None, *, example_count: int) -> dict:
-    """Replace "auto" and missing values with the ones the job will use; check ranges."""
-    resolved = dict(DEFAULT_HYPERPARAMETERS)
-    resolved["batch_size"] = max(1, min(DEFAULT_HYPERPARAMETERS["batch_size"], example_count // 10 or 1))
-    for name, value in (requested or {}).items():
-        if name not in LIMITS:
-            raise FineTuningError(f"Unknown hyperparameter `{name}`.", param=f"hyperparameters.{name}")
-        if value is None or value == "auto":
-            continue
-        low, high = LIMITS[name]
-        kind = float if name == "learning_rate_multiplier" else int
-        try:
-            number = kind(value)
-        except (TypeError, ValueError):
-            raise FineTuningError(f'`{name}` must be a number or "auto".', param=f"hyperparameters.{name}") from None
-        if isinstance(value, bool) or not low <= number <= high or (kind is int and number != float(value)):
-            raise FineTuningError(
-                f"`{name}` must be {'an integer' if kind is int else 'a number'} from {low} to {high}.",
-                param=f"hyperparameters.{name}",
-            )
-        resolved[name] = number
-    return resolved
 
 
 @dataclass(frozen=True)

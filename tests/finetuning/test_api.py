@@ -101,7 +101,8 @@ def test_job_create_shows_cost_and_queue_position(sdk, chat_jsonl, base_model):
     # The estimate is the predicted device time at the price charged per device-second.
     assert Decimal(extra["estimated_cost"]) == pricing.device_credits(extra["estimated_device_seconds"])
     assert second.model_extra["queue_position"] == 2  # one job at a time per account
-    assert second.hyperparameters.n_epochs == 3  # "auto" resolved
+    # "auto" resolved as OpenAI's: 24 examples need 5 epochs to train on 100 examples.
+    assert second.hyperparameters.n_epochs == 5 and second.hyperparameters.batch_size == 2
     page = sdk.fine_tuning.jobs.list(limit=1)
     assert [j.id for j in page.data] == [second.id] and page.has_more
     assert [j.id for j in sdk.fine_tuning.jobs.list(limit=5, after=second.id).data] == [first.id]

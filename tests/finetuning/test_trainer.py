@@ -1,6 +1,8 @@
 """The trainer alone (no Django): packing changes nothing but speed, and a run resumed
 from a checkpoint ends exactly where an uninterrupted one does."""
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -77,8 +79,11 @@ def test_resuming_from_a_checkpoint_matches_an_uninterrupted_run(data):
     from peft.utils import load_peft_weights
 
     straight = trainer.train(config(data, "straight"))
+    # Every 4 steps, and at each epoch's end (6 steps an epoch), the last one included.
+    saved = sorted(int(p.name.split("-")[1]) for p in Path(config(data, "straight").checkpoint_dir).glob("step-*"))
+    assert saved == [4, 6, 8, 12]
     with pytest.raises(KeyboardInterrupt):
-        trainer.train(config(data, "resumed"), CrashAt(7))  # after the checkpoint at step 4
+        trainer.train(config(data, "resumed"), CrashAt(5))  # after the checkpoint at step 4
     assert trainer.latest_checkpoint(config(data, "resumed").checkpoint_dir).name == "step-4"
     resumed = trainer.train(config(data, "resumed"))
     assert resumed["step"] == straight["step"] == 12

@@ -19,8 +19,9 @@ from sandbox.registry.selectors import Backend, Task, hosted_model_visible
 
 from .. import tokens
 from ..errors import FineTuningError
+from ..hyperparameters import resolve_hyperparameters
 from ..models import FineTuningJob, TrainingFile
-from ..pricing import CostEstimate, estimate_cost, resolve_hyperparameters
+from ..pricing import CostEstimate, estimate_cost
 from .events import finetune_job_event_add
 from .files import file_check
 from .outcomes import notify_state
@@ -86,7 +87,7 @@ def finetune_job_estimate(
     valid = _owned_file(owner, validation_file, "validation_file") if validation_file else None
     if valid is not None:
         _file_tokens(valid, base, counting_model, "validation_file")
-    resolved = resolve_hyperparameters(hyperparameters, example_count=example_count)
+    resolved = resolve_hyperparameters(hyperparameters, example_count=example_count, tokens=train_tokens)
     cost = estimate_cost(tokens=train_tokens, n_epochs=resolved["n_epochs"], model_id=base.model_id)
     return JobEstimate(base_model=base, training_file=train, validation_file=valid, hyperparameters=resolved, cost=cost)
 
