@@ -124,7 +124,7 @@ def checkpoint_object(checkpoint, job: FineTuningJob) -> dict:
         "object": "fine_tuning.job.checkpoint",
         "id": checkpoint.id,
         "created_at": _ts(checkpoint.created_at),
-        "fine_tuned_model_checkpoint": f"{base}:ckpt-step-{checkpoint.step}",
+        "fine_tuned_model_checkpoint": selectors.checkpoint_model_id(base, checkpoint.step),
         "step_number": checkpoint.step,
         "metrics": checkpoint.metrics,
         "fine_tuning_job_id": job.id,

@@ -67,6 +67,33 @@ def job_loss_series(*, job: FineTuningJob) -> dict:
     return {"train": train, "valid": valid}
 
 
+def checkpoint_model_id(fine_tuned_model: str, step: int) -> str:
+    """The model id of a job's checkpoint, as OpenAI's `fine_tuned_model_checkpoint`."""
+    return f"{fine_tuned_model}:ckpt-step-{step}"
+
+
+def job_checkpoints(*, job: FineTuningJob) -> list:
+    """The job's checkpoints, newest first; once the job succeeded each has its `model_id`."""
+    checkpoints = list(job.checkpoints.all())
+    for checkpoint in checkpoints:
+        checkpoint.model_id = checkpoint_model_id(job.fine_tuned_model, checkpoint.step) if job.fine_tuned_model else ""
+    return checkpoints
+
+
+def job_loss_summary(*, job: FineTuningJob) -> dict | None:
+    """The first and latest training loss (and the latest validation loss) for the job page."""
+    series = job_loss_series(job=job)
+    if not series["train"]:
+        return None
+    train = series["train"]
+    return {
+        "first": train[0],
+        "last": train[-1],
+        "lowest": min(point["y"] for point in train),
+        "valid": series["valid"][-1] if series["valid"] else None,
+    }
+
+
 def active_job_count(*, user) -> int:
     return FineTuningJob.objects.filter(owner=user, status__in=FineTuningJob.ACTIVE_STATUSES).count()
 

@@ -126,7 +126,8 @@ def job_detail(request, job_id):
     context = {
         "job": job,
         "queue_position": selectors.queue_position(job),
-        "checkpoints": job.checkpoints.all(),
+        "checkpoints": selectors.job_checkpoints(job=job),
+        "loss": selectors.job_loss_summary(job=job),
         "events": job.events.all()[:50],
     }
     template = "finetuning/_job_live.html" if request.htmx else "finetuning/job_detail.html"

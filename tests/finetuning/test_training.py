@@ -68,9 +68,17 @@ def test_fine_tune_end_to_end_then_chat_with_the_ft_model(
     assert {"train_loss", "learning_rate", "tokens_per_second", "eta_seconds"} <= set(metrics[0])
     assert any(e.data and "valid_loss" in e.data for e in events)
     assert any("successfully completed" in e.message for e in events)
+    # Saved every 4 steps and at each epoch's end (6 steps an epoch); after success only the
+    # epochs' ends are listed, newest first, each with its validation loss and its model.
     checkpoints = list(sdk.fine_tuning.jobs.checkpoints.list(job.id))
-    assert [c.step_number for c in checkpoints] == [8, 4]  # every 4 steps, newest first
-    assert checkpoints[0].metrics.valid_loss is not None
+    assert [c.step_number for c in checkpoints] == [12, 6]
+    assert all(c.metrics.valid_loss is not None for c in checkpoints)
+    assert [c.fine_tuned_model_checkpoint for c in checkpoints] == [
+        f"{done.fine_tuned_model}:ckpt-step-12",
+        f"{done.fine_tuned_model}:ckpt-step-6",
+    ]
+    valid_losses = [e.data["valid_loss"] for e in events if e.type == "metrics" and e.data and "valid_loss" in e.data]
+    assert len(valid_losses) == 4  # at each checkpoint: steps 4, 6, 8 and 12
 
     # The worker settles the metered time just after the job turns succeeded.
     deadline = time.monotonic() + 30
@@ -89,11 +97,20 @@ def test_fine_tune_end_to_end_then_chat_with_the_ft_model(
         )
         assert reply.model == done.fine_tuned_model
         assert reply.usage.completion_tokens > 0
+        # A checkpoint is a model of its own.
+        early = checkpoints[-1].fine_tuned_model_checkpoint
+        reply = sdk.chat.completions.create(
+            model=early, max_tokens=8, messages=[{"role": "user", "content": "the model learns"}]
+        )
+        assert reply.model == early and reply.usage.completion_tokens > 0
     finally:
         inference.stop()
     assert done.fine_tuned_model in [m.id for m in sdk.models.list()]
+    assert checkpoints[-1].fine_tuned_model_checkpoint in [m.id for m in sdk.models.list()]
     theirs = client_for(other_dev)
-    assert done.fine_tuned_model not in [m.id for m in theirs.models.list()]
+    assert not {done.fine_tuned_model, early} & {m.id for m in theirs.models.list()}
+    with pytest.raises(openai.NotFoundError):
+        theirs.chat.completions.create(model=early, messages=[{"role": "user", "content": "hi"}])
     with pytest.raises(openai.NotFoundError):
         theirs.chat.completions.create(model=done.fine_tuned_model, messages=[{"role": "user", "content": "hi"}])
 

@@ -4,8 +4,10 @@ whose worker vanished."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +18,7 @@ from sandbox.registry.services import hosted_model_derive
 
 from ..models import FineTuningCheckpoint, FineTuningJob, FineTuningJobEvent
 from ..pricing import device_credits
+from ..selectors import checkpoint_model_id
 from .events import finetune_job_event_add
 from .jobs import account_name, credits_balance_of, finetune_jobs_admit
 from .outcomes import notify_state
@@ -148,6 +151,7 @@ def finetune_job_succeed(*, job_id: str, dispatch_id: str, adapter_path: str, me
         )
         job.status, job.finished_at = FineTuningJob.Status.SUCCEEDED, timezone.now()
         job.fine_tuned_model, job.result_model = model_id, hosted
+        _register_checkpoints(job, model_id)
         job.step = job.total_steps
         job.trained_tokens = metrics.get("total_trained_tokens", job.trained_tokens)
         job.save(update_fields=["status", "finished_at", "fine_tuned_model", "result_model", "step", "trained_tokens"])
@@ -159,6 +163,41 @@ def finetune_job_succeed(*, job_id: str, dispatch_id: str, adapter_path: str, me
         finetune_jobs_admit(owner=job.owner)
         notify_state(job)
     return job
+
+
+# As OpenAI's: the checkpoints of the last three epochs stay, the final one included.
+KEPT_EPOCH_CHECKPOINTS = 3
+
+
+def _register_checkpoints(job: FineTuningJob, model_id: str) -> None:
+    """Keep the checkpoints of the last epochs' ends and serve each as a model of the job's
+    owner (`<ft model>:ckpt-step-N`); the ones kept only to resume a crashed job go.
+
+    Their files go after the commit; the kept ones lose their optimizer state, which only
+    a resume needed."""
+    n_epochs = int(job.hyperparameters.get("n_epochs") or 1)
+    per_epoch = max(1, job.total_steps // n_epochs) if job.total_steps else 0
+    checkpoints = list(job.checkpoints.order_by("-step"))
+    kept = [c for c in checkpoints if per_epoch and c.step % per_epoch == 0][:KEPT_EPOCH_CHECKPOINTS]
+    dropped = [c for c in checkpoints if c not in kept]
+    FineTuningCheckpoint.objects.filter(pk__in=[c.pk for c in dropped]).delete()
+    base = job.base_model
+    for checkpoint in kept:
+        hosted_model_derive(
+            base=base,
+            model_id=checkpoint_model_id(model_id, checkpoint.step),
+            owner=job.owner,
+            adapter_path=str(Path(checkpoint.path) / "adapter"),
+            display_name=f"{base.display_name or base.model_id} ({job.suffix or job.id}, step {checkpoint.step})",
+        )
+
+    def tidy() -> None:
+        for checkpoint in dropped:
+            shutil.rmtree(checkpoint.path, ignore_errors=True)
+        for checkpoint in kept:
+            Path(checkpoint.path, "state.pt").unlink(missing_ok=True)
+
+    transaction.on_commit(tidy)
 
 
 def finetune_job_fail(
