@@ -171,21 +171,45 @@ def build_sequences(resident: ResidentLM, model: HostedModel, prompts: list[list
 
 
 class TextStream:
-    """Incremental detokenization of one choice, cut at the first stop string."""
+    """Incremental detokenization of one choice, cut at the first stop string.
+
+    A token costs the same however long the answer has grown: it decodes a short window
+    of ids (those since the last complete text, after the few before them, kept as
+    context because a tokenizer may drop a word's leading space at the start of a text),
+    not the whole answer again, and only the text's new tail is searched for stop
+    strings (the window is vLLM's incremental detokenization).
+    """
 
     def __init__(self, tokenizer, stops: list[str]):
         self.tokenizer = tokenizer
         self.stops = [s for s in stops if s]
+        self._reach = max((len(s) for s in self.stops), default=1) - 1  # a stop may start this far back
         self.ids: list[int] = []
-        self.sent = 0  # characters of the decoded text already published
+        self.text = ""  # the decoded text of ids[:read]
+        self.prefix = 0  # ids[prefix:read]: the context decoded before the new ids
+        self.read = 0
+        self.sent = 0  # characters of the text already published
+
+    def _advance(self, *, final: bool = False) -> str:
+        """The new text of the ids after ``read`` ("" while it ends in an incomplete character)."""
+        decode = self.tokenizer.decode
+        context = decode(self.ids[self.prefix : self.read], skip_special_tokens=True)
+        window = decode(self.ids[self.prefix :], skip_special_tokens=True)
+        if not final and (len(window) <= len(context) or window.endswith("\ufffd")):
+            return ""  # nothing yet, or an incomplete UTF-8 character: wait for the next token
+        self.prefix, self.read = self.read, len(self.ids)
+        return window[len(context) :]
 
     def push(self, token: int) -> tuple[str, bool]:
         """The new text that is safe to publish, and whether a stop string was reached."""
         self.ids.append(token)
-        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
-        if text.endswith("\ufffd"):  # an incomplete UTF-8 character: wait for the next token
+        new = self._advance()
+        if not new:
             return "", False
-        hits = [i for i in (text.find(s) for s in self.stops) if i >= 0]
+        searched_from = max(0, len(self.text) - self._reach)
+        self.text += new
+        text = self.text
+        hits = [i for i in (text.find(s, searched_from) for s in self.stops) if i >= 0]
         if hits:
             cut = min(hits)
             piece, self.sent = text[self.sent : cut], max(self.sent, cut)
@@ -198,8 +222,8 @@ class TextStream:
         return piece, False
 
     def flush(self) -> str:
-        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
-        piece, self.sent = text[self.sent :], len(text)
+        self.text += self._advance(final=True)
+        piece, self.sent = self.text[self.sent :], len(self.text)
         return piece
 
 
