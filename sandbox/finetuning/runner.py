@@ -128,7 +128,7 @@ def run_job(*, job_id: str, dispatch_id: str) -> None:
         return
     from .trainer import TrainingStopped, train
 
-    _import_training_stack()
+    _warm_up(job)
     heartbeat = Heartbeat(job.id, dispatch_id)
     metered_from = heartbeat.last
     heartbeat.start()
@@ -167,11 +167,20 @@ def run_job(*, job_id: str, dispatch_id: str) -> None:
     services.finetune_job_settle(job_id=job.id)
 
 
-def _import_training_stack() -> None:
-    """Import what training needs before the job's metering starts: a worker's first job
-    should not be charged for the worker warming up (nor teach the estimate it does)."""
+def _warm_up(job: FineTuningJob) -> None:
+    """Import what training needs before the job's metering starts (the libraries, the
+    weights resolver, the base model's architecture code): a worker's first job should not
+    be charged for the worker warming up, nor teach the estimates that every job does."""
     import peft  # noqa: F401
-    from transformers import AutoModelForCausalLM, AutoTokenizer, get_linear_schedule_with_warmup  # noqa: F401
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, get_linear_schedule_with_warmup  # noqa: F401
+
+    from sandbox.inference import engine  # noqa: F401
+
+    try:
+        config = AutoConfig.from_pretrained(_base_model_path(job.base_model))
+        AutoModelForCausalLM._model_mapping[type(config)]  # imports the architecture's module
+    except Exception:  # noqa: S110 (the job itself reports what is wrong with its model)
+        pass
 
 
 def _report_throughput(job: FineTuningJob, callbacks: JobCallbacks, *, metered_from: float, trained_tokens: int):

@@ -8,6 +8,7 @@ training workers measured; a file that failed validation gets its reasons, never
 
 import json
 import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from sandbox.finetuning import pricing, services, testing, throughput, tokens, trainer
+from sandbox.finetuning import pricing, selectors, services, testing, throughput, tokens, trainer
 from sandbox.finetuning.models import FineTuningJob
 from sandbox.inference.defaults import SMOLLM2_ID, smollm2_path
 from sandbox.registry.models import HostedModel
@@ -238,3 +239,81 @@ def test_an_invalid_file_gets_its_problems_and_no_estimate(client, dev, base_mod
     path = testing.write_jsonl(tmp_path / "g.jsonl", testing.chat_dataset(12, seed=9))
     assert estimate.json()["tokens"] == trained_tokens_per_epoch(base_model.source, path, base_model.context_length)
     assert not dev.training_files.exists()
+
+
+# --- A real worker: the charge's tokens, and the estimate within 25% of the charge -----------
+
+
+def run_job(client, user, model_id, rows, *, epochs):
+    """Upload through /v1/files, read the form's estimate, create the job through /v1, let
+    the training worker run it, and return (file, form estimate, API job, settled job)."""
+    upload = SimpleUploadedFile("calibration.jsonl", jsonl(rows))
+    file_id = api(client, user, "post", "files", data={"purpose": "fine-tune", "file": upload}).json()["id"]
+    fields = {"model": model_id, "training_file": file_id, "n_epochs": epochs, "batch_size": 4}
+    form = client.post(reverse("finetuning:job_estimate"), fields).json()
+    body = {"model": model_id, "training_file": file_id, "hyperparameters": {"n_epochs": epochs, "batch_size": 4}}
+    created = api(client, user, "post", "fine_tuning/jobs", data=body, content_type="application/json").json()
+    deadline = time.monotonic() + 240
+    while not FineTuningJob.objects.filter(pk=created["id"], settled=True).exists():
+        assert time.monotonic() < deadline, f"{created['id']} did not finish"
+        time.sleep(0.3)
+    job = FineTuningJob.objects.get(pk=created["id"])
+    assert job.status == "succeeded", job.error
+    return selectors.file_get_for_user(user=user, file_id=file_id), form, created, job
+
+
+@pytest.mark.slow
+def test_the_charge_trains_the_counted_tokens_and_the_calibrated_estimate_is_within_25_percent(
+    client, dev, training_worker, settings, tmp_path
+):
+    """Two jobs on a real `training` worker (CPU). The first calibrates: the worker reports the
+    throughput it measured. The second's estimate, from that measurement, comes within 25% of
+    what the second is charged. Every token figure of both is the one count.
+
+    The model is a little bigger than the suite's tiny one, so that each job trains for some
+    seconds: a shared machine's hiccups then move the ratio less."""
+    tiny_lm_path = testing.build_tiny_lm(tmp_path / "lm", hidden=192, layers=4, heads=4, positions=256)
+    model = HostedModel.objects.create(
+        model_id="tiny-calibrated",
+        backend=HostedModel.Backend.CAUSAL_LM,
+        task=HostedModel.Task.CHAT,
+        source=str(tiny_lm_path),
+        context_length=256,
+        max_output_tokens=16,
+    )
+    settings.DEFAULT_CHAT_MODEL = model.model_id  # uploads here count with its tokenizer too
+    throughput.throughput_forget(model_id=model.model_id)
+    client.force_login(dev)
+
+    file, form, created, first = run_job(
+        client, dev, model.model_id, testing.chat_dataset(48, seed=21, high=30), epochs=6
+    )
+    per_epoch = trained_tokens_per_epoch(tiny_lm_path, file.content.path, 256)
+    files_page = client.get(reverse("finetuning:file_list")).content.decode()
+    assert shown(files_page, r'class="file-tokens"[^>]*>([\d,]+)<') == file.token_count == per_epoch
+    assert (form["tokens"], form["trained_tokens"], form["measured_jobs"]) == (per_epoch, 6 * per_epoch, 0)
+    assert created["estimated_tokens"] == first.estimated_tokens == 6 * per_epoch
+    job_page = client.get(first.get_absolute_url()).content.decode()
+    assert shown(job_page, r'id="job-tokens">(\d+)<') == per_epoch
+    assert shown(job_page, r'id="job-trained-tokens">(\d+)<') == first.trained_tokens == 6 * per_epoch
+    assert api(client, dev, "get", f"fine_tuning/jobs/{first.id}").json()["trained_tokens"] == 6 * per_epoch
+    assert first.charged_credits == pricing.device_credits(first.device_seconds)
+    measured = throughput.throughput_for(model_id=model.model_id)
+    assert measured.measured_jobs == 1
+
+    file, form, created, second = run_job(
+        client, dev, model.model_id, testing.chat_dataset(64, seed=22, high=30), epochs=6
+    )
+    assert form["measured_jobs"] == 1 and form["credits"] == created["estimated_cost"]
+    assert second.trained_tokens == second.estimated_tokens == 6 * file.token_count
+    seconds_ratio = second.estimated_device_seconds / second.device_seconds
+    credits_ratio = second.estimated_cost / second.charged_credits
+    print(
+        f"first: estimated {first.estimated_device_seconds:.1f} s / {first.estimated_cost} credits (configured), "
+        f"charged {first.device_seconds:.1f} s / {first.charged_credits}; measured {measured.startup_seconds:.2f} s "
+        f"start-up, {measured.tokens_per_second:.0f} tokens/s. second: estimated {second.estimated_device_seconds:.1f}"
+        f" s / {second.estimated_cost}, charged {second.device_seconds:.1f} s / {second.charged_credits}: "
+        f"ratio {seconds_ratio:.2f} (seconds), {credits_ratio:.2f} (credits)"
+    )
+    assert 0.75 <= seconds_ratio <= 1.25
+    assert Decimal("0.75") <= credits_ratio <= Decimal("1.25")
