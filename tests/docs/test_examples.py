@@ -1,5 +1,10 @@
 """Examples that never drift: every code block marked ``{.runnable}`` in the docs is run
-against a real Atrium (uvicorn + a Celery worker, a real API key) and must succeed."""
+against a real Atrium (uvicorn + a Celery worker, real API keys) and must succeed.
+
+The examples that generate text call the default model, the one a new user gets, so they
+show what it really answers. A page's examples run at the same time, each with a key of
+its own, as separate users would call: the worker batches their generation, which keeps
+the run short on CPU."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
@@ -17,20 +22,25 @@ from django.core.management import call_command
 from portal.docs import pages
 
 PLACEHOLDER = "{{ base_url }}"
+# Pages whose examples generate text: they call the default model.
+GENERATING_PAGES = {"getting-started", "chat-completions", "completions"}
 
 
-def _collect() -> list[pytest.param]:
-    params = []
+def _collect() -> dict[str, list[pages.RunnableExample]]:
+    """Each page's runnable examples, by ``<language>/<slug>``."""
+    by_page = {}
     for language in pages.languages_with_content():
         for page in pages.pages_all(language):
             if page.language != language:
                 continue
-            for example in pages.runnable_examples(page, base_url=PLACEHOLDER):
-                params.append(pytest.param(example, id=f"{language}/{page.slug}:{example.line}:{example.language}"))
-    return params
+            examples = pages.runnable_examples(page, base_url=PLACEHOLDER)
+            if examples:
+                by_page[f"{language}/{page.slug}"] = examples
+    return by_page
 
 
-EXAMPLES = _collect()
+EXAMPLES_BY_PAGE = _collect()
+EXAMPLES = [example for examples in EXAMPLES_BY_PAGE.values() for example in examples]
 
 COMMANDS = {
     "bash": lambda code: ["bash", "-euo", "pipefail", "-c", code],
@@ -39,7 +49,7 @@ COMMANDS = {
 }
 
 
-def run_example(code: str, language: str, *, base_url: str, api_key: str, timeout: float = 90):
+def run_example(code: str, language: str, *, base_url: str, api_key: str, timeout: float = 120):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "HF_"))}
     env.update(ATRIUM_API_KEY=api_key, ATRIUM_BASE_URL=base_url, HF_HUB_OFFLINE="0", NO_COLOR="1")
     return subprocess.run(
@@ -51,34 +61,28 @@ def run_example(code: str, language: str, *, base_url: str, api_key: str, timeou
     )
 
 
-@dataclass
-class LiveApi:
-    base_url: str
-    api_key: str
-    key: object
-
-    def run(self, code: str, language: str):
-        return run_example(code, language, base_url=self.base_url, api_key=self.api_key)
-
-
 @pytest.fixture
 def live_api(asgi_server, celery_worker, transactional_db):
-    """A running Atrium with the default models registered as `make run` registers them
-    (`prepare_models`: echo, all-minilm-l6-v2 and smollm2-135m-instruct, converted into
-    MODEL_STORE the first time), and a user's real key.
+    """A running Atrium's /v1 base URL, with the default models registered as `make run`
+    registers them (`prepare_models`: echo, all-minilm-l6-v2 and smollm2-135m-instruct,
+    converted into MODEL_STORE the first time).
 
     Function-scoped: transactional_db empties the tables after each test.
     """
+    call_command("prepare_models", stdout=io.StringIO())
+    return f"{asgi_server}/v1"
+
+
+def api_key(name: str):
+    """A new user's key (one per example, so usage and rate limits stay apart): (key, secret)."""
     from portal.apikeys.services import api_key_create
     from tests.factories import UserFactory
 
-    call_command("prepare_models", stdout=io.StringIO())
-    key, secret = api_key_create(user=UserFactory(email="examples@example.com"), name="docs examples")
-    return LiveApi(base_url=f"{asgi_server}/v1", api_key=secret, key=key)
+    return api_key_create(user=UserFactory(), name=name)
 
 
 def models_called(key) -> set[str]:
-    """The models the calls made with ``key`` named, from the usage records (flushed now)."""
+    """The models that ``key``'s successful calls named, from the usage records (flushed now)."""
     from sandbox.usage.models import UsageRecord
     from sandbox.usage.services import usage_records_flush
 
@@ -87,19 +91,14 @@ def models_called(key) -> set[str]:
 
 
 def test_the_docs_mark_examples_in_every_language_as_runnable():
-    languages = {param.values[0].language for param in EXAMPLES}
-    assert languages == {"bash", "python", "javascript"}
+    assert {example.language for example in EXAMPLES} == {"bash", "python", "javascript"}
     assert len(EXAMPLES) >= 20
     assert shutil.which("node"), "Node.js runs the JavaScript examples"
 
 
-# Pages whose examples generate text: they call the default model, the one a new user gets.
-GENERATING_PAGES = {"getting-started", "chat-completions", "completions"}
-
-
 def test_the_examples_that_generate_text_name_the_default_model():
     """Not `echo`: the docs show what the real default model does."""
-    generating = [p.values[0] for p in EXAMPLES if p.values[0].page_slug in GENERATING_PAGES]
+    generating = [example for example in EXAMPLES if example.page_slug in GENERATING_PAGES]
     assert len(generating) >= 2 * 16
     for example in generating:
         assert settings.DEFAULT_CHAT_MODEL in example.code, f"{example.page_slug} line {example.line}"
@@ -112,16 +111,31 @@ def test_the_harness_fails_a_broken_example(live_api):
     code = pages.runnable_examples(pages.page_get("getting-started"), base_url=PLACEHOLDER)[1].code
     broken = code.replace(f'"{settings.DEFAULT_CHAT_MODEL}"', '"no-such-model"')
     assert broken != code
-    result = live_api.run(broken, "python")
+    _key, secret = api_key("broken example")
+    result = run_example(broken, "python", base_url=live_api, api_key=secret)
     assert result.returncode != 0
     assert "404" in result.stderr and "no-such-model" in result.stderr
 
 
-@pytest.mark.parametrize("example", EXAMPLES)
-def test_runnable_example_succeeds(example, live_api):
-    result = live_api.run(example.code, example.language)
-    assert result.returncode == 0, f"{example.page_slug} line {example.line} failed:\n{result.stdout}\n{result.stderr}"
-    assert result.stdout.strip(), "an example shows its result"
-    if example.page_slug in GENERATING_PAGES:
-        # The real model answered: the usage records say which model served the calls.
-        assert models_called(live_api.key) == {settings.DEFAULT_CHAT_MODEL}
+@pytest.mark.parametrize("page_id", sorted(EXAMPLES_BY_PAGE))
+def test_runnable_examples_succeed(page_id, live_api):
+    examples = EXAMPLES_BY_PAGE[page_id]
+    keys = [api_key(f"{page_id}:{example.line}") for example in examples]
+    with ThreadPoolExecutor(max_workers=len(examples)) as pool:
+        results = list(
+            pool.map(
+                lambda job: run_example(job[0].code, job[0].language, base_url=live_api, api_key=job[1][1]),
+                zip(examples, keys, strict=True),
+            )
+        )
+    failures = []
+    for example, (key, _secret), result in zip(examples, keys, results, strict=True):
+        where = f"{page_id} line {example.line} ({example.language})"
+        if result.returncode != 0:
+            failures.append(f"{where} failed:\n{result.stdout}\n{result.stderr}")
+        elif not result.stdout.strip():
+            failures.append(f"{where} printed nothing: an example shows its result")
+        elif example.page_slug in GENERATING_PAGES and models_called(key) != {settings.DEFAULT_CHAT_MODEL}:
+            # The usage records say which model served the calls: the real one, not echo.
+            failures.append(f"{where} was not served by {settings.DEFAULT_CHAT_MODEL}: {models_called(key)}")
+    assert not failures, "\n\n".join(failures)
