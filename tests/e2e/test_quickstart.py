@@ -2,15 +2,19 @@
 address, follows the quickstart, creates a key on the page, runs the Python snippet the
 page shows against this Atrium, and sees the model's reply."""
 
+import io
 import os
 import re
 import subprocess
 import sys
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.core.management import call_command
 
-from sandbox.registry.models import HostedModel
+from sandbox.usage.models import UsageRecord
+from sandbox.usage.services import usage_records_flush
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -20,13 +24,8 @@ PASSWORD = "quickstart-passphrase-for-docs-42"
 def test_new_visitor_goes_from_home_page_to_a_working_first_call(live_server, celery_worker, page):
     from playwright.sync_api import expect
 
-    HostedModel.objects.create(
-        model_id="echo",
-        backend=HostedModel.Backend.ECHO,
-        task=HostedModel.Task.CHAT,
-        context_length=4096,
-        max_output_tokens=4096,
-    )
+    # The models `make run` registers: the snippet calls the default one.
+    call_command("prepare_models", stdout=io.StringIO())
 
     # Home page -> Getting started.
     page.goto(live_server.url + "/")
@@ -67,7 +66,11 @@ def test_new_visitor_goes_from_home_page_to_a_working_first_call(live_server, ce
     env = {**os.environ, "ATRIUM_API_KEY": secret}
     result = subprocess.run([sys.executable, "-c", snippet], env=env, capture_output=True, text=True, timeout=90)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "Hello from Atrium"
+    assert result.stdout.strip(), "the snippet prints the model's answer"
+    usage_records_flush()
+    assert set(UsageRecord.objects.filter(status_code=200).values_list("model_id", flat=True)) == {
+        settings.DEFAULT_CHAT_MODEL
+    }
 
     # The key now exists, and the page shows only its prefix from here on.
     page.reload()
