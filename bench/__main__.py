@@ -3,6 +3,8 @@
 Each prints its own figures and its ratios against the baseline it names:
 
 - engine:   continuous batching vs one-at-a-time vs HF generate with static padding
+- batching: 16 concurrent streamed chats through /v1 (uvicorn + a real inference worker,
+            the default model) vs the same requests one at a time
 - gateway:  our /v1 path vs the LiteLLM proxy, and with the policy layer off
 - finetune: our packing LoRA trainer vs HF Trainer + PEFT
 - forums:   topic list and a 500-reply thread under 10 concurrent readers (100k threads)
@@ -14,7 +16,7 @@ Options after `--` go to every benchmark (e.g. `python -m bench engine -- --repe
 import subprocess
 import sys
 
-BENCHMARKS = ["engine", "gateway", "finetune", "forums", "activity"]
+BENCHMARKS = ["engine", "batching", "gateway", "finetune", "forums", "activity"]
 
 
 def main() -> None:
