@@ -43,6 +43,9 @@ BASE_ADAPTER = "__base__"  # peft's name for "no adapter" in a mixed batch
 # copies the cache once per SPARE_COLUMNS steps, a join once per SPARE_ROWS rows.
 SPARE_COLUMNS = 64
 SPARE_ROWS = 8
+# Arrivals whose prompts differ in length are prefilled in separate forward passes when
+# one pass would compute more than this many padding tokens (see prefill_groups).
+PREFILL_SPLIT_TOKENS = 32
 
 
 class Outbox:
@@ -112,6 +115,20 @@ class Sequence:
         return self.temperature <= 0
 
 
+@dataclass
+class LoopTimes:
+    """Where the loop's time went since it started (perf_counter seconds; read by benches
+    and the health snapshot): prefills of arriving sequences (with their join into the
+    batch) and decode steps."""
+
+    prefills: int = 0
+    prefilled_rows: int = 0
+    prefill_seconds: float = 0.0
+    steps: int = 0
+    step_rows: int = 0
+    step_seconds: float = 0.0
+
+
 class ContinuousBatcher:
     """The decode loop of one resident model (a daemon thread, started on first submit)."""
 
@@ -132,6 +149,7 @@ class ContinuousBatcher:
         self._cache = None
         self._mask: torch.Tensor | None = None
         self._recent_tokens: deque[tuple[float, int]] = deque()
+        self.times = LoopTimes()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
@@ -190,12 +208,21 @@ class ContinuousBatcher:
         arrivals = [s for s in arrivals if not s.stopped and self._adapter_ready(s)]
         if not arrivals:
             return
-        self._admitting = arrivals  # failed with the step if the prefill raises
         admitted_at = time.monotonic()
         for sequence in arrivals:
             sequence.admitted_at = admitted_at
             if sequence.seed is not None:
                 sequence.generator = torch.Generator(device=self.device).manual_seed(sequence.seed)
+        groups = prefill_groups(arrivals)
+        for number, group in enumerate(groups):
+            # Failed with the step if a prefill raises (those already joined are in `active`).
+            self._admitting = [s for later in groups[number:] for s in later]
+            self._prefill(group)
+        self._admitting = []
+
+    def _prefill(self, arrivals: list[Sequence]) -> None:
+        """One forward pass over the arrivals' prompts (left-padded together), then their join."""
+        started = time.perf_counter()
         width = max(len(s.prompt_ids) for s in arrivals)
         pad = 0
         input_ids = torch.tensor(
@@ -207,20 +234,26 @@ class ContinuousBatcher:
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         output = self._forward(input_ids, mask, positions, batch_cache(self.model.config), arrivals)
         self._join(arrivals, output.past_key_values, mask)
-        self._admitting = []
         self._emit(arrivals, output.logits[:, -1, :])
+        times = self.times
+        times.prefills, times.prefilled_rows = times.prefills + 1, times.prefilled_rows + len(arrivals)
+        times.prefill_seconds += time.perf_counter() - started
 
     @torch.inference_mode()
     def _decode_step(self) -> None:
         self._leave()  # cancelled or stopped by their task threads since the last step
         if not self.active:
             return
+        started, rows = time.perf_counter(), len(self.active)
         input_ids = torch.tensor([[s.generated[-1]] for s in self.active], device=self.device)
         positions = torch.tensor([[len(s.prompt_ids) + len(s.generated) - 1] for s in self.active], device=self.device)
         mask = torch.cat([self._mask, torch.ones((len(self.active), 1), dtype=self._mask.dtype, device=self.device)], 1)
         output = self._forward(input_ids, mask, positions, self._cache, self.active)
         self._cache, self._mask = output.past_key_values, mask
         self._emit(list(self.active), output.logits[:, -1, :])
+        times = self.times
+        times.steps, times.step_rows = times.steps + 1, times.step_rows + rows
+        times.step_seconds += time.perf_counter() - started
 
     def _forward(self, input_ids, mask, positions, cache, sequences: list[Sequence]):
         kwargs = {}
@@ -324,6 +357,26 @@ class ContinuousBatcher:
         return sum(
             t.untyped_storage().nbytes() for layer in cache.layers for t in (layer.keys, layer.values) if t is not None
         )
+
+
+def prefill_groups(arrivals: list[Sequence]) -> list[list[Sequence]]:
+    """The arrivals in groups prefilled together: prompts of similar lengths, shortest first.
+
+    One forward pass over prompts of very different lengths computes mostly padding (a
+    prompt of 8 tokens beside one of 600 costs 600), while each extra pass costs about as
+    much as ``PREFILL_SPLIT_TOKENS`` prompt tokens (reading every weight once more): a
+    longer prompt starts a new group when it would add more padding than that.
+    """
+    ordered = sorted(arrivals, key=lambda s: len(s.prompt_ids))
+    groups = [[ordered[0]]]
+    for sequence in ordered[1:]:
+        group = groups[-1]
+        added_padding = len(group) * (len(sequence.prompt_ids) - len(group[-1].prompt_ids))
+        if added_padding > PREFILL_SPLIT_TOKENS:
+            groups.append([sequence])
+        else:
+            group.append(sequence)
+    return groups
 
 
 def _fill_holes(stopped: list[bool]) -> list[int]:

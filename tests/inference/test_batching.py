@@ -141,3 +141,51 @@ def test_rows_that_leave_are_replaced_by_rows_from_the_end():
     assert _fill_holes([False, True, False, True, False, False]) == [0, 4, 2, 5]
     assert _fill_holes([True, True]) == []
     assert _fill_holes([False, False, True]) == [0, 1]
+
+
+def test_the_loop_counts_one_prefill_and_one_step_per_token_after_the_first(lm, prompts):
+    """Requests admitted together share one prefill (which writes their first token), then
+    decode one token per step each: the loop does no step that produces nothing, and its
+    counters (what the engine bench reports) say so."""
+    model, _tokenizer = lm
+    batcher = ContinuousBatcher(model, name="test", device=torch.device("cpu"), max_batch_size=8)
+    sequences = [Sequence(prompt_ids=prompts[i][:20], max_new_tokens=m, temperature=0) for i, m in enumerate((5, 9))]
+    for sequence in sequences:
+        batcher.pending.put(sequence)  # queued before the loop starts: admitted together
+    batcher._ensure_running()
+    results = [collect(sequence) for sequence in sequences]
+    assert [(len(tokens), finish) for tokens, finish in results] == [(5, "length"), (9, "length")]
+    times, deadline = batcher.times, time.monotonic() + 30
+    while times.step_rows < 12 and time.monotonic() < deadline:  # the last step's counters follow its finish
+        time.sleep(0.001)
+    assert (times.prefills, times.prefilled_rows) == (1, 2)
+    assert (times.steps, times.step_rows) == (8, 4 * 2 + 4)
+    assert times.step_seconds > 0 and times.prefill_seconds > 0
+
+
+def test_prompts_of_very_different_lengths_are_prefilled_apart():
+    """Similar lengths share a pass; a prompt that would add much padding starts its own (shortest first)."""
+
+    def lengths(*sizes):
+        groups = batching.prefill_groups([Sequence(prompt_ids=[1] * n, max_new_tokens=1) for n in sizes])
+        return [[len(s.prompt_ids) for s in group] for group in groups]
+
+    assert lengths(40, 8, 12, 10) == [[8, 10, 12], [40]]
+    assert lengths(20, 21, 22, 23) == [[20, 21, 22, 23]]
+    assert lengths(500) == [[500]]
+    split = batching.PREFILL_SPLIT_TOKENS
+    assert lengths(10, 10 + split) == [[10, 10 + split]]  # exactly the allowance: still one pass
+    assert lengths(10, 11 + split) == [[10], [11 + split]]
+
+
+def test_arrivals_prefilled_in_separate_passes_write_what_they_write_alone(lm, prompts):
+    model, _tokenizer = lm
+    batcher = ContinuousBatcher(model, name="test", device=torch.device("cpu"), max_batch_size=8)
+    requests = [(prompts[0][:6], 20), (prompts[1][:90], 12), (prompts[2][:7], 30)]
+    sequences = [Sequence(prompt_ids=p, max_new_tokens=m, temperature=0) for p, m in requests]
+    for sequence in sequences:
+        batcher.pending.put(sequence)  # queued before the loop starts: admitted together
+    batcher._ensure_running()
+    outputs = [collect(sequence)[0] for sequence in sequences]
+    assert outputs == [hf_greedy(lm, p, m) for p, m in requests]
+    assert (batcher.times.prefills, batcher.times.prefilled_rows) == (2, 3)
