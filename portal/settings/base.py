@@ -316,17 +316,19 @@ FINETUNE_MAX_ATTEMPTS = env.int("FINETUNE_MAX_ATTEMPTS", default=3)
 FINETUNE_TRAINING_QUEUE = env("FINETUNE_TRAINING_QUEUE", default="training")
 FINETUNE_TIME_LIMIT_SECONDS = env.int("FINETUNE_TIME_LIMIT_SECONDS", default=6 * 3600)
 # Credits: a job is charged its metered device time. The estimate shown before it runs
-# predicts that time for the training workers' device kind: a fixed start-up (loading
-# the base model, the first step) plus tokens x epochs at the trainer's throughput.
-# CPU: bench/finetune.py measured ~5,000 tokens/s and jobs meter ~30 s before training.
+# predicts that time for the training workers' device kind and the base model: a start-up
+# (loading the model, encoding the file) plus tokens x epochs at a throughput, both as the
+# workers measured them on recent jobs (sandbox/finetuning/throughput.py), or these
+# configured figures before any job on that model ran. CPU: SmolLM2-135M-Instruct measured
+# 46-50 tokens/s on one thread of a busy 2-core machine and ~2 s of start-up on a warm worker.
 FINETUNE_CREDITS_PER_DEVICE_SECOND = Decimal(env("FINETUNE_CREDITS_PER_DEVICE_SECOND", default="0.001"))
 FINETUNE_DEVICE = env("FINETUNE_DEVICE", default="cpu")
 FINETUNE_TOKENS_PER_SECOND = {
-    "cpu": env.float("FINETUNE_TOKENS_PER_SECOND_CPU", default=5000.0),
+    "cpu": env.float("FINETUNE_TOKENS_PER_SECOND_CPU", default=100.0),
     "cuda": env.float("FINETUNE_TOKENS_PER_SECOND_CUDA", default=50000.0),
 }
 FINETUNE_STARTUP_SECONDS = {
-    "cpu": env.float("FINETUNE_STARTUP_SECONDS_CPU", default=30.0),
+    "cpu": env.float("FINETUNE_STARTUP_SECONDS_CPU", default=10.0),
     "cuda": env.float("FINETUNE_STARTUP_SECONDS_CUDA", default=20.0),
 }
 if FINETUNE_DEVICE not in FINETUNE_TOKENS_PER_SECOND:
