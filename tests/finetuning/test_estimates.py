@@ -317,3 +317,29 @@ def test_the_charge_trains_the_counted_tokens_and_the_calibrated_estimate_is_wit
     )
     assert 0.75 <= seconds_ratio <= 1.25
     assert Decimal("0.75") <= credits_ratio <= Decimal("1.25")
+
+
+def test_a_file_counted_before_tokenizers_is_counted_again_and_a_broken_one_refused(dev, base_model, tiny_lm_path):
+    """Files stored with the old bytes / 4 figure (no `tokens_counted_with`) get the real count."""
+    from django.core.files.base import ContentFile
+
+    from sandbox.finetuning.models import TrainingFile
+
+    def legacy(content: bytes) -> TrainingFile:
+        return TrainingFile.objects.create(
+            owner=dev,
+            filename="old.jsonl",
+            content=ContentFile(content, name="old.jsonl"),
+            bytes=len(content),
+            format=TrainingFile.Format.CHAT,
+            example_count=12,
+            token_count=len(content) // 4,
+        )
+
+    old = legacy(jsonl(testing.chat_dataset(12, seed=13)))
+    planned = services.finetune_job_estimate(owner=dev, model=base_model.model_id, training_file=old.id)
+    assert planned.cost.tokens == trained_tokens_per_epoch(tiny_lm_path, old.content.path, 256) != old.token_count
+    broken = legacy(b'{"prompt": 1}\n' * 12)
+    with pytest.raises(services.FineTuningError) as caught:
+        services.finetune_job_estimate(owner=dev, model=base_model.model_id, training_file=broken.id)
+    assert (caught.value.status, caught.value.code) == (400, "invalid_file")

@@ -104,6 +104,12 @@ def _file_tokens(file: TrainingFile, base, counting_model: tokens.CountingModel,
             param="model",
             status=503,
         ) from exc
+    except (ValueError, KeyError, TypeError) as exc:  # a file stored before uploads were checked as now
+        raise FineTuningError(
+            f"`{file.id}` cannot be read as {file.format} training data; upload it again.",
+            code="invalid_file",
+            param=param,
+        ) from exc
     if counted.longest_example_tokens > base.context_length:
         raise FineTuningError(
             f"Line {counted.longest_example_line} of `{file.id}` has {counted.longest_example_tokens} tokens; "
