@@ -16,8 +16,11 @@ chat requests (different prompts that ask for long answers, greedy, ``max_tokens
 Tokens/s is the completion tokens the streams' usage chunks report, over the wall time
 of the run; runs alternate ``--repeats`` times (the machine may be shared) and each mode
 reports its median run. The target: concurrent >= 3x one at a time. It also prints the
-worker's torch threads, the time to first token and the greedy outputs' agreement
-between the modes (batching must not change an answer).
+worker's torch threads, the time to first token, the greedy outputs' agreement
+between the modes (batching must not change an answer), and where the worker's decode
+loop spent each run (from its health snapshot: decode steps, rows per step, prefills,
+and the share of the wall time it was busy; the rest is the path around it: gateway,
+dispatch, task threads, Redis, and the client).
 """
 
 from __future__ import annotations
@@ -131,6 +134,38 @@ async def run_mode(url: str, headers: dict, bodies: list[dict], *, concurrent: b
         [r[0] for r in results],
         [r[2] for r in results],
         [r[3] for r in results],
+    )
+
+
+def loop_totals(redis_url: str, worker_pid: int, model: str, *, after: float, timeout: float = 10) -> dict | None:
+    """The worker's decode-loop totals for ``model`` (the ``loop`` figures of its health
+    snapshot, see sandbox/inference/health.py) from a snapshot exported after ``after``."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for key in client.scan_iter(match=f"atrium:inference:workers:*:{worker_pid}"):
+            raw = client.get(key)
+            snapshot = json.loads(raw) if raw else {}
+            info = snapshot.get("models", {}).get(model, {})
+            if snapshot.get("updated_at", 0) > after and "loop" in info:
+                return info["loop"]
+        time.sleep(0.2)
+    return None
+
+
+def loop_summary(before: dict | None, after: dict | None, wall: float) -> str:
+    if before is None or after is None:
+        return "the worker exported no loop figures"
+    d = {name: after[name] - before[name] for name in after}
+    steps, prefills = max(d["steps"], 1), max(d["prefills"], 1)
+    busy = (d["step_seconds"] + d["prefill_seconds"]) / wall
+    return (
+        f"loop busy {100 * busy:.0f}% of the wall time: {d['steps']} decode steps of "
+        f"{d['step_rows'] / steps:.1f} rows, {1000 * d['step_seconds'] / steps:.0f} ms each; "
+        f"{d['prefills']} prefills of {d['prefilled_rows'] / prefills:.1f} requests "
+        f"({100 * d['prefill_seconds'] / wall:.0f}%)"
     )
 
 
@@ -255,7 +290,10 @@ def main() -> None:
         )
         for repeat in range(args.repeats):
             for mode in ("seq", "con") if repeat % 2 == 0 else ("con", "seq"):
+                before = loop_totals(args.redis_url, worker.proc.pid, model, after=time.time())
                 run = asyncio.run(run_mode(url, headers, bodies, concurrent=mode == "con"))
+                after = loop_totals(args.redis_url, worker.proc.pid, model, after=time.time())
+                run = (*run, loop_summary(before, after, run[0]))
                 runs[mode].append(run)
                 wall, tokens = run[0], run[1]
                 label = "one at a time" if mode == "seq" else "concurrent"
@@ -274,6 +312,8 @@ def main() -> None:
                 f"{label:16}{statistics.median(values):19.1f}{min(values):9.1f}{max(values):9.1f}"
                 f"{statistics.median(run[3]):12.2f}{percentile(run[4], 0.95):15.2f}"
             )
+        print("\nwhere the worker's decode loop spent the median runs:")
+        print(f"  one at a time: {mid_seq[5]}\n  concurrent:    {mid_con[5]}")
         ratios = [c[1] / c[0] / (s[1] / s[0]) for c, s in zip(runs["con"], runs["seq"], strict=True)]
         ratio = med_con / med_seq
         verdict = "meets target" if ratio >= 3 else "MISSES target"

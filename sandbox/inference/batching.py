@@ -170,6 +170,8 @@ class ContinuousBatcher:
             "queue_depth": self.pending.qsize(),
             "tokens_per_s": round(tokens / span, 1),
             "kv_cache_bytes": self._cache_bytes(),
+            # Totals since the loop started: where its time went (see LoopTimes).
+            "loop": {name: round(value, 3) for name, value in vars(self.times).items()},
         }
 
     def _ensure_running(self) -> None:

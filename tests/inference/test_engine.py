@@ -247,7 +247,16 @@ def test_worker_health_is_exported(tiny, client):
         assert time.monotonic() < deadline, "no worker exported its health"
         time.sleep(0.1)
     assert entries and entries[0]["state"] == "ready" and entries[0]["memory_bytes"] > 0
-    assert {"batch_size", "queue_depth", "tokens_per_s"} <= set(entries[0])
+    assert {"batch_size", "queue_depth", "tokens_per_s", "loop"} <= set(entries[0])
+    # Where the loop's time went: the request's prefill is counted (by a snapshot exported
+    # after it; one is exported every few seconds).
+    while not (
+        loops := [s["models"]["tiny-gpt2"]["loop"] for s in worker_snapshots() if "tiny-gpt2" in s["models"]]
+    ) or (loops[0]["prefills"] < 1):
+        assert time.monotonic() < deadline + 30, f"no worker exported its loop's prefill: {loops}"
+        time.sleep(0.1)
+    assert loops[0]["prefilled_rows"] >= 1 and loops[0]["prefill_seconds"] > 0
+    assert {"steps", "step_rows", "step_seconds"} <= set(loops[0])
     assert inference_summary()["models"]["tiny-gpt2"]["ready_workers"] >= 1
     readyz = client.get(reverse("readyz")).json()
     assert readyz["inference"]["workers"] >= 1 and "tiny-gpt2" in readyz["inference"]["models"]
