@@ -1,13 +1,22 @@
-"""Benchmark fine-tuning: our packing LoRA trainer vs HF ``Trainer`` + PEFT, then the
+"""Benchmark fine-tuning on the default model (smollm2-135m-instruct): a style learnt with
+the default settings, our packing LoRA trainer vs HF ``Trainer`` + PEFT, then the
 queue-to-first-step latency of a job on a warm `training` worker.
 
 Run: ``.venv/bin/python -m bench.finetune`` (PostgreSQL and Redis up for part 2, as for
-``make test``; ``--skip-latency`` runs part 1 alone).
+``make test``; ``--skip-latency``, ``--skip-throughput``, ``--skip-style`` leave parts out;
+``--model DIR`` benchmarks another HF directory).
 
-Part 1, one run, side by side: the same base model (atrium-gpt-mini, built first if
-missing), the same chat data with varied example lengths, the same hyperparameters
-(epochs, batch size, learning rate, linear schedule with the same warmup, LoRA rank and
-alpha, no weight decay), the same torch thread count.
+Part 0, the style run: the 48-example pirate file of the tests
+(``tests/finetuning/data/pirate_style.jsonl``), trained with the hyperparameters "auto"
+resolves for it (``sandbox.finetuning.hyperparameters``; ``--style-lr 0.2,1`` compares
+learning-rate multipliers). Printed: the seconds (model loading included, and the training
+loop alone), tokens/s, the mean loss of the first and last epoch, and how many answers to
+ten questions not in the file open with the style, before and after.
+
+Part 1, one run, side by side: the same base model, the same chat data with varied
+example lengths, the same hyperparameters (epochs, batch size, learning rate, linear
+schedule with the same warmup, LoRA rank and alpha, no weight decay), the same torch
+thread count.
 
 - **ours**: ``sandbox.finetuning.trainer.train`` (examples of a step packed into rows,
   position ids restarted per example, no padding attended);
@@ -114,7 +123,7 @@ def run_reference(config, examples, eval_examples):
     steps = trainer.steps_per_epoch(len(examples), config.batch_size) * config.n_epochs
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad],
-        lr=trainer.BASE_LEARNING_RATE * config.learning_rate_multiplier,
+        lr=trainer.learning_rate(config.learning_rate_multiplier),
         weight_decay=0.0,
     )
     scheduler = get_linear_schedule_with_warmup(optimizer, max(1, steps // 20), steps)
@@ -175,9 +184,67 @@ def run_reference(config, examples, eval_examples):
 
 
 def _default_model_path():
-    from sandbox.inference.defaults import default_lm_path
+    from sandbox.inference.defaults import smollm2_path
 
-    return default_lm_path()
+    return smollm2_path()
+
+
+def style(args) -> None:
+    """Part 0: the style run with the default ("auto") hyperparameters."""
+    import django
+    import torch
+
+    django.setup()
+    from sandbox.finetuning import hyperparameters, trainer
+    from tests.finetuning.style import PROMPTS, STYLE_DATASET, answers, has_style
+
+    model_path = str(args.model or _default_model_path())
+    torch.set_num_threads(args.threads)
+    tokenizer = _tokenizer(model_path)
+    examples = trainer.encode_file(tokenizer, str(STYLE_DATASET), "chat", args.max_length)
+    tokens = sum(len(ids) for ids, _ in examples)
+    auto = hyperparameters.auto_hyperparameters(example_count=len(examples), tokens=tokens)
+    print(f"model: {model_path}")
+    print(
+        f"style data: {len(examples)} chat examples, {tokens} tokens an epoch; auto: {auto}; "
+        f"base learning rate {trainer.BASE_LEARNING_RATE:g}; {args.threads} torch thread(s); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    started = time.perf_counter()
+    base_answers = answers(model_path)
+    print(
+        f"base model: {sum(map(has_style, base_answers))}/{len(PROMPTS)} answers in the style "
+        f"({time.perf_counter() - started:.0f} s), e.g. {base_answers[0]!r}"
+    )
+    for multiplier in [float(m) for m in args.style_lr.split(",")]:
+        work = Path(tempfile.mkdtemp(prefix="bench-ft-style-"))
+        config = trainer.TrainingConfig(
+            base_model_path=model_path,
+            train_path=str(STYLE_DATASET),
+            data_format="chat",
+            output_dir=str(work / "adapter"),
+            checkpoint_dir=str(work / "ckpt"),
+            n_epochs=auto["n_epochs"],
+            batch_size=auto["batch_size"],
+            learning_rate_multiplier=multiplier,
+            rank=auto["rank"],
+            seed=1,
+            max_length=args.max_length,
+        )
+        timing = Timing()
+        started = time.perf_counter()
+        result = trainer.train(config, timing)
+        total = time.perf_counter() - started
+        loop = timing.loop_end - timing.loop_start
+        per_epoch = len(timing.losses) // auto["n_epochs"]
+        first, last = (statistics.fmean(timing.losses[:per_epoch]), statistics.fmean(timing.losses[-per_epoch:]))
+        tuned = answers(model_path, config.output_dir)
+        print(
+            f"learning rate {trainer.learning_rate(multiplier):g} (x{multiplier:g}): {total:.0f} s in all, "
+            f"training loop {loop:.0f} s, {result['trained_tokens'] / loop:.0f} tokens/s; mean loss first epoch "
+            f"{first:.3f}, last epoch {last:.3f}; {sum(map(has_style, tuned))}/{len(PROMPTS)} answers in the style, "
+            f"e.g. {tuned[0]!r}"
+        )
 
 
 def throughput(args) -> None:
@@ -187,7 +254,7 @@ def throughput(args) -> None:
     django.setup()
     from sandbox.finetuning import testing, trainer
 
-    model_path = args.model or str(_default_model_path())
+    model_path = str(args.model or _default_model_path())
     torch.set_num_threads(args.threads)
     work = Path(tempfile.mkdtemp(prefix="bench-ft-"))
     rows = testing.chat_dataset(args.examples, seed=11, low=2, high=args.max_words, long_tail=True)
@@ -287,10 +354,10 @@ def latency(args) -> None:
 
         from portal.billing.services import credits_grant
 
-        model_dir = args.model or str(_default_model_path())
+        model_dir = str(args.model or _default_model_path())
         base, _ = HostedModel.objects.update_or_create(
             model_id="bench-base",
-            defaults={"source": str(model_dir), "context_length": 256, "backend": HostedModel.Backend.CAUSAL_LM},
+            defaults={"source": model_dir, "context_length": 256, "backend": HostedModel.Backend.CAUSAL_LM},
         )
         user, _ = get_user_model().objects.get_or_create(email=f"bench-ft-{time.time_ns()}@example.com")
         credits_grant(user=user, amount=1000, reason="bench")
@@ -337,23 +404,29 @@ def latency(args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", help="HF directory of the base model (default: atrium-gpt-mini)")
-    parser.add_argument("--examples", type=int, default=128)
-    parser.add_argument("--max-words", type=int, default=100, help="longest user message, in words (long-tailed)")
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--model", help="HF directory of the base model (default: smollm2-135m-instruct)")
+    # Sized for a 135M model on a small CPU: each of the three runs trains about 5,000 tokens.
+    parser.add_argument("--examples", type=int, default=48)
+    parser.add_argument("--max-words", type=int, default=60, help="longest user message, in words (long-tailed)")
+    parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--lr-multiplier", type=float, default=5.0)
+    parser.add_argument("--lr-multiplier", type=float, default=1.0)
     parser.add_argument("--rank", type=int, default=8)
-    parser.add_argument("--max-length", type=int, default=256)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--latency-jobs", type=int, default=3)
+    parser.add_argument("--max-length", type=int, default=1024)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--latency-jobs", type=int, default=2)
     parser.add_argument(
-        "--repeat", "--repeats", type=int, default=2, help="rounds of the three runs; the fastest of each counts"
+        "--repeat", "--repeats", type=int, default=1, help="rounds of the three runs; the fastest of each counts"
     )
+    parser.add_argument("--style-lr", default="1", help="learning-rate multipliers of the style run, comma separated")
+    parser.add_argument("--skip-style", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     # `python -m bench ... -- OPTIONS` passes the same options to every benchmark.
     args, _others = parser.parse_known_args()
+    if not args.skip_style:
+        style(args)
+        print()
     if not args.skip_throughput:
         throughput(args)
         print()
