@@ -38,8 +38,11 @@ import torch
 from .encoding import IGNORE_INDEX, encode_example, encode_file, read_jsonl  # noqa: F401 (trainer.encode_*)
 
 # The LoRA learning rate at learning_rate_multiplier 1.0. Measured on SmolLM2-135M-Instruct
-# (48 short chat examples, rank 8, all linear layers, 3 epochs of batch 4): 2e-4 leaves the
-# style unlearnt; 1e-3 teaches it; see bench/finetune.py and tests/finetuning/test_style.py.
+# (the 48-example style file of tests/finetuning, rank 8, 3 epochs of batch 4, seed 1; see
+# bench/finetune.py): with LoRA on q/v only (peft's default) at 2e-4 the mean loss goes
+# 3.14 -> 2.30 from the first epoch to the last and 0/10 unseen answers take the style; on
+# all linear layers at 2e-4, 2.59 -> 1.24 and 10/10; at 1e-3, 1.74 -> 0.42 and 10/10 (the
+# loss a developer watches falls clearly within one epoch).
 BASE_LEARNING_RATE = 1e-3
 # Attention and MLP projections of each block, by `config.model_type`.
 _LLAMA_LIKE = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
