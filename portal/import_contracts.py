@@ -31,9 +31,7 @@ class AcyclicAppsContract(Contract):
                     if other is not None and other != app:
                         edges[app].setdefault(other, (module, imported))
         cycles = [sorted(group) for group in _strongly_connected(edges) if len(group) > 1]
-        examples = [
-            [(a, b, *edges[a][b]) for a in group for b in group if b in edges[a]] for group in sorted(cycles)
-        ]
+        examples = [[(a, b, *edges[a][b]) for a in group for b in group if b in edges[a]] for group in sorted(cycles)]
         return ContractCheck(kept=not cycles, metadata={"cycles": examples})
 
     def render_broken_contract(self, check: ContractCheck) -> None:
