@@ -77,7 +77,13 @@ def run_ours(config, eval_examples, *, packing=True):
     from sandbox.finetuning import trainer
 
     timing = Timing()
-    config = dataclasses.replace(config, packing=packing, output_dir=config.output_dir + ("" if packing else "-padded"))
+    # A fresh checkpoint folder each run: the trainer checkpoints every epoch's end and would resume from it.
+    config = dataclasses.replace(
+        config,
+        packing=packing,
+        output_dir=config.output_dir + ("" if packing else "-padded"),
+        checkpoint_dir=tempfile.mkdtemp(prefix="bench-ft-ckpt-"),
+    )
     result = trainer.train(config, timing)
     seconds = timing.loop_end - timing.loop_start
     cpu_seconds = timing.cpu_end - timing.cpu_start
