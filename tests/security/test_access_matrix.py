@@ -182,7 +182,9 @@ def world(settings) -> World:
         url=question.get_absolute_url(),
     )[0]
 
-    base = HostedModel.objects.create(model_id="tiny-base", backend=HostedModel.Backend.CAUSAL_LM, source="unused")
+    base = HostedModel.objects.create(
+        model_id="tiny-base", backend=HostedModel.Backend.CAUSAL_LM, source="atrium:smollm2-135m-instruct"
+    )
     credits_grant(user=owner, amount=Decimal("100"), reason="tests")
     upload = SimpleUploadedFile("train.jsonl", _jsonl(), content_type="application/jsonl")
     file = finetuning.file_create(owner=owner, upload=upload, purpose="fine-tune")

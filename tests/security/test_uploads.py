@@ -102,7 +102,9 @@ def test_upload_pages_refuse_a_file_named_jsonl_that_is_not(client, user, settin
     response = client.post(reverse("finetuning:file_list"), {"file": SimpleUploadedFile("train.jsonl", content())})
     assert response.status_code == 200
     assert "Invalid training file:" in response.content.decode() and says in response.content.decode()
-    HostedModel.objects.create(model_id="tiny-base", backend=HostedModel.Backend.CAUSAL_LM, source="unused")
+    HostedModel.objects.create(
+        model_id="tiny-base", backend=HostedModel.Backend.CAUSAL_LM, source="atrium:smollm2-135m-instruct"
+    )
     response = client.post(
         reverse("finetuning:job_create"), {"model": "tiny-base", "upload": SimpleUploadedFile("train.jsonl", content())}
     )

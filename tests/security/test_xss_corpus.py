@@ -452,7 +452,9 @@ def build_docs_feedback(c: Corpus) -> list[Page]:
 
 def build_training_files_and_suffixes(c: Corpus) -> list[Page]:
     owner = c.users["owner"]
-    HostedModel.objects.create(model_id="tiny-base", backend=HostedModel.Backend.CAUSAL_LM, source="unused")
+    HostedModel.objects.create(
+        model_id="tiny-base", backend=HostedModel.Backend.CAUSAL_LM, source="atrium:smollm2-135m-instruct"
+    )
     credits_grant(user=owner, amount=Decimal("1000"), reason="tests")
     files = []
     for payload in PAYLOADS:

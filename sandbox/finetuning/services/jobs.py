@@ -135,6 +135,11 @@ def finetune_job_create(
         existing = FineTuningJob.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing, False
+    # The request's own fields first: they cost nothing to check, the estimate tokenizes files.
+    if suffix and (len(suffix) > 64 or not all(c.isalnum() or c in "-_" for c in suffix)):
+        raise FineTuningError("`suffix` may have up to 64 letters, digits, `-` and `_`.", param="suffix")
+    if suffix and redact_keylike(suffix) != suffix:  # it would be kept in the job and the model's id
+        raise FineTuningError("`suffix` looks like an API key; choose another name.", param="suffix")
     planned = finetune_job_estimate(
         owner=owner,
         model=model,
@@ -149,10 +154,6 @@ def finetune_job_create(
         planned.hyperparameters,
         planned.cost,
     )
-    if suffix and (len(suffix) > 64 or not all(c.isalnum() or c in "-_" for c in suffix)):
-        raise FineTuningError("`suffix` may have up to 64 letters, digits, `-` and `_`.", param="suffix")
-    if suffix and redact_keylike(suffix) != suffix:  # it would be kept in the job and the model's id
-        raise FineTuningError("`suffix` looks like an API key; choose another name.", param="suffix")
     cost = estimate.credits
     balance = credits_balance_of(owner)
     if cost > balance:
