@@ -37,7 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.gateway import Process, free_port
+from bench.gateway import Process, free_port, inference_worker
 from bench.stats import ensure_database, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,31 +222,7 @@ def main() -> None:
     port = free_port()
     processes = []
     try:
-        worker = Process(
-            "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "-Q",
-                "inference",
-                "-P",
-                "threads",
-                "-c",
-                "16",
-                "-l",
-                os.environ.get("BENCH_WORKER_LOG_LEVEL", "warning"),
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                f"bench-batching-{os.getpid()}@%h",
-            ],
-            dict(env, CONN_MAX_AGE=os.environ.get("BENCH_WORKER_CONN_MAX_AGE", "60")),
-            log_dir,
-        )
+        worker = inference_worker(f"bench-batching-{os.getpid()}@%h", env, log_dir)
         gateway = Process(
             "gateway",
             [

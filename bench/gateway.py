@@ -90,6 +90,17 @@ class Process:
                 os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+def inference_worker(name: str, env: dict, log_dir: Path) -> Process:
+    """A Celery `inference` worker as `make run` starts it (threads, 16 task threads)."""
+    command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "inference", "-P", "threads"]
+    command += ["-c", "16", "-l", os.environ.get("BENCH_WORKER_LOG_LEVEL", "warning")]
+    command += ["--without-gossip", "--without-mingle", "-n", name]
+    # A worker's task threads are long-lived and few (-c), so they keep their database
+    # connection, as settings allow for workers; web processes stay at CONN_MAX_AGE=0.
+    env = dict(env, CONN_MAX_AGE=os.environ.get("BENCH_WORKER_CONN_MAX_AGE", "60"))
+    return Process("worker", command, env, log_dir)
+
+
 def ensure_litellm() -> Path:
     """The LiteLLM proxy in its own venv (never in the project's requirements)."""
     litellm = VENV / "bin" / "litellm"
@@ -230,33 +241,7 @@ def main() -> None:
     uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--log-level", "warning", "--no-access-log"]
     processes = []
     try:
-        worker = Process(
-            "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "-Q",
-                "inference",
-                "-P",
-                "threads",
-                "-c",
-                "16",
-                "-l",
-                os.environ.get("BENCH_WORKER_LOG_LEVEL", "warning"),
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                f"bench-{os.getpid()}@%h",
-            ],
-            # A worker's task threads are long-lived and few (-c), so they keep their database
-            # connection, as settings allow for workers; web processes stay at CONN_MAX_AGE=0.
-            dict(env, CONN_MAX_AGE=os.environ.get("BENCH_WORKER_CONN_MAX_AGE", "60")),
-            log_dir,
-        )
+        worker = inference_worker(f"bench-{os.getpid()}@%h", env, log_dir)
         processes.append(worker)
         atrium = Process("atrium", [*uvicorn, "--port", str(ports["atrium"]), "portal.asgi:application"], env, log_dir)
         bare = Process(

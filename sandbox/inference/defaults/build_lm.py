@@ -12,15 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import math
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
-from filelock import FileLock
 
 from . import GPT_MINI_ID
+from .store import materialize
 
 logger = logging.getLogger(__name__)
 
@@ -87,25 +85,12 @@ def _is_good_enough(path: Path, train_seconds: float | None) -> bool:
 def ensure_built(*, train_seconds: float | None = None) -> Path:
     """Return the model's directory, building it first when missing (or trained for less
     than ``train_seconds``, when given)."""
-    target = store_path()
-    if _is_good_enough(target, train_seconds):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target) + ".lock"):
-        if _is_good_enough(target, train_seconds):  # another process built it meanwhile
-            return target
-        budget = float(settings.ATRIUM_GPT_MINI_TRAIN_SECONDS) if train_seconds is None else train_seconds
-        workdir = Path(tempfile.mkdtemp(prefix=f".{GPT_MINI_ID}-build-", dir=target.parent))
-        try:
-            build(workdir, train_seconds=budget)
-            if target.exists():
-                retired = target.with_name(f".{GPT_MINI_ID}-old-{time.time_ns()}")
-                target.rename(retired)
-                shutil.rmtree(retired, ignore_errors=True)
-            workdir.rename(target)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-    return target
+    budget = float(settings.ATRIUM_GPT_MINI_TRAIN_SECONDS) if train_seconds is None else train_seconds
+    return materialize(
+        store_path(),
+        ready=lambda path: _is_good_enough(path, train_seconds),
+        build=lambda directory: build(directory, train_seconds=budget),
+    )
 
 
 def _train_tokenizer(text: str, vocab_size: int):

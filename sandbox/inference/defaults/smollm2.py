@@ -16,15 +16,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
-from filelock import FileLock
 
 from . import SMOLLM2_ID
+from .store import materialize
 
 logger = logging.getLogger(__name__)
 
@@ -107,30 +105,8 @@ def is_converted(path: Path | None = None) -> bool:
 
 
 def ensure_converted() -> Path:
-    """The snapshot's directory, converting the GGUF file first when missing.
-
-    Several processes asking at once wait for one conversion (file lock, temporary
-    directory renamed into place), so a half-written snapshot is never loaded.
-    """
-    target = store_path()
-    if is_converted(target):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target) + ".lock"):
-        if is_converted(target):
-            return target
-        workdir = Path(tempfile.mkdtemp(prefix=f".{SMOLLM2_ID}-convert-", dir=target.parent))
-        workdir.chmod(0o755)
-        try:
-            convert(gguf_path(), workdir)
-            if target.exists():
-                retired = target.with_name(f".{SMOLLM2_ID}-old-{time.time_ns()}")
-                target.rename(retired)
-                shutil.rmtree(retired, ignore_errors=True)
-            workdir.rename(target)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-    return target
+    """The snapshot's directory, converting the GGUF file first when missing (once, atomically)."""
+    return materialize(store_path(), ready=is_converted, build=lambda directory: convert(gguf_path(), directory))
 
 
 def convert(source: Path, directory: Path) -> None:
