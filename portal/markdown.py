@@ -38,6 +38,10 @@ UNSAFE_SCHEME = re.compile(r"^(javascript|vbscript|livescript|data|file):", re.I
 LANGUAGE_CLASS = re.compile(r"^language-[\w+#-]{1,30}$")
 PYGMENTS_CLASSES = frozenset(c for c in STANDARD_TYPES.values() if c)
 UNTRUSTED_REL = "nofollow ugc noopener"
+BLOCK_END = re.compile(
+    r"</(?:p|div|li|td|th|tr|h[1-6]|pre|blockquote|dt|dd|label|summary|table|ul|ol|details)\s*>|<(?:br|hr|input)\b[^>]*>",
+    re.IGNORECASE,
+)
 
 _BASE_TAGS = frozenset(
     {
@@ -197,8 +201,9 @@ def _unforged_mentions(html: str, mentions: set[str]) -> str:
 
 def to_text(html: str) -> str:
     """The words of rendered HTML, for search indexes and excerpts."""
-    # A space after every tag keeps words of adjacent elements (tab labels, cells) apart.
-    text = html_lib.unescape(nh3.clean(html.replace(">", "> "), tags=set()))
+    # A space after each block keeps words of adjacent elements (tab labels, cells) apart;
+    # inline elements (links, code tokens) join their neighbours as the reader sees them.
+    text = html_lib.unescape(nh3.clean(BLOCK_END.sub(r"\g<0> ", html), tags=set()))
     return re.sub(r"\s+", " ", text).strip()
 
 

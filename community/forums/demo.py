@@ -116,6 +116,7 @@ def seed(*, stdout) -> None:
     from portal.markdown import MEMBER, render_markdown
 
     from .selectors import error_answer_digest
+    from .services.posts import search_text_of
 
     for age, (cat_name, author, title, body, tags, code, replies) in enumerate(reversed(THREADS)):
         if Thread.objects.filter(title=title).exists():
@@ -135,7 +136,7 @@ def seed(*, stdout) -> None:
         thread.save()
         thread.tags.set(Tag.objects.filter(slug__in=tags))
         # Direct writes: the demo skips flood limits and notifications, not rendering.
-        Post.objects.create(
+        first = Post.objects.create(
             thread=thread,
             author=users[author],
             is_first=True,
@@ -144,7 +145,7 @@ def seed(*, stdout) -> None:
             is_staff_reply=users[author].is_staff,
             created_at=created,
         )
-        text = [body]
+        text = [search_text_of(first.body_html)]
         for n, (reply_author, reply_body, accept) in enumerate(replies, start=1):
             post = Post.objects.create(
                 created_at=created + timedelta(hours=n),
@@ -154,9 +155,10 @@ def seed(*, stdout) -> None:
                 body_html=render_markdown(reply_body, profile=MEMBER).html,
                 is_staff_reply=users[reply_author].is_staff,
             )
-            text.append(reply_body)
+            text.append(search_text_of(post.body_html))
             thread.reply_count += 1
-            thread.first_response_at = thread.first_response_at or post.created_at
+            if post.author_id != thread.author_id:  # as post_create counts a first response
+                thread.first_response_at = thread.first_response_at or post.created_at
             thread.last_poster = users[reply_author]
             thread.last_activity_at = post.created_at
             if accept:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from dataclasses import dataclass, field
@@ -11,7 +10,9 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Value, When
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+
+from portal.highlight import excerpt, marked, query_terms, term_patterns
 
 from .embeddings import EmbeddingUnavailable, cosine, embed_query
 from .models import DocSection
@@ -21,8 +22,7 @@ logger = logging.getLogger(__name__)
 
 # Reciprocal rank fusion constant (Cormack et al.): damps the weight of top ranks.
 RRF_K = 60
-WORD = re.compile(r"\w+", re.U)
-CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+# What ts_headline puts around a match (docs are our own text: they hold neither).
 START, STOP = "\x02", "\x03"
 SEMANTIC_DOWN_KEY = "docs:semantic-down"
 SEMANTIC_RETRY_SECONDS = 30
@@ -73,16 +73,12 @@ class SearchResults:
 
 
 def _marked(text: str) -> SafeString:
-    """Escape ``text`` and turn the START/STOP sentinels into <mark> tags."""
-    return mark_safe(html.escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308 (escaped)
+    """Escape a ts_headline and turn its START/STOP sentinels into <mark> tags."""
+    return marked(text, start=START, stop=STOP)
 
 
 def _terms(query: str) -> list[str]:
-    terms = [w.lower() for w in WORD.findall(query) if not CJK.fullmatch(w)]
-    for run in CJK.findall(query):
-        # Chinese has no spaces: search its character pairs (and single characters).
-        terms.extend([run] if len(run) < 2 else [run[i : i + 2] for i in range(len(run) - 1)])
-    return list(dict.fromkeys(t for t in terms if t))
+    return query_terms(query)
 
 
 def _tsquery_terms(query: str) -> list[str]:
@@ -149,33 +145,31 @@ def _fulltext_postgres(query: str, language: str, config: str, limit: int) -> li
 
 
 def _snippet(body: str, terms: list[str], width: int = 160) -> SafeString:
-    lowered = body.lower()
-    positions = [lowered.find(t) for t in terms if lowered.find(t) >= 0]
-    start = max(min(positions, default=0) - width // 3, 0)
-    text = body[start : start + width]
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
-    text = pattern.sub(lambda m: f"{START}{m.group(0)}{STOP}", text) if terms else text
-    return _marked(("… " if start else "") + text + (" …" if start + width < len(body) else ""))
+    return excerpt(body, terms, width=width)
 
 
 def _fulltext_fallback(query: str, language: str, limit: int) -> list[SearchHit]:
-    """Substring scoring in Python: SQLite, and languages PostgreSQL cannot stem.
+    """Whole-word scoring in Python: SQLite, and languages PostgreSQL cannot stem.
 
     Coverage of the query's words counts most, then where (title, heading) and how often
-    (capped) they occur.
+    (capped) they occur. Words match whole, as PostgreSQL matches them ("rate" is not
+    found in "generate"); Chinese terms match anywhere.
     """
-    terms = _terms(query)
-    if not terms:
+    patterns = term_patterns(_terms(query))
+    if not patterns:
         return []
     scored = []
     for s in DocSection.objects.filter(language=language).only("page_slug", "page_title", "heading", "anchor", "body"):
-        title, heading, body = s.page_title.lower(), s.heading.lower(), s.body.lower()
-        matched = sum(1 for t in terms if t in title or t in heading or t in body)
+        found = [
+            (bool(p.search(s.page_title)), bool(p.search(s.heading)), len(p.findall(s.body))) for p in patterns.values()
+        ]
+        matched = sum(1 for in_title, in_heading, count in found if in_title or in_heading or count)
         if matched:
-            weight = sum(3 * (t in title) + 2 * (t in heading) + min(body.count(t), 5) for t in terms)
+            weight = sum(3 * in_title + 2 * in_heading + min(count, 5) for in_title, in_heading, count in found)
             scored.append((matched, weight, s))
     scored.sort(key=lambda item: (-item[0], -item[1]))
     best = scored[0][0] if scored else 0
+    terms = list(patterns)
     return [
         SearchHit(
             s.page_slug, s.page_title, s.heading, s.anchor, _snippet(s.body, terms), matched * 100 + weight, {"text"}

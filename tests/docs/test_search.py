@@ -65,6 +65,51 @@ def test_snippets_highlight_terms_and_escape_html(index):
         assert "<script>" not in snippet
 
 
+def _only_section(body):
+    """Leave one English section, with ``body``, indexed as the sync indexes it."""
+    from django.contrib.postgres.search import SearchVector
+
+    keep = DocSection.objects.filter(language="en", page_slug="errors").first()
+    DocSection.objects.filter(language="en").exclude(pk=keep.pk).delete()
+    DocSection.objects.filter(pk=keep.pk).update(body=body)
+    DocSection.objects.filter(pk=keep.pk).update(search_vector=SearchVector("body", weight="C", config="english"))
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "fallback"])
+def test_highlights_mark_whole_words_never_parts_of_words(index, backend):
+    """Searching "rate" marks "rate" and "rates", not the "rate" inside "generate"; searching
+    "generate" marks the whole word. The same on PostgreSQL and in the SQLite fallback."""
+    _only_section("Generate text within your rate limit: rates reset each minute; generated tokens count.")
+
+    def snippet(query):
+        if backend == "postgresql":
+            return str(selectors.doc_search(query=query, languages=["en"], semantic_timeout=0).hits[0].snippet)
+        return str(selectors._fulltext_fallback(query, "en", 5)[0].snippet)
+
+    rate = snippet("rate")
+    assert "<mark>rate</mark> limit" in rate and "<mark>rates</mark>" in rate
+    assert "Gene<mark>" not in rate and "gene<mark>" not in rate and "<mark>Generate</mark>" not in rate
+    generate = snippet("generate")
+    assert "<mark>Generate</mark> text" in generate and "<mark>generated</mark>" in generate
+    assert "<mark>rate</mark>" not in generate
+
+
+def test_fallback_does_not_find_a_word_inside_another(index):
+    """Under SQLite a page that only says "generate" is not a hit for "rate"."""
+    _only_section("Generate text with the chat endpoint.")
+    assert selectors._fulltext_fallback("rate", "en", 5) == []
+    assert selectors._fulltext_fallback("generate", "en", 5)
+
+
+def test_semantic_excerpts_mark_whole_words_and_escape_html():
+    """Excerpts made in Python (semantic hits, the fallback) escape the text, mark whole words
+    and cannot be given a <mark> by the text itself."""
+    text = "Sentinel \ue000 chars <b>and</b> html: generate, then rate."
+    snippet = str(selectors._snippet(text, ["rate"]))
+    assert snippet.count("<mark>") == 1 and "<mark>rate</mark>." in snippet
+    assert "&lt;b&gt;and&lt;/b&gt;" in snippet and "\ue000" not in snippet
+
+
 def test_chinese_queries_search_the_chinese_pages(index):
     for query, expected in [
         ("第一次调用", "getting-started"),

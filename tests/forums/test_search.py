@@ -144,3 +144,49 @@ def test_search_fallback_without_postgresql(corpus, monkeypatch):
     assert "<mark>embeddings</mark>" in hits[0].snippet.lower()
     assert selectors.thread_search(query="embeddings nonexistentword") == []
     assert [h.thread for h in selectors.similar_threads(title="embeddings dimension problem")][:1] == [a]
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+def test_snippets_show_the_text_readers_see_not_markdown(qa, asker, monkeypatch, backend):
+    """A snippet quotes the rendered words: no `**`, link syntax or fences, and markup a
+    member typed stays inert text; only <mark> is HTML. Same on PostgreSQL and SQLite."""
+    if backend == "sqlite":
+
+        class NotPostgres:
+            vendor = "sqlite"
+
+        monkeypatch.setattr(selectors.search, "connection", NotPostgres())
+    services.thread_create(
+        author=asker,
+        category=qa,
+        title="Streaming stops after the first chunk",
+        body=(
+            "## Setup\n\nI use **streaming** with [the SDK](https://example.org/sdk) and "
+            "`<img src=x onerror=alert(1)>` in a string.\n\n```python\nprint('streaming')\n```\n\n"
+            "<script>alert('streaming')</script>"
+        ),
+    )
+    import re
+
+    snippet = selectors.thread_search(query="streaming")[0].snippet
+    assert "<mark>streaming</mark> with the SDK and" in snippet, snippet
+    for markdown in ("**", "](", "```", "##", "https://example.org"):
+        assert markdown not in snippet, snippet
+    assert "&lt;img src=x onerror=alert(1)&gt;" in snippet  # the code the member quoted, as text
+    assert set(re.findall(r"</?([a-z]+)", snippet)) == {"mark"}
+    assert "alert('streaming')" not in snippet  # the sanitizer dropped the script's content
+
+
+def test_search_matches_whole_words_without_postgresql(qa, asker, monkeypatch):
+    """Under SQLite a thread saying only "generate" is not a hit for "rate"."""
+
+    class NotPostgres:
+        vendor = "sqlite"
+
+    monkeypatch.setattr(selectors.search, "connection", NotPostgres())
+    services.thread_create(
+        author=asker, category=qa, title="How do I generate JSON output?", body="The model should generate JSON."
+    )
+    assert selectors.thread_search(query="rate") == []
+    snippet = selectors.thread_search(query="generate")[0].snippet
+    assert "<mark>generate</mark> JSON" in snippet

@@ -3,7 +3,6 @@ substring search elsewhere, and similar threads for the new-thread form."""
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
@@ -16,6 +15,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
+
+from portal.highlight import START, STOP, excerpt, marked, term_pattern
 
 from ..models import (
     Thread,
@@ -39,9 +40,10 @@ class SearchHit:
         return self.thread.title
 
 
-# ts_headline marks matches with private-use characters (never typed by members, and
-# escaped text cannot contain HTML), which become <mark> after escaping.
-MARK_START, MARK_STOP = "\ue000", "\ue001"
+# ts_headline marks matches with private-use characters (dropped from what members write
+# when it is indexed, and escaped text cannot contain HTML), which become <mark> after
+# escaping. The text searched is what readers see, not Markdown (services.search_text_of).
+MARK_START, MARK_STOP = START, STOP
 HEADLINE_OPTIONS = (
     f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=' … '"
 )
@@ -91,24 +93,20 @@ def thread_search(*, query: str, limit: int = 10) -> list[SearchHit]:
         (Case(When(title__icontains=w, then=Value(2)), default=Value(0), output_field=IntegerField()) for w in words),
         Value(0),
     )
-    qs = qs.annotate(rank=title_hits).order_by("-rank", "-score", "-last_activity_at")[:limit]
-    return [SearchHit(thread=t, snippet=_python_snippet(t.search_text, words), rank=float(t.rank)) for t in qs]
+    qs = qs.annotate(rank=title_hits).order_by("-rank", "-score", "-last_activity_at")
+    # The database matched substrings; keep threads holding each word as a whole word (as
+    # PostgreSQL does: "rate" does not find "generate").
+    patterns = [term_pattern([w]) for w in words]
+    hits = []
+    for thread in qs[: limit * 5]:
+        if all(p.search(thread.title) or p.search(thread.search_text) for p in patterns):
+            snippet = excerpt(thread.search_text, words)
+            hits.append(SearchHit(thread=thread, snippet=snippet, rank=float(thread.rank)))
+    return hits[:limit]
 
 
 def _mark(headline: str) -> str:
-    escaped = html.escape(headline)
-    return escaped.replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
-
-
-def _python_snippet(text: str, words: list[str], width: int = 160) -> str:
-    lowered = text.lower()
-    positions = [lowered.find(w.lower()) for w in words if lowered.find(w.lower()) >= 0]
-    start = max(min(positions) - width // 3, 0) if positions else 0
-    fragment = text[start : start + width]
-    escaped = html.escape(fragment)
-    for word in sorted(set(words), key=len, reverse=True):
-        escaped = re.sub(f"({re.escape(html.escape(word))})", r"<mark>\1</mark>", escaped, flags=re.IGNORECASE)
-    return ("… " if start else "") + escaped + (" …" if start + width < len(text) else "")
+    return marked(headline, start=MARK_START, stop=MARK_STOP)
 
 
 def similar_threads(*, title: str, limit: int = 5) -> list[SearchHit]:

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from community.activity.services import activity_record
 from portal.apikeys.keyformat import redact_keylike
+from portal.highlight import clean as without_highlight_marks
+from portal.markdown import to_text
 
 from .. import permissions
 from ..models import Category, Flag, ModerationActionKind, Post, PostRevision, Thread, ThreadRead, Vote, Watch
@@ -54,9 +56,9 @@ def _publish(*, author, thread: Thread, draft: PreparedBody, is_first: bool, now
     post.full_clean()
     post.save()
     if is_first:
-        Thread.objects.filter(pk=thread.pk).update(search_text=prepared.body)
+        Thread.objects.filter(pk=thread.pk).update(search_text=search_text_of(prepared.rendered.html))
     else:
-        _append_search_text(thread_id=thread.pk, body=prepared.body)
+        _append_search_text(thread_id=thread.pk, text=search_text_of(prepared.rendered.html))
     Watch.objects.get_or_create(user=author, thread=thread)
     activity_record(
         actor=author,
@@ -176,13 +178,19 @@ def post_edit(*, editor, post: Post, body: str, title: str | None = None) -> Pos
     return post
 
 
-def _append_search_text(*, thread_id: int, body: str) -> None:
-    Thread.objects.filter(pk=thread_id).update(search_text=Concat(F("search_text"), Value("\n\n" + body)))
+def search_text_of(body_html: str) -> str:
+    """What search indexes and quotes in its snippets: the words a reader sees (rendered
+    and sanitized, then stripped to text), not the Markdown behind them."""
+    return without_highlight_marks(to_text(body_html))
+
+
+def _append_search_text(*, thread_id: int, text: str) -> None:
+    Thread.objects.filter(pk=thread_id).update(search_text=Concat(F("search_text"), Value("\n\n" + text)))
 
 
 def thread_search_text_rebuild(*, thread: Thread) -> None:
-    bodies = thread.posts.visible().order_by("created_at", "id").values_list("body", flat=True)
-    Thread.objects.filter(pk=thread.pk).update(search_text="\n\n".join(bodies))
+    bodies = thread.posts.visible().order_by("created_at", "id").values_list("body_html", flat=True)
+    Thread.objects.filter(pk=thread.pk).update(search_text="\n\n".join(map(search_text_of, bodies)))
 
 
 @transaction.atomic
