@@ -32,6 +32,11 @@ VERBS: dict[str, str] = {
         "occurred_at: the hour's start. Properties: hour, requests, errors, prompt_tokens, completion_tokens, "
         "models. Once per account and hour."
     ),
+    # The Playground (sandbox.gateway.playground)
+    "playground.reply.streamed": (
+        "A streamed Playground reply completed. Actor: the signed-in user. Properties: model (the day's first). "
+        "Once per user and day (UTC)."
+    ),
     # Docs (portal.docs.services)
     "docs.page.viewed": (
         "A signed-in reader opened a docs page. Actor: the reader. Target: docs.page (slug). Properties: slug, "

@@ -5,3 +5,10 @@ from .models import CreditEntry
 
 def credit_entries_for_user(*, user) -> QuerySet[CreditEntry]:
     return CreditEntry.objects.filter(user=user).order_by("-id")
+
+
+def monthly_grant_this_month(*, user) -> CreditEntry | None:
+    """This month's free grant to ``user``, or None while it has not been given."""
+    from .services import monthly_grant_reference
+
+    return CreditEntry.objects.filter(user=user, reference=monthly_grant_reference()).first()

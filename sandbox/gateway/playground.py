@@ -11,8 +11,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from community.activity.services import activity_record
+from portal.asyncdb import database_sync_to_async
 from sandbox.registry.selectors import Task, hosted_models_visible
 
 from .auth import aauthenticate_session
@@ -40,3 +43,21 @@ class PlaygroundChatView(ChatCompletionsView):
 
     async def authenticate_caller(self, request):
         return await aauthenticate_session(request._request)
+
+    async def record(self, *, status: int, **details) -> None:
+        await super().record(status=status, **details)
+        user_id, _key_id = self.caller_ids()
+        if status == 200 and self.usage["stream"] and user_id is not None:
+            await database_sync_to_async(playground_reply_streamed)(user_id=user_id, model=self.usage["model"])
+
+
+def playground_reply_streamed(*, user_id: int, model: str) -> None:
+    """Record that a streamed Playground reply reached its end (the onboarding checklist's
+    "try streaming" step reads it); stored once per user and day."""
+    day = timezone.now().date().isoformat()
+    activity_record(
+        actor=user_id,
+        verb="playground.reply.streamed",
+        properties={"model": model},
+        dedupe_key=f"playground.reply.streamed:{user_id}:{day}",
+    )
