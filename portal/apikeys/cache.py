@@ -29,6 +29,8 @@ class KeyGrant:
     revoked: bool
     rate_limit_rpm: int | None = None
     rate_limit_tpm: int | None = None
+    # Days the request log keeps this key's request and response bodies (0: none).
+    log_bodies_days: int = 0
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
@@ -49,6 +51,7 @@ class KeyGrant:
             revoked=key.revoked_at is not None or not key.user.is_active,
             rate_limit_rpm=key.rate_limit_rpm,
             rate_limit_tpm=key.rate_limit_tpm,
+            log_bodies_days=key.log_bodies_days,
         )
 
 

@@ -40,6 +40,9 @@ class ApiKey(models.Model):
     # Per-key overrides of the default limits (settings.RATE_LIMIT_KEY_*); empty: the default.
     rate_limit_rpm = models.PositiveIntegerField(null=True, blank=True)
     rate_limit_tpm = models.PositiveIntegerField(null=True, blank=True)
+    # 0: the request log keeps no bodies of this key's calls (the default); N: it keeps
+    # each call's request and response bodies for N days (at most REQUEST_LOG_BODIES_MAX_DAYS).
+    log_bodies_days = models.PositiveSmallIntegerField(_("log request and response bodies for"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 

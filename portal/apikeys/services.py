@@ -28,7 +28,12 @@ ROLL_OVERLAPS = {
 
 
 def api_key_create(
-    *, user, name: str, scopes: list[str] | None = None, expires_at: datetime | None = None
+    *,
+    user,
+    name: str,
+    scopes: list[str] | None = None,
+    expires_at: datetime | None = None,
+    log_bodies_days: int = 0,
 ) -> tuple[ApiKey, str]:
     """Create a key for ``user``; returns it with the plaintext secret (shown once, never stored)."""
     from portal.billing.services import credits_grant_monthly
@@ -42,6 +47,7 @@ def api_key_create(
         secret_hash=keyformat.hash_secret(secret),
         scopes=sorted(set(scopes)) if scopes else list(ApiKey.DEFAULT_SCOPES),
         expires_at=expires_at,
+        log_bodies_days=log_bodies_days,
     )
     key.full_clean()
     if expires_at is not None and expires_at <= timezone.now():
@@ -59,6 +65,20 @@ def api_key_create(
         dedupe_key=f"apikey.created:{key.pk}",
     )
     return key, secret
+
+
+def api_key_update(*, key: ApiKey, name: str, log_bodies_days: int) -> ApiKey:
+    """Rename a key and choose how long the request log keeps its calls' bodies (0: not at all).
+
+    The gateway reads the choice from its cached grant, rewritten here (after commit too).
+    """
+    key.name = name.strip()
+    key.log_bodies_days = log_bodies_days
+    key.full_clean()
+    key.save(update_fields=["name", "log_bodies_days"])
+    cache.publish(key)
+    transaction.on_commit(lambda: cache.publish(key))
+    return key
 
 
 def api_key_revoke(*, key: ApiKey, reason: str = "owner") -> ApiKey:
@@ -89,7 +109,8 @@ def api_key_roll(*, key: ApiKey, overlap: timedelta = timedelta(0)) -> tuple[Api
     with transaction.atomic():
         new_key, secret = api_key_create(user=key.user, name=key.name, scopes=list(key.scopes), expires_at=None)
         new_key.rate_limit_rpm, new_key.rate_limit_tpm = key.rate_limit_rpm, key.rate_limit_tpm
-        new_key.save(update_fields=["rate_limit_rpm", "rate_limit_tpm"])
+        new_key.log_bodies_days = key.log_bodies_days
+        new_key.save(update_fields=["rate_limit_rpm", "rate_limit_tpm", "log_bodies_days"])
         if key.revoked_at is None:
             ends = timezone.now() + overlap
             if overlap <= timedelta(0):

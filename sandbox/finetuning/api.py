@@ -34,6 +34,11 @@ class FineTuningApiView(V1View):
 
     parser_classes = [V1JSONParser]
 
+    @property
+    def metered_endpoint(self) -> str:
+        """Each call is metered (the request log lists it): under /v1/files or /v1/fine_tuning/jobs."""
+        return "files" if self.required_scope == "files" else "fine_tuning.jobs"
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         for name, value in kwargs.items():

@@ -41,8 +41,15 @@ def body_limit(path: str) -> tuple[int, dict]:
 
 
 async def _send_413(send, error: dict) -> None:
+    from sandbox.inference.protocol import new_request_id
+
+    from .errors import docs_help_url
+
     # No database here: the errors page, not the forum's answer (sandbox.gateway.errors).
-    body = json.dumps({"error": {**error, "help_url": f"/docs/errors/#{error['code']}"}}).encode()
+    # Django never sees this request, so it is not metered; it still has its own id.
+    request_id = new_request_id()
+    body = json.dumps({"error": {**error, "help_url": docs_help_url(error["code"]), "request_id": request_id}})
+    body = body.encode()
     await send(
         {
             "type": "http.response.start",
@@ -50,6 +57,7 @@ async def _send_413(send, error: dict) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                (b"x-request-id", request_id.encode()),
                 (b"connection", b"close"),
             ],
         }

@@ -12,6 +12,7 @@ error shape come from here, so no endpoint can forget them.
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -21,14 +22,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.apikeys.cache import KeyGrant
+from portal.apikeys.keyformat import redact_keylike
 from portal.asyncdb import database_sync_to_async
 from portal.redis_client import get_redis
+from sandbox.usage.services import ERROR_MESSAGE_MAX_CHARS, usage_record_enqueue
 
 from . import ratelimit
 from .auth import ApiKeyAuthentication, HasScope, aauthenticate_secret, user_for_grant
 from .errors import error_body, openai_exception_handler
 from .parsers import V1JSONParser
 from .redis import async_redis
+from .requestid import HEADER as REQUEST_ID_HEADER
+from .requestid import request_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +46,9 @@ class V1View(APIView):
     renderer_classes = [JSONRenderer]
     required_scope: str | None = None
     ratelimit_headers: dict[str, str] = {}
+    # The endpoint a synchronous view's calls are metered under ("files", "fine_tuning.jobs");
+    # the async inference views meter themselves (views.MeteredView).
+    metered_endpoint: str | None = None
 
     def get_exception_handler(self):
         return openai_exception_handler
@@ -56,12 +64,14 @@ class V1View(APIView):
                     message="The server had an error while processing your request.",
                     type="server_error",
                     code="server_error",
+                    request_id=request_id_of(self.request),
                 ),
                 status=status.HTTP_500_INTERNAL_SERVER_ERROR,
             )
 
     def initial(self, request, *args, **kwargs):
         self.ratelimit_headers = {}
+        self.started = time.monotonic()
         super().initial(request, *args, **kwargs)
         if settings.GATEWAY_POLICY_ENABLED:
             limiter = ratelimit.RateLimiter(
@@ -76,11 +86,41 @@ class V1View(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         for name, value in self.ratelimit_headers.items():
             response.setdefault(name, value)
+        response.setdefault(REQUEST_ID_HEADER, request_id_of(request))
+        if self.metered_endpoint:
+            self.meter(request, response)
         return response
+
+    def meter(self, request, response) -> None:
+        """Record an authenticated call of a synchronous endpoint, whatever its outcome
+        (write-behind, as the inference views do; no model, no tokens)."""
+        user, key = getattr(request, "user", None), getattr(request, "auth", None)
+        if key is None or not getattr(user, "is_authenticated", False) or not settings.GATEWAY_POLICY_ENABLED:
+            return
+        data = getattr(response, "data", None)
+        error = (data.get("error") or {}) if response.status_code >= 400 and isinstance(data, dict) else {}
+        usage_record_enqueue(
+            request_id=request_id_of(request),
+            user_id=user.pk,
+            key_id=key.pk,
+            endpoint=self.metered_endpoint,
+            status=response.status_code,
+            error_code=error.get("code") or "",
+            error_message=redact_keylike(error.get("message") or "")[:ERROR_MESSAGE_MAX_CHARS],
+            latency_ms=int((time.monotonic() - getattr(self, "started", time.monotonic())) * 1000),
+            ts=time.time(),
+            model="",
+            prompt_tokens=0,
+            completion_tokens=0,
+            cost="0",
+            stream=False,
+        )
 
 
 class AsyncV1View(V1View):
     """A /v1 endpoint with ``async def`` handlers, dispatched without a thread hop."""
+
+    metered_endpoint = None  # metered by views.MeteredView, with model and tokens
 
     # Inference views admit once they know the tokens to reserve (one Redis call per request).
     admit_on_entry = True

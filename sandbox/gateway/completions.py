@@ -31,15 +31,17 @@ def estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4 + 1)
 
 
-async def model_for_task(*, user_id: int | None, model_id: str, task: str) -> catalog.ModelInfo:
-    """The model the caller may use for ``task`` ("chat" or "embeddings"); 404 or 400 otherwise."""
-    model = await catalog.aget_model(model_id=model_id, user_id=user_id)
+def model_check_task(model: catalog.ModelInfo, *, task: str) -> None:
+    """400 model_not_supported unless ``model`` serves ``task`` ("chat" or "embeddings").
+
+    The caller looks the model up first (``catalog.aget_model``, 404 for an unknown one),
+    so that metering names only models that exist.
+    """
     if model.task != task:
         what = "embeddings" if task == "embeddings" else "chat or text completions"
         raise OpenAIError(
             400, f"The model `{model.model_id}` does not support {what}.", code="model_not_supported", param="model"
         )
-    return model
 
 
 async def credits_check(*, user_id: int | None, model: catalog.ModelInfo) -> None:
@@ -95,15 +97,24 @@ class Completion:
 
 
 async def completion_start(
-    *, user_id: int | None, admit: Admit, data: dict, prompt: dict, prompt_text: str
+    *,
+    user_id: int | None,
+    model: catalog.ModelInfo,
+    admit: Admit,
+    data: dict,
+    prompt: dict,
+    prompt_text: str,
+    request_id: str | None = None,
 ) -> Completion:
     """Check and start one chat or text completion for the caller.
 
-    ``data`` is the validated request; ``prompt`` the messages or prompt as the workers
-    take them, ``prompt_text`` what the rate limit counts. ``admit(tokens=...)`` takes the
-    reservation from the caller's buckets (or raises 429).
+    ``model`` is the model the caller named, looked up for them (``catalog.aget_model``);
+    ``data`` the validated request; ``prompt`` the messages or prompt as the workers take
+    them, ``prompt_text`` what the rate limit counts. ``admit(tokens=...)`` takes the
+    reservation from the caller's buckets (or raises 429). ``request_id`` is the request's
+    own id (``x-request-id``), which the workers' events then carry.
     """
-    model = await model_for_task(user_id=user_id, model_id=data["model"], task="chat")
+    model_check_task(model, task="chat")
     max_tokens = data.get("max_tokens") or model.max_output_tokens
     if max_tokens > model.max_output_tokens:
         raise OpenAIError(
@@ -126,7 +137,13 @@ async def completion_start(
         "seed": data.get("seed"),
         "n": n,
     }
-    run = Dispatch(redis=async_redis(), task_name=protocol.GENERATE_TASK, model=model.model_id, params=params)
+    run = Dispatch(
+        redis=async_redis(),
+        task_name=protocol.GENERATE_TASK,
+        model=model.model_id,
+        params=params,
+        request_id=request_id,
+    )
     return Completion(
         model=model, n=n, reserved=reserved, request_id=run.request_id, created=int(time.time()), events=run.events()
     )

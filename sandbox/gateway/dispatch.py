@@ -137,9 +137,9 @@ def error_from_event(event: dict) -> OpenAIError:
 class Dispatch:
     """One request on its way through a worker. Iterate ``events()`` once."""
 
-    def __init__(self, *, redis, task_name: str, model: str, params: dict):
+    def __init__(self, *, redis, task_name: str, model: str, params: dict, request_id: str | None = None):
         self.redis = redis
-        self.request_id = protocol.new_request_id()
+        self.request_id = request_id or protocol.new_request_id()
         self.task_name = task_name
         self.kwargs = {"request_id": self.request_id, "model": model, **params}
         self.finished = False

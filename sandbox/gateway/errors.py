@@ -1,8 +1,11 @@
 """OpenAI's error shape for everything under /v1.
 
-``{"error": {"message", "type", "param", "code", "help_url"}}`` with the right status,
-from one exception handler: DRF's validation, parse, auth, permission, throttling and
-404 errors, Django's Http404, and our own OpenAIError all come out the same way.
+``{"error": {"message", "type", "param", "code", "help_url", "request_id"}}`` with the
+right status, from one exception handler: DRF's validation, parse, auth, permission,
+throttling and 404 errors, Django's Http404, and our own OpenAIError all come out the
+same way. ``help_url`` is absolute (``SITE_URL``): the answer staff verified for the code
+when there is one, else the code's section of the errors page; ``request_id`` is the
+request's ``x-request-id``, so the member can find it in the request log.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from .requestid import request_id_of
+
 logger = logging.getLogger(__name__)
 
-ERRORS_DOC_URL = "/docs/errors/"
+ERRORS_DOC_PATH = "/docs/errors/"
 
 # OpenAI's `type` for each status.
 TYPE_FOR_STATUS = {
@@ -76,8 +81,14 @@ def help_url_provider_register(provider) -> None:
         _help_url_providers.append(provider)
 
 
+def docs_help_url(code: str | None) -> str:
+    """The absolute URL of the code's section of the errors page (every code has an anchor)."""
+    return settings.SITE_URL.rstrip("/") + ERRORS_DOC_PATH + (f"#{code}" if code else "")
+
+
 def help_url(code: str | None) -> str:
-    """Where to read about an error: a registered provider's page for the code, else the docs."""
+    """Where to read about an error: a registered provider's page for the code (the forums'
+    staff-verified answer, cached there), else the code's section of the docs. Absolute."""
     if code:
         for provider in _help_url_providers:
             try:
@@ -87,17 +98,24 @@ def help_url(code: str | None) -> str:
                 url = None
             if url:
                 return url
-    return ERRORS_DOC_URL + (f"#{code}" if code else "")
+    return docs_help_url(code)
 
 
-def error_body(*, message: str, type: str, code: str | None = None, param: str | None = None) -> dict:
-    return {"error": {"message": message, "type": type, "param": param, "code": code, "help_url": help_url(code)}}
+def error_body(
+    *, message: str, type: str, code: str | None = None, param: str | None = None, request_id: str | None = None
+) -> dict:
+    error = {"message": message, "type": type, "param": param, "code": code, "help_url": help_url(code)}
+    if request_id:
+        error["request_id"] = request_id
+    return {"error": error}
 
 
-def error_response(exc: OpenAIError) -> JsonResponse:
+def error_response(exc: OpenAIError, *, request=None) -> JsonResponse:
     """A plain Django response, for code paths outside DRF (middleware, URL fallbacks)."""
+    request_id = request_id_of(request) if request is not None else None
     response = JsonResponse(
-        error_body(message=exc.message, type=exc.type, code=exc.code, param=exc.param), status=exc.status
+        error_body(message=exc.message, type=exc.type, code=exc.code, param=exc.param, request_id=request_id),
+        status=exc.status,
     )
     for name, value in exc.headers.items():
         response[name] = value
@@ -176,8 +194,11 @@ def openai_exception_handler(exc: Exception, context: dict) -> Response | None:
     error = to_openai_error(exc)
     if error is None:
         return None
+    request = context.get("request")
+    request_id = request_id_of(request) if request is not None else None
     response = Response(
-        error_body(message=error.message, type=error.type, code=error.code, param=error.param), status=error.status
+        error_body(message=error.message, type=error.type, code=error.code, param=error.param, request_id=request_id),
+        status=error.status,
     )
     for name, value in error.headers.items():
         response[name] = value

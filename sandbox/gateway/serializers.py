@@ -270,6 +270,7 @@ class ErrorDetail(serializers.Serializer):
     param = serializers.CharField(allow_null=True)
     code = serializers.CharField(allow_null=True)
     help_url = serializers.CharField()
+    request_id = serializers.CharField(help_text="The request's id, as in its `x-request-id` header.")
 
 
 class ErrorResponse(serializers.Serializer):

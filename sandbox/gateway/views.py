@@ -15,13 +15,20 @@ from rest_framework.response import Response
 from portal.apikeys.keyformat import redact_keylike
 from portal.asyncdb import database_sync_to_async
 from sandbox.inference import protocol
-from sandbox.usage.services import usage_record_enqueue_on
+from sandbox.usage.services import (
+    BODY_MAX_CHARS,
+    ERROR_MESSAGE_MAX_CHARS,
+    REQUESTED_MODEL_MAX_CHARS,
+    usage_body_excerpt,
+    usage_record_enqueue_on,
+)
 
 from . import catalog, completions, serializers
 from .base import AsyncV1View, JSONBodyMixin
 from .dispatch import Dispatch
 from .errors import OpenAIError, error_body
 from .redis import async_redis
+from .requestid import request_id_of
 
 ERRORS = {
     400: OpenApiResponse(serializers.ErrorResponse, description="Malformed JSON, wrong types, limits exceeded."),
@@ -44,24 +51,55 @@ SSE = OpenApiResponse(SSE_EVENT, description="With stream=true: server-sent even
 
 
 class MeteredView(AsyncV1View):
-    """Records every authenticated call (write-behind), whatever its outcome."""
+    """Records every authenticated call (write-behind), whatever its outcome.
+
+    The record names a model only once the catalog found it for the caller: a name that
+    is no model (a typo, garbage) is kept as ``requested_model`` for the member's request
+    log, never as a model in usage aggregates. The bodies are kept only when the key opts
+    in (``log_bodies_days``), for that many days.
+    """
 
     endpoint = ""
 
     async def dispatch(self, request, *args, **kwargs):
         self.started = time.monotonic()
         self.usage = {"model": "", "prompt_tokens": 0, "completion_tokens": 0, "cost": "0", "stream": False}
-        self.request_id = protocol.new_request_id()
+        self.request_id = request_id_of(request)
+        self.requested_model = ""
+        # What the record keeps besides status and code (set before ``record``).
+        self.error_message = ""
+        self.request_body: str | None = None
+        self.response_body: str | None = None
         self.metered = False
         self.reserved_tokens = 0
         response = await super().dispatch(request, *args, **kwargs)
         if not self.metered:
-            code = ""
+            error = {}
             if response.status_code >= 400 and isinstance(getattr(response, "data", None), dict):
-                code = (response.data.get("error") or {}).get("code") or ""
-            await self.record(status=response.status_code, error_code=code)
-        response.setdefault("x-request-id", self.request_id)
+                error = response.data.get("error") or {}
+            self.error_message = error.get("message") or ""
+            self.response_body = self.body_text(response)
+            await self.record(status=response.status_code, error_code=error.get("code") or "")
         return response
+
+    async def ainitial(self, request, *args, **kwargs) -> None:
+        await super().ainitial(request, *args, **kwargs)
+        if self.logs_bodies():
+            # Read before DRF parses it (Django keeps the bytes for the parser).
+            self.request_body = request._request.body.decode("utf-8", "replace")
+
+    def logs_bodies(self) -> bool:
+        return bool(getattr(getattr(self.request, "auth", None), "log_bodies_days", 0))
+
+    def body_text(self, response) -> str | None:
+        if not self.logs_bodies() or not isinstance(getattr(response, "data", None), (dict, list)):
+            return None
+        return json.dumps(response.data, ensure_ascii=False, default=str)
+
+    def model_found(self, model: catalog.ModelInfo) -> catalog.ModelInfo:
+        """Meter the call as the model's, now that the catalog found it for the caller."""
+        self.usage["model"] = model.model_id
+        return model
 
     def caller_ids(self) -> tuple[int | None, int | None]:
         grant = getattr(self.request, "auth", None)
@@ -70,7 +108,10 @@ class MeteredView(AsyncV1View):
         return grant.user_id, grant.key_id
 
     async def record(self, *, status: int, error_code: str = "") -> None:
-        """Meter the call and give back unused reserved tokens, in one Redis round trip."""
+        """Meter the call and give back unused reserved tokens, in one Redis round trip.
+
+        The error's message and the response body (for a key that logs bodies) are
+        ``self.error_message`` and ``self.response_body``."""
         self.metered = True
         user_id, key_id = self.caller_ids()
         if user_id is None or not settings.GATEWAY_POLICY_ENABLED:
@@ -79,6 +120,13 @@ class MeteredView(AsyncV1View):
         if self.limiter is not None:
             used = self.usage["prompt_tokens"] + self.usage["completion_tokens"]
             self.limiter.refund(pipe, tokens=self.reserved_tokens - used)
+        bodies = {}
+        if self.logs_bodies():
+            bodies = {
+                "log_bodies_days": self.request.auth.log_bodies_days,
+                "request_body": usage_body_excerpt(redact_keylike(self.request_body or "")),
+                "response_body": usage_body_excerpt(redact_keylike(self.response_body or "")),
+            }
         usage_record_enqueue_on(
             pipe,
             request_id=self.request_id,
@@ -87,10 +135,14 @@ class MeteredView(AsyncV1View):
             endpoint=self.endpoint,
             status=status,
             error_code=error_code or "",
+            # Messages may quote what the client sent (a model name): never a key.
+            error_message=redact_keylike(self.error_message or "")[:ERROR_MESSAGE_MAX_CHARS],
             latency_ms=int((time.monotonic() - self.started) * 1000),
             ts=time.time(),
             # A key sent as the model name (arguments swapped) is not kept in the records.
+            requested_model=redact_keylike(self.requested_model)[:REQUESTED_MODEL_MAX_CHARS],
             **{**self.usage, "model": redact_keylike(self.usage["model"])},
+            **bodies,
         )
         await pipe.execute()
 
@@ -115,8 +167,9 @@ class ModelDetailView(MeteredView):
     )
     async def get(self, request, model_id: str):
         user_id, _key = self.caller_ids()
-        self.usage["model"] = model_id
-        return Response((await catalog.aget_model(model_id=model_id, user_id=user_id)).as_openai())
+        self.requested_model = model_id
+        model = self.model_found(await catalog.aget_model(model_id=model_id, user_id=user_id))
+        return Response(model.as_openai())
 
 
 class InferenceView(JSONBodyMixin, MeteredView):
@@ -127,6 +180,8 @@ class InferenceView(JSONBodyMixin, MeteredView):
     request_serializer: type = serializers.SamplingFields
 
     def validated(self, request) -> dict:
+        if isinstance(request.data, dict) and isinstance(request.data.get("model"), str):
+            self.requested_model = request.data["model"]  # for the request log, found or not
         serializer = self.request_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
@@ -163,16 +218,17 @@ class GenerationView(InferenceView):
 
     async def post(self, request):
         data = self.validated(request)
-        self.usage["model"] = data["model"]
         user_id, _key = self.caller_ids()
+        model = self.model_found(await catalog.aget_model(model_id=data["model"], user_id=user_id))
         completion = await completions.completion_start(
             user_id=user_id,
+            model=model,
+            request_id=self.request_id,
             admit=self.reserve,
             data=data,
             prompt=self.prompt_params(data),
             prompt_text=self.prompt_text(data),
         )
-        self.request_id = completion.request_id
         model, n = completion.model, completion.n
         if data.get("stream"):
             include_usage = bool((data.get("stream_options") or {}).get("include_usage"))
@@ -213,8 +269,18 @@ class GenerationView(InferenceView):
         def sse(payload: dict) -> str:
             return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n"
 
+        keep = [] if self.logs_bodies() else None  # what was sent, for a key that logs bodies
+        kept = 0
+
+        def sent(text: str) -> str:
+            nonlocal kept
+            if keep is not None and kept < BODY_MAX_CHARS:
+                keep.append(text)
+                kept += len(text)
+            return text
+
         async def body():
-            status, error_code = 200, ""
+            status, error_code, error_message = 200, "", ""
             started = set()
             try:
                 event = first
@@ -224,15 +290,21 @@ class GenerationView(InferenceView):
                         index = event["index"]
                         if index not in started and self.object_name == "chat.completion":
                             started.add(index)
-                            yield sse({**base, "choices": [self.chunk_choice(index, "", None, first=True)]})
+                            yield sent(sse({**base, "choices": [self.chunk_choice(index, "", None, first=True)]}))
                         if kind == "delta":
-                            yield sse({**base, "choices": [self.chunk_choice(index, event["text"], None, first=False)]})
+                            yield sent(
+                                sse({**base, "choices": [self.chunk_choice(index, event["text"], None, first=False)]})
+                            )
                         else:
-                            yield sse(
-                                {
-                                    **base,
-                                    "choices": [self.chunk_choice(index, None, event["finish_reason"], first=False)],
-                                }
+                            yield sent(
+                                sse(
+                                    {
+                                        **base,
+                                        "choices": [
+                                            self.chunk_choice(index, None, event["finish_reason"], first=False)
+                                        ],
+                                    }
+                                )
                             )
                     elif kind == "usage":
                         self.priced(model, event["prompt_tokens"], event["completion_tokens"])
@@ -242,23 +314,25 @@ class GenerationView(InferenceView):
                                 "completion_tokens": event["completion_tokens"],
                                 "total_tokens": event["prompt_tokens"] + event["completion_tokens"],
                             }
-                            yield sse({**base, "choices": [], "usage": usage})
+                            yield sent(sse({**base, "choices": [], "usage": usage}))
                         break
                     try:
                         event = await anext(events)
                     except StopAsyncIteration:
                         break
-                yield "data: [DONE]\n\n"
+                yield sent("data: [DONE]\n\n")
             except OpenAIError as exc:
-                status, error_code = exc.status, exc.code or ""
+                status, error_code, error_message = exc.status, exc.code or "", exc.message
                 body = await database_sync_to_async(error_body)(
-                    message=exc.message, type=exc.type, code=exc.code, param=exc.param
+                    message=exc.message, type=exc.type, code=exc.code, param=exc.param, request_id=self.request_id
                 )
-                yield sse(body)
+                yield sent(sse(body))
             except BaseException:
                 status, error_code = 499, "client_closed_request"
                 raise
             finally:
+                self.error_message = error_message
+                self.response_body = "".join(keep) if keep is not None else None
                 await self.record(status=status, error_code=error_code)
 
         response = StreamingHttpResponse(body(), content_type="text/event-stream")
@@ -339,16 +413,19 @@ class EmbeddingsView(InferenceView):
     )
     async def post(self, request):
         data = self.validated(request)
-        self.usage["model"] = data["model"]
         user_id, _key = self.caller_ids()
-        model = await completions.model_for_task(user_id=user_id, model_id=data["model"], task="embeddings")
+        model = self.model_found(await catalog.aget_model(model_id=data["model"], user_id=user_id))
+        completions.model_check_task(model, task="embeddings")
         await completions.credits_check(user_id=user_id, model=model)
         inputs = data["input"]
         await self.reserve(tokens=sum(completions.estimate_tokens(text) for text in inputs))
         run = Dispatch(
-            redis=async_redis(), task_name=protocol.EMBED_TASK, model=model.model_id, params={"inputs": inputs}
+            redis=async_redis(),
+            task_name=protocol.EMBED_TASK,
+            model=model.model_id,
+            params={"inputs": inputs},
+            request_id=self.request_id,
         )
-        self.request_id = run.request_id
         vectors, prompt_tokens = [], 0
         async for event in run.events():
             if event["type"] == "embeddings":
@@ -377,4 +454,4 @@ async def unknown_endpoint(request, path: str = ""):
     from .errors import error_response
 
     error = OpenAIError(404, f"Invalid URL ({request.method} {request.path}).", code="unknown_url")
-    return await database_sync_to_async(error_response)(error)  # help_url may read the forum
+    return await database_sync_to_async(error_response)(error, request=request)  # help_url may read the forum

@@ -26,3 +26,11 @@ class UsageFilterForm(forms.Form):
             raise forms.ValidationError(_("Choose a range of at most %(days)s days.") % {"days": MAX_RANGE_DAYS})
         data["start"], data["end"] = start, end
         return data
+
+
+class RequestLogFilterForm(forms.Form):
+    """The request log's filters: outcome or error code, key, and a request id to find."""
+
+    status = forms.RegexField(label=_("Status"), regex=r"^[a-z0-9_]{0,64}$", required=False)
+    key = forms.RegexField(label=_("Key"), regex=r"^(playground|[0-9]{1,18})?$", required=False)
+    q = forms.CharField(label=_("Request id"), required=False, max_length=100, strip=True)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .models import UsageRecord
+from .models import UsageRecord, UsageRecordBody
 
 
 def usage_records_for_user(*, user):
@@ -54,6 +55,8 @@ class UsageSummary:
     p50: list[int | None] = field(default_factory=list)
     p95: list[int | None] = field(default_factory=list)
     by_model: list[dict] = field(default_factory=list)
+    # Calls that name no model (GET /v1/models, files, a name that is no model), per endpoint.
+    other_endpoints: list[dict] = field(default_factory=list)
     by_key: list[dict] = field(default_factory=list)
     totals: dict = field(default_factory=dict)
 
@@ -119,7 +122,8 @@ def usage_summary(*, user, start: date, end: date, model: str = "", key_id: int 
         day += timedelta(days=1)
     all_latencies.sort()
     summary.by_model = list(
-        qs.values("model_id")
+        qs.exclude(model_id="")
+        .values("model_id")
         .annotate(
             requests=Count("id"),
             errors=Count("id", filter=Q(status_code__gte=400)),
@@ -131,6 +135,14 @@ def usage_summary(*, user, start: date, end: date, model: str = "", key_id: int 
     )
     for row in summary.by_model:
         row["cost"] = str(row["cost"] or 0)
+    labels = dict(UsageRecord.Endpoint.choices)
+    summary.other_endpoints = [
+        {**row, "label": labels.get(row["endpoint"], row["endpoint"])}
+        for row in qs.filter(model_id="")
+        .values("endpoint")
+        .annotate(requests=Count("id"), errors=Count("id", filter=Q(status_code__gte=400)))
+        .order_by("-requests", "endpoint")
+    ]
     summary.by_key = [
         {**row, "key": row.pop("api_key__name") or "Playground"}
         for row in qs.values("api_key", "api_key__name", "api_key__prefix")
@@ -205,7 +217,118 @@ def api_usage_overview(*, start: datetime, dates) -> dict:
         errors=Count("id", filter=Q(status_code__gte=400)),
         tokens=tokens,
     )
+    # Models only: calls that name none (model lists, unknown names) are no model's.
     summary["by_model"] = list(
-        records.values("model_id").annotate(requests=Count("id"), tokens=tokens).order_by("-requests")[:8]
+        records.exclude(model_id="")
+        .values("model_id")
+        .annotate(requests=Count("id"), tokens=tokens)
+        .order_by("-requests")[:8]
     )
     return summary
+
+
+# --- The request log ---------------------------------------------------------------------------------
+
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+PLAYGROUND = "playground"
+# Ids a response shows besides its x-request-id (a completion's own id), and the request id's.
+RESPONSE_ID_PREFIXES = ("chatcmpl-", "cmpl-")
+REQUEST_ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def request_id_normalize(text: str) -> str:
+    """The request id a member pasted: the x-request-id itself, or a completion's id
+    (``chatcmpl-<hex>`` is the request ``req_<hex>``), without surrounding blanks or quotes."""
+    text = (text or "").strip().strip("\"'")
+    for prefix in RESPONSE_ID_PREFIXES:
+        if text.startswith(prefix):
+            return "req_" + text[len(prefix) :]
+    return text
+
+
+def request_log_for_user(*, user, status: str = "", key: str = "", request_id: str = ""):
+    """The member's own /v1 requests, newest first, with their keys.
+
+    ``status``: "succeeded", "failed" or an error code; ``key``: a key id, or "playground"
+    for calls made from the Playground; ``request_id``: one request (see
+    :func:`request_id_normalize`).
+    """
+    qs = usage_records_for_user(user=user).select_related("api_key").order_by("-created_at", "-id")
+    if status == SUCCEEDED:
+        qs = qs.filter(status_code__lt=400)
+    elif status == FAILED:
+        qs = qs.filter(status_code__gte=400)
+    elif status:
+        qs = qs.filter(error_code=status)
+    if key == PLAYGROUND:
+        qs = qs.filter(api_key__isnull=True)
+    elif key:
+        qs = qs.filter(api_key_id=int(key))
+    if request_id:
+        request_id = request_id_normalize(request_id)
+        # Not an id's shape (a NUL, a stray character): no request has it.
+        qs = qs.filter(request_id=request_id) if REQUEST_ID_SHAPE.fullmatch(request_id) else qs.none()
+    return qs
+
+
+def request_log_error_codes(*, user) -> list[str]:
+    """The error codes the member's requests have met, for the log's status filter."""
+    return list(
+        usage_records_for_user(user=user)
+        .exclude(error_code="")
+        .order_by("error_code")
+        .values_list("error_code", flat=True)
+        .distinct()
+    )
+
+
+def request_log_entry_get_for_user(*, user, request_id: str) -> UsageRecord:
+    """One of the member's own requests with its key and kept bodies, or 404: another
+    member's request is indistinguishable from one that does not exist."""
+    from django.http import Http404
+    from django.shortcuts import get_object_or_404
+
+    if not REQUEST_ID_SHAPE.fullmatch(request_id_normalize(request_id)):
+        raise Http404("No such request.")
+    return get_object_or_404(
+        usage_records_for_user(user=user).select_related("api_key", "bodies"),
+        request_id=request_id_normalize(request_id),
+    )
+
+
+def request_bodies_of(record: UsageRecord):
+    """The record's kept request and response bodies while their retention lasts, else None."""
+    try:
+        bodies = record.bodies
+    except UsageRecordBody.DoesNotExist:
+        return None
+    return bodies if bodies.expires_at > timezone.now() else None
+
+
+def usage_recent_errors(*, user, since: datetime, limit: int = 5) -> list[dict]:
+    """The error codes the member's requests met since ``since``: each with how many, when
+    last, and that last request's id, most recent first."""
+    rows = list(
+        usage_records_for_user(user=user)
+        .filter(created_at__gte=since)
+        .exclude(error_code="")
+        .values("error_code")
+        .annotate(count=Count("id"), last_at=Max("created_at"))
+        .order_by("-last_at")[:limit]
+    )
+    latest = (
+        {
+            code: request_id
+            for code, request_id in usage_records_for_user(user=user)
+            .filter(created_at__gte=since, error_code__in=[r["error_code"] for r in rows])
+            .order_by("error_code", "-created_at")
+            .distinct("error_code")
+            .values_list("error_code", "request_id")
+        }
+        if rows
+        else {}
+    )
+    for row in rows:
+        row["last_request_id"] = latest.get(row["error_code"], "")
+    return rows

@@ -8,6 +8,11 @@ only then acknowledges the entries. A flush that dies half-way leaves its entrie
 pending; the next flush claims them, skips request ids already stored, and never charges
 twice.
 
+Failed calls are metered too, with their error code and message; the name a client
+sent as the model is kept apart (``requested_model``) and ``model_id`` names only a model
+the gateway found. A key that opts in (``log_bodies_days``) has its calls' bodies kept in
+``UsageRecordBody`` until they expire (``usage_bodies_purge``, Celery beat).
+
 The activity stream hears about API use from here, never once per request:
 ``api.first_call`` when an account's first successful call is stored, and ``api.used``
 once per account and clock hour, recorded from the stored records once the hour has
@@ -31,7 +36,7 @@ from community.activity.services import activity_record
 from portal.redis_client import get_redis
 from portal.streams import DurableStream
 
-from .models import UsageRecord
+from .models import UsageRecord, UsageRecordBody
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +49,31 @@ records_stream = DurableStream(STREAM, group=GROUP)
 ROLLUP_GRACE = timedelta(minutes=5)
 ROLLUP_LOOKBACK_HOURS = 6
 ROLLUP_DONE_KEY = "atrium:usage:api-used-rollup:{hour:%Y%m%d%H}"
+# What one record keeps of what the client sent and got (longer text is cut).
+REQUESTED_MODEL_MAX_CHARS = 200
+ERROR_MESSAGE_MAX_CHARS = 500
+BODY_MAX_CHARS = 32_768
+TRUNCATED = "\n… (truncated)"
+
+
+def _text(value, limit: int) -> str:
+    """``value`` as text PostgreSQL stores: no NUL, no lone surrogate, at most ``limit`` chars."""
+    text = str(value or "").replace("\x00", "\ufffd")
+    return text.encode("utf-8", "replace").decode("utf-8")[:limit]
+
+
+def usage_body_excerpt(text: str) -> str:
+    """A request or response body as a record keeps it: at most BODY_MAX_CHARS characters."""
+    if len(text) <= BODY_MAX_CHARS:
+        return text
+    return text[: BODY_MAX_CHARS - len(TRUNCATED)] + TRUNCATED
+
+
+def body_retention_days(days) -> int:
+    """The days a key asked for, within the site's limit (REQUEST_LOG_BODIES_MAX_DAYS)."""
+    from django.conf import settings
+
+    return max(0, min(int(days or 0), settings.REQUEST_LOG_BODIES_MAX_DAYS))
 
 
 def usage_cost(*, price_per_1k_tokens, tokens: int) -> Decimal:
@@ -73,11 +103,13 @@ def _store(records: list[dict]) -> int:
                 request_id=r["request_id"],
                 user_id=r["user_id"],
                 api_key_id=r.get("key_id"),
-                model_id=r.get("model") or "",
+                model_id=_text(r.get("model"), REQUESTED_MODEL_MAX_CHARS),
+                requested_model=_text(r.get("requested_model"), REQUESTED_MODEL_MAX_CHARS),
                 endpoint=r["endpoint"],
                 stream=bool(r.get("stream")),
                 status_code=r["status"],
-                error_code=r.get("error_code") or "",
+                error_code=_text(r.get("error_code"), 64),
+                error_message=_text(r.get("error_message"), ERROR_MESSAGE_MAX_CHARS),
                 prompt_tokens=r.get("prompt_tokens") or 0,
                 completion_tokens=r.get("completion_tokens") or 0,
                 latency_ms=max(0, int(r.get("latency_ms") or 0)),
@@ -97,6 +129,7 @@ def _store(records: list[dict]) -> int:
                 record.api_key_id = None
         _first_calls_record(new)
         UsageRecord.objects.bulk_create(new)
+        _bodies_store(new, by_id)
         costs: dict[int, Decimal] = defaultdict(Decimal)
         for record in new:
             costs[record.user_id] += record.cost
@@ -117,6 +150,30 @@ def _store(records: list[dict]) -> int:
         )
         api_keys_mark_used(last_used={row["api_key"]: row["last"] for row in last_used})
     return len(new)
+
+
+def _bodies_store(new: list[UsageRecord], by_id: dict[str, dict]) -> None:
+    """Keep the bodies of the new records whose key opted in, until their retention ends."""
+    bodies = []
+    for record in new:
+        raw = by_id[record.request_id]
+        days = body_retention_days(raw.get("log_bodies_days"))
+        if days and ("request_body" in raw or "response_body" in raw):
+            bodies.append(
+                UsageRecordBody(
+                    record=record,
+                    request_body=_text(raw.get("request_body"), BODY_MAX_CHARS),
+                    response_body=_text(raw.get("response_body"), BODY_MAX_CHARS),
+                    expires_at=record.created_at + timedelta(days=days),
+                )
+            )
+    UsageRecordBody.objects.bulk_create(bodies)
+
+
+def usage_bodies_purge(*, now: datetime | None = None) -> int:
+    """Delete the request and response bodies whose retention is over; returns how many."""
+    deleted, _by_model = UsageRecordBody.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted
 
 
 def _first_calls_record(new: list[UsageRecord]) -> None:

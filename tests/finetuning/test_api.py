@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 import openai
 import pytest
+from django.conf import settings
 
 from sandbox.finetuning import pricing, selectors, testing
 from sandbox.finetuning.models import FineTuningJob, TrainingFile
@@ -69,7 +70,10 @@ def test_oversize_upload_is_refused_from_content_length_before_the_body(ft_serve
         reply = reply.decode()
     assert reply.startswith("HTTP/1.1 413"), reply
     assert '"code":"file_too_large"' in reply.replace(" ", "")
-    assert '"help_url":"/docs/errors/#file_too_large"' in reply.replace(" ", "")  # the documented shape
+    # The documented shape: an absolute help_url, and the request's id in the body and the header.
+    assert f'"help_url":"{settings.SITE_URL.rstrip("/")}/docs/errors/#file_too_large"' in reply.replace(" ", "")
+    request_id = reply.lower().split("x-request-id: ", 1)[1].split("\r\n", 1)[0]
+    assert request_id.startswith("req_") and f'"request_id":"{request_id}"' in reply.replace(" ", "")
     assert not TrainingFile.objects.exists()
 
 

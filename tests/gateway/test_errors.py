@@ -6,6 +6,7 @@ from decimal import Decimal
 import httpx2 as httpx
 import openai
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from portal.apikeys.models import ApiKey
@@ -37,7 +38,9 @@ def assert_error(response, status, code=None, param=None, type_=None):
         assert error["param"] == param
     if type_ is not None:
         assert error["type"] == type_
-    assert error["help_url"]
+    # Absolute, and the request named as in its header (the request log finds it by this id).
+    assert error["help_url"].startswith(f"{django_settings.SITE_URL.rstrip('/')}/")
+    assert error["request_id"] == response.headers["x-request-id"] and error["request_id"].startswith("req_")
     return error
 
 

@@ -46,44 +46,73 @@ def error_answer_digest(post: Post) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
-def error_help_url(*, code: str) -> str | None:
-    """Absolute URL of the answer staff verified for a /v1 error code, or None.
+def error_answers_verified() -> dict[str, dict]:
+    """``{code: {"url", "title"}}``: for each /v1 error code, the answer staff verified,
+    while its page still reads as they verified it. ``url`` is absolute.
 
     Only staff choose it (:class:`ErrorAnswer`); the link lapses as soon as the page it
     opens changes from what staff verified (an edit of the answer, the question or the
     title, a hide, delete or merge, another accepted answer, an unlock), so neither a
-    member nor a moderator can change what other members' errors link to. Cached under a
-    generation that every forum write and every verification moves (see :mod:`.signals`):
-    /v1 error bodies call this on every error.
+    member nor a moderator can change what other members' errors link to. One cached
+    value for every code, under a generation that every forum write and every
+    verification moves (see :mod:`.signals`): /v1 error bodies read it on every error.
     """
-    if not code or len(code) > 64:
-        return None
 
-    def lookup() -> str:
-        answer = (
+    def lookup() -> dict[str, dict]:
+        answers = (
             ErrorAnswer.objects.filter(
-                error_code=code,
                 post__is_hidden=False,
                 post__is_deleted=False,
                 post__is_first=False,
                 # Still in the thread staff verified (a merge moves posts), still about this code.
                 post__thread=F("thread"),
-                thread__error_code=code,
+                thread__error_code=F("error_code"),
                 thread__in=Thread.objects.visible(),
             )
             .select_related("post__thread")
-            .first()
+            .order_by("error_code")
         )
-        if answer is None or error_answer_digest(answer.post) != answer.body_digest:
-            return ""
-        return f"{settings.SITE_URL}{answer.post.thread.get_absolute_url()}#post-{answer.post_id}"
+        return {
+            answer.error_code: {
+                "url": f"{settings.SITE_URL.rstrip('/')}{answer.post.thread.get_absolute_url()}#post-{answer.post_id}",
+                "title": answer.post.thread.title,
+            }
+            for answer in answers
+            if error_answer_digest(answer.post) == answer.body_digest
+        }
 
     from .. import pagecache
 
-    url = cache_versions.get_or_compute(
-        f"forums:error_help_url:v2:{code}", pagecache.generation_keys(pagecache.ERROR_ANSWERS), lookup, 300
+    return cache_versions.get_or_compute(
+        "forums:error_answers:v1", pagecache.generation_keys(pagecache.ERROR_ANSWERS), lookup, 300
     )
-    return url or None
+
+
+def error_help_url(*, code: str) -> str | None:
+    """Absolute URL of the answer staff verified for a /v1 error code, or None (one cached
+    read: :func:`error_answers_verified`)."""
+    if not code or len(code) > 64:
+        return None
+    answer = error_answers_verified().get(code)
+    return answer["url"] if answer else None
+
+
+def error_answer_links(*, codes, per_code: int = 3) -> dict[str, list[dict]]:
+    """For each error code, where the community answered it: the answer staff verified
+    first (``verified``), then other solved Q&A threads linked to the code, at most
+    ``per_code`` links. Each link is ``{"title", "url", "verified"}``."""
+    codes = [c for c in dict.fromkeys(codes) if c]
+    verified = error_answers_verified()
+    links: dict[str, list[dict]] = {code: [] for code in codes}
+    for code in codes:
+        if code in verified:
+            links[code].append({**verified[code], "verified": True})
+    for code, threads in solved_threads_for_error_codes(codes=codes, per_code=per_code).items():
+        for thread in threads:
+            url = f"{settings.SITE_URL.rstrip('/')}{thread.get_absolute_url()}"
+            if len(links[code]) < per_code and not any(link["url"].startswith(url + "#") for link in links[code]):
+                links[code].append({"title": thread.title, "url": url, "verified": False})
+    return links
 
 
 def error_answer_for_thread(*, thread: Thread) -> ErrorAnswer | None:
