@@ -48,7 +48,8 @@ def error_answer_digest(post: Post) -> str:
 
 def error_answers_verified() -> dict[str, dict]:
     """``{code: {"url", "title"}}``: for each /v1 error code, the answer staff verified,
-    while its page still reads as they verified it. ``url`` is absolute.
+    while its page still reads as they verified it. ``url`` is the site's own path (the
+    /v1 error bodies prefix ``SITE_URL``: :func:`error_help_url`).
 
     Only staff choose it (:class:`ErrorAnswer`); the link lapses as soon as the page it
     opens changes from what staff verified (an edit of the answer, the question or the
@@ -74,7 +75,7 @@ def error_answers_verified() -> dict[str, dict]:
         )
         return {
             answer.error_code: {
-                "url": f"{settings.SITE_URL.rstrip('/')}{answer.post.thread.get_absolute_url()}#post-{answer.post_id}",
+                "url": f"{answer.post.thread.get_absolute_url()}#post-{answer.post_id}",
                 "title": answer.post.thread.title,
             }
             for answer in answers
@@ -84,7 +85,7 @@ def error_answers_verified() -> dict[str, dict]:
     from .. import pagecache
 
     return cache_versions.get_or_compute(
-        "forums:error_answers:v1", pagecache.generation_keys(pagecache.ERROR_ANSWERS), lookup, 300
+        "forums:error_answers:v2", pagecache.generation_keys(pagecache.ERROR_ANSWERS), lookup, 300
     )
 
 
@@ -94,13 +95,13 @@ def error_help_url(*, code: str) -> str | None:
     if not code or len(code) > 64:
         return None
     answer = error_answers_verified().get(code)
-    return answer["url"] if answer else None
+    return f"{settings.SITE_URL.rstrip('/')}{answer['url']}" if answer else None
 
 
 def error_answer_links(*, codes, per_code: int = 3) -> dict[str, list[dict]]:
     """For each error code, where the community answered it: the answer staff verified
     first (``verified``), then other solved Q&A threads linked to the code, at most
-    ``per_code`` links. Each link is ``{"title", "url", "verified"}``."""
+    ``per_code`` links. Each link is ``{"title", "url", "verified"}``, ``url`` a path of the site."""
     codes = [c for c in dict.fromkeys(codes) if c]
     verified = error_answers_verified()
     links: dict[str, list[dict]] = {code: [] for code in codes}
@@ -109,7 +110,7 @@ def error_answer_links(*, codes, per_code: int = 3) -> dict[str, list[dict]]:
             links[code].append({**verified[code], "verified": True})
     for code, threads in solved_threads_for_error_codes(codes=codes, per_code=per_code).items():
         for thread in threads:
-            url = f"{settings.SITE_URL.rstrip('/')}{thread.get_absolute_url()}"
+            url = thread.get_absolute_url()
             if len(links[code]) < per_code and not any(link["url"].startswith(url + "#") for link in links[code]):
                 links[code].append({"title": thread.title, "url": url, "verified": False})
     return links
