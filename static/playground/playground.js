@@ -1,5 +1,7 @@
 // The Playground: streamed chat through /playground/chat (session + CSRF) and the
-// equivalent curl / openai-Python code for the current settings.
+// equivalent curl / openai-Python code for the current settings. Each reply shows its
+// tokens (from the usage chunk the stream ends with), time to first token, total time
+// and cost (the model's price per 1K tokens, as metering charges it).
 (function () {
   "use strict";
   var root = document.getElementById("playground");
@@ -29,8 +31,11 @@
     return list.concat(history, extra || []);
   }
 
+  // Ask for the last chunk with the token usage (OpenAI's stream_options).
+  var STREAM = { stream: true, stream_options: { include_usage: true } };
+
   function renderCode() {
-    var body = Object.assign(params(), { messages: messages(), stream: true });
+    var body = Object.assign(params(), { messages: messages() }, STREAM);
     if (!body.messages.length) body.messages = [{ role: "user", content: "Hello!" }];
     var base = root.dataset.apiBase;
     $("pg-curl").textContent = "curl " + base + "/chat/completions \\\n" +
@@ -39,7 +44,7 @@
     var kw = ["    model=" + JSON.stringify(body.model), "    messages=" + pyLiteral(body.messages)];
     ["temperature", "top_p", "max_tokens", "seed"].forEach(function (k) { if (body[k] !== undefined) kw.push("    " + k + "=" + body[k]); });
     if (body.stop) kw.push("    stop=" + pyLiteral(body.stop));
-    kw.push("    stream=True");
+    kw.push("    stream=True", "    stream_options=" + pyLiteral(body.stream_options));
     $("pg-python").textContent = "import os\nfrom openai import OpenAI\n\nclient = OpenAI(\n    base_url=" +
       JSON.stringify(base) + ",\n    api_key=os.environ[\"ATRIUM_API_KEY\"],\n)\n\nstream = client.chat.completions.create(\n" +
       kw.join(",\n") + ",\n)\nfor chunk in stream:\n    if chunk.choices:\n        print(chunk.choices[0].delta.content or \"\", end=\"\")\n";
@@ -57,11 +62,37 @@
     who.textContent = role;
     var content = document.createElement("div");
     content.className = "pg-content";
-    content.style.whiteSpace = "pre-wrap";
     content.textContent = text;
     div.appendChild(who); div.appendChild(content);
-    $("pg-messages").appendChild(div);
+    var pane = $("pg-messages");
+    pane.appendChild(div);
+    pane.scrollTop = pane.scrollHeight;
     return content;
+  }
+
+  // The pane follows a streaming reply unless the reader has scrolled up to read.
+  function follow(update) {
+    var pane = $("pg-messages");
+    var atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 24;
+    update();
+    if (atBottom) pane.scrollTop = pane.scrollHeight;
+  }
+
+  function seconds(ms) { return ms < 1000 ? Math.round(ms) + " ms" : (ms / 1000).toFixed(2) + " s"; }
+
+  // The reply's tokens, timings and cost, under its bubble.
+  function showMetrics(bubbleContent, m) {
+    var metrics = $("pg-metrics-template").content.firstElementChild.cloneNode(true);
+    var cost = (m.prompt + m.completion) * m.price / 1000;
+    var values = { prompt: m.prompt, completion: m.completion, ttft: m.ttft === null ? "–" : seconds(m.ttft),
+                   total: seconds(m.total), cost: cost.toFixed(6) };
+    Object.keys(values).forEach(function (name) {
+      metrics.querySelector("[data-metric=" + name + "]").textContent = values[name];
+    });
+    metrics.dataset.promptTokens = m.prompt; metrics.dataset.completionTokens = m.completion;
+    metrics.dataset.ttftMs = m.ttft === null ? "" : Math.round(m.ttft); metrics.dataset.totalMs = Math.round(m.total);
+    metrics.dataset.cost = cost.toFixed(6);
+    follow(function () { bubbleContent.parentNode.appendChild(metrics); });
   }
 
   function showError(message) { var e = $("pg-error"); e.textContent = message; e.classList.remove("d-none"); }
@@ -71,10 +102,13 @@
     var userMessage = { role: "user", content: text };
     bubble("user", text);
     var out = bubble("assistant", "");
-    var body = Object.assign(params(), { messages: messages([userMessage]), stream: true });
+    var body = Object.assign(params(), { messages: messages([userMessage]) }, STREAM);
     controller = new AbortController();
     $("pg-send").disabled = true; $("pg-stop-btn").disabled = false;
     var reply = "";
+    var started = performance.now(), firstToken = null, usage = null;
+    var option = $("pg-model").selectedOptions[0];
+    var price = option ? parseFloat(option.dataset.price) || 0 : 0;
     try {
       var response = await fetch(root.dataset.chatUrl, {
         method: "POST", signal: controller.signal, credentials: "same-origin",
@@ -97,12 +131,21 @@
           if (!data || data === "[DONE]") return;
           var chunk = JSON.parse(data);
           if (chunk.error) { showError(chunk.error.message); return; }
+          if (chunk.usage) usage = chunk.usage;
           (chunk.choices || []).forEach(function (c) {
-            if (c.index === 0 && c.delta && c.delta.content) { reply += c.delta.content; out.textContent = reply; }
+            if (c.index === 0 && c.delta && c.delta.content) {
+              if (firstToken === null) firstToken = performance.now() - started;
+              reply += c.delta.content;
+              follow(function () { out.textContent = reply; });
+            }
           });
         });
       }
       history.push(userMessage, { role: "assistant", content: reply });
+      if (usage) {
+        showMetrics(out, { prompt: usage.prompt_tokens, completion: usage.completion_tokens, ttft: firstToken,
+                           total: performance.now() - started, price: price });
+      }
     } catch (e) {
       if (e.name !== "AbortError") showError(e.message);
       else history.push(userMessage, { role: "assistant", content: reply });
