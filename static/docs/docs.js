@@ -3,21 +3,41 @@
   "use strict";
   var COPY = document.documentElement.lang.indexOf("zh") === 0 ? ["复制", "已复制"] : ["Copy", "Copied"];
 
+  var KEY_PLACEHOLDER = "YOUR_API_KEY";
+  var copyIds = 0;
+
+  // A Copy button on every code block; the copying itself is the site's one data-copy
+  // behaviour (static/js/atrium.js), so it copies exactly the text the block shows.
   function addCopyButtons(root) {
     root.querySelectorAll(".highlight").forEach(function (block) {
-      if (block.querySelector(".copy-button")) return;
+      var code = block.querySelector("code");
+      if (!code || block.querySelector(".copy-button")) return;
+      if (!code.id) code.id = "code-block-" + (++copyIds);
       var button = document.createElement("button");
       button.type = "button";
       button.className = "btn btn-sm btn-light border copy-button";
       button.textContent = COPY[0];
-      button.addEventListener("click", function () {
-        var code = block.querySelector("code");
-        navigator.clipboard.writeText(code.innerText).then(function () {
-          button.textContent = COPY[1];
-          setTimeout(function () { button.textContent = COPY[0]; }, 1500);
-        });
-      });
+      button.dataset.copy = code.id;
+      button.dataset.copied = COPY[1];
       block.appendChild(button);
+    });
+  }
+
+  // A key created on this page (the quickstart card's data-api-key) replaces the placeholder
+  // in every example, for as long as the page is open. The secret is never stored: after a
+  // reload the examples show the placeholder again.
+  function fillKey() {
+    var holders = document.querySelectorAll("[data-api-key]");
+    if (!holders.length) return;
+    var secret = holders[holders.length - 1].dataset.apiKey;
+    if (!secret) return;
+    document.querySelectorAll(".docs-content pre code").forEach(function (code) {
+      var walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+      for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (node.nodeValue.indexOf(KEY_PLACEHOLDER) !== -1) {
+          node.nodeValue = node.nodeValue.split(KEY_PLACEHOLDER).join(secret);
+        }
+      }
     });
   }
 
@@ -41,6 +61,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     addCopyButtons(document);
     syncTabs(document);
+    fillKey();
   });
-  document.addEventListener("htmx:afterSwap", function (event) { addCopyButtons(event.target); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    addCopyButtons(event.target);
+    fillKey();
+  });
 })();

@@ -19,14 +19,21 @@
     if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 
-  // <button data-copy="ID" data-copied="Copied">: copies the value (or text) of #ID.
+  // <button data-copy="ID" data-copied="Copied">: copies the value (or text) of #ID, exactly
+  // as shown; the site's one copy behaviour (the docs' code blocks use it too).
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
     if (!button) return;
     var source = document.getElementById(button.dataset.copy);
     if (!source) return;
     var text = "value" in source ? source.value : source.textContent;
-    function copied() { if (button.dataset.copied) button.textContent = button.dataset.copied; }
+    function copied() {
+      if (!button.dataset.copied) return;
+      if (!button.dataset.label) button.dataset.label = button.textContent;
+      button.textContent = button.dataset.copied;
+      clearTimeout(button.copiedTimer);
+      button.copiedTimer = setTimeout(function () { button.textContent = button.dataset.label; }, 1500);
+    }
     if (navigator.clipboard) {
       navigator.clipboard.writeText(text).then(copied, function () {
         if (source.select) source.select();  // leave it selected for Ctrl-C

@@ -1,7 +1,10 @@
 """The personalized quickstart: base URL, key prefix, one-click key creation."""
 
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from portal.apikeys.keyformat import is_well_formed
 from portal.apikeys.models import ApiKey
@@ -19,13 +22,34 @@ def test_anonymous_reader_sees_placeholders_and_a_signup_link(client):
     assert 'id="quickstart-create-key"' not in html
 
 
-def test_signed_in_reader_sees_their_key_prefix_in_examples(client, user):
+def test_signed_in_reader_with_a_key_gets_the_placeholder_and_how_to_fill_it(client, user):
+    """The secret is not known after creation (hashed at rest): the examples keep the
+    placeholder, never an abbreviation, and the key box says whose key to paste or how to get one."""
     key, _secret = api_key_create(user=user, name="laptop")
     client.force_login(user)
     html = client.get(PAGE).content.decode()
-    assert f"{key.prefix}…" in html
-    assert "YOUR_API_KEY" not in html
+    assert 'export ATRIUM_API_KEY="YOUR_API_KEY"' in _code_blocks_text(html)
+    assert "…" not in _code_blocks_text(html)
+    lost = html.split('id="quickstart-key-lost"')[1].split("</p>")[0]
+    assert f"<code>{key.prefix}</code>" in lost and "YOUR_API_KEY" in lost
+    assert 'id="quickstart-create-key"' in html
     assert "http://testserver/v1" in html
+
+
+def _code_blocks_text(html: str) -> str:
+    """The text of the page's code blocks (the parts a Copy button copies)."""
+
+    return "\n".join(strip_tags(block) for block in re.findall(r"<pre[^>]*>(.*?)</pre>", html, re.S))
+
+
+def test_no_docs_page_puts_an_abbreviated_key_in_a_code_block(client, user):
+    from portal.docs import pages
+
+    api_key_create(user=user, name="laptop")
+    client.force_login(user)
+    for slug in pages.PAGE_ORDER:
+        html = client.get(f"/docs/{slug}/").content.decode()
+        assert not re.search(r"atr_live_\w*…", _code_blocks_text(html)), slug
 
 
 def test_revoked_keys_are_not_offered_as_the_hint(client, user):
@@ -48,10 +72,13 @@ def test_one_click_key_creation_shows_the_secret_once_htmx(client, user):
     secret = fragment.split('<code id="quickstart-secret">')[1].split("</code>")[0]
     assert is_well_formed(secret) and secret.startswith(key.prefix)
     assert f'export ATRIUM_API_KEY="{secret}"' in fragment
+    # The one place that holds it for the page's scripts, which fill step 3 with it.
+    assert f'data-api-key="{secret}"' in fragment
     assert "<html" not in fragment
-    # Afterwards the page shows only the prefix, never the secret.
+    # Afterwards the page never shows the secret: step 3 is back to the placeholder.
     html = client.get(PAGE).content.decode()
-    assert secret not in html and f"{key.prefix}…" in html
+    assert secret not in html and key.prefix in html
+    assert 'export ATRIUM_API_KEY="YOUR_API_KEY"' in _code_blocks_text(html)
 
 
 def test_one_click_key_creation_without_javascript(client, user):
