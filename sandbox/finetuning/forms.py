@@ -31,28 +31,30 @@ class JobCreateForm(forms.Form):
         min_value=1,
         max_value=50,
         label=_("Epochs"),
-        widget=forms.NumberInput(attrs={"placeholder": "auto"}),
+        help_text=_("Empty: auto, picked from the training file's size (3 for most files)."),
+        widget=forms.NumberInput(attrs={"placeholder": _("auto")}),
     )
     batch_size = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=256,
         label=_("Batch size"),
-        widget=forms.NumberInput(attrs={"placeholder": "auto"}),
+        help_text=_("Empty: auto, picked from the training file's size."),
+        widget=forms.NumberInput(attrs={"placeholder": _("auto")}),
     )
     learning_rate_multiplier = forms.FloatField(
         required=False,
         min_value=0.01,
         max_value=100,
         label=_("Learning-rate multiplier"),
-        widget=forms.NumberInput(attrs={"placeholder": "auto (1.0)", "step": "any"}),
+        widget=forms.NumberInput(attrs={"placeholder": _("auto (1.0)"), "step": "any"}),
     )
     rank = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=256,
         label=_("LoRA rank"),
-        widget=forms.NumberInput(attrs={"placeholder": "auto (8)"}),
+        widget=forms.NumberInput(attrs={"placeholder": _("auto (8)")}),
     )
     suffix = forms.CharField(required=False, max_length=64, label=_("Suffix"))
     seed = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1, label=_("Seed"))
