@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.http import shows_secret
 
-from . import pages, selectors, services
+from . import errorpage, pages, selectors, services
 from .forms import FeedbackForm, QuickstartKeyForm
 
 QUICKSTART_MARKER = "<p>[[quickstart-key]]</p>"
+KEY_PLACEHOLDER = "YOUR_API_KEY"  # static/docs/docs.js replaces it with a key created on the page
 
 
 def _page_or_404(slug: str) -> pages.DocPage:
@@ -32,9 +33,14 @@ def _base_url(request) -> str:
 
 def _page_context(request, page: pages.DocPage, **extra) -> dict:
     key = selectors.api_key_latest_for_user(user=request.user)
-    hint = f"{key.prefix}…" if key is not None else "YOUR_API_KEY"
-    rendered = pages.page_render(page, base_url=_base_url(request), api_key_hint=hint)
-    before, marker, after = rendered.html.partition(QUICKSTART_MARKER)
+    # Never a key's prefix: an example is copied and run, and an abbreviated key is a 401.
+    # The full secret exists only in the response that created it (the quickstart key box),
+    # whose script fills it into the examples for as long as the page is open.
+    rendered = pages.page_render(page, base_url=_base_url(request), api_key_hint=KEY_PLACEHOLDER)
+    html = rendered.html
+    if page.slug == errorpage.ERRORS_SLUG:
+        html = errorpage.errors_page_with_answers(html)
+    before, marker, after = html.partition(QUICKSTART_MARKER)
     previous, following = pages.neighbours(page.slug)
     return {
         "page": page,
