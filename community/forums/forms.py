@@ -3,26 +3,49 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import Category, CategoryKind, FlagReason, IdeaStatus, Tag
 from .selectors import KNOWN_ERROR_CODES
 
 MAX_TAGS = 5
+EMPTY_MESSAGE = _("The message is empty. Write something before posting.")
 
 
 class BodyField(forms.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_length", 10)
+    """A post's Markdown. Kept as written (indented code must keep its spaces), but its
+    length is counted without the whitespace around it, and a body of only whitespace is
+    empty, not "too short"."""
+
+    def __init__(self, *, min_length: int = 10, **kwargs):
         kwargs.setdefault("max_length", 30000)
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 10, "class": "form-control font-monospace"}))
         kwargs.setdefault("label", _("Message (Markdown)"))
         kwargs.setdefault("strip", False)
+        kwargs.setdefault("error_messages", {}).setdefault("required", EMPTY_MESSAGE)
         super().__init__(**kwargs)
+        # Not CharField's min_length: its validator counts the surrounding whitespace too.
+        self.min_body_length = min_length
 
     def clean(self, value):
         value = super().clean(value)
-        if value is not None and len(value.strip()) < (self.min_length or 0):
-            raise forms.ValidationError(_("Write at least %(n)s characters.") % {"n": self.min_length})
+        if value is None:
+            return value
+        written = value.strip()
+        if not written:
+            if self.required:
+                raise forms.ValidationError(EMPTY_MESSAGE, code="empty")
+            return ""
+        if len(written) < self.min_body_length:
+            raise forms.ValidationError(
+                ngettext(
+                    "Write at least %(n)s character (yours has %(count)s).",
+                    "Write at least %(n)s characters (yours has %(count)s).",
+                    self.min_body_length,
+                )
+                % {"n": self.min_body_length, "count": len(written)},
+                code="min_length",
+            )
         return value
 
 
@@ -64,7 +87,9 @@ class ThreadForm(forms.Form):
     def clean_tags(self):
         tags = self.cleaned_data["tags"]
         if len(tags) > MAX_TAGS:
-            raise forms.ValidationError(_("Choose at most %(n)s tags.") % {"n": MAX_TAGS})
+            raise forms.ValidationError(
+                ngettext("Choose at most %(n)s tag.", "Choose at most %(n)s tags.", MAX_TAGS) % {"n": MAX_TAGS}
+            )
         return tags
 
     def clean_title(self):

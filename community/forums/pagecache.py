@@ -236,5 +236,5 @@ def _vote_attributes(*, voted: bool, allowed: bool) -> str:
         "true" if voted else "false",
     )
     if not allowed:
-        attributes += format_html(' disabled title="{}"', _("You cannot vote on this post"))
+        attributes += format_html(' disabled title="{}"', _("You cannot vote for your own post"))
     return attributes

@@ -15,6 +15,9 @@ class ProfileForm(forms.ModelForm):
             "github": forms.URLInput(attrs={"placeholder": "https://github.com/your-name"}),
             "website": forms.URLInput(attrs={"placeholder": "https://example.com", "autocomplete": "url"}),
         }
+        help_texts = {
+            "bio": _("Markdown, as in forum posts: **bold**, `code`, [links](https://…), @handle mentions."),
+        }
 
     def clean_handle(self):
         return self.cleaned_data["handle"].strip().lower()

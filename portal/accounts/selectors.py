@@ -1,5 +1,6 @@
 """Reads for accounts and profiles."""
 
+from allauth.account.models import EmailAddress
 from django.shortcuts import get_object_or_404
 
 from .models import Profile
@@ -26,3 +27,23 @@ def active_users_by_handles(*, handles) -> list:
     if not handles:
         return []
     return [p.user for p in Profile.objects.filter(handle__in=handles, user__is_active=True).select_related("user")]
+
+
+def email_verified(*, user) -> bool:
+    """Whether the account has confirmed an email address (allauth's record of it)."""
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def profile_bio_html(*, profile: Profile) -> str:
+    """The bio as sanitized HTML: Markdown rendered with the MEMBER profile (as forum posts
+    are), @handles linked only when they name an active member."""
+    from portal.markdown import MEMBER, render_markdown
+
+    if not profile.bio.strip():
+        return ""
+    rendered = render_markdown(profile.bio, profile=MEMBER)
+    if rendered.mentions:
+        known = handles_of_active_members(handles=rendered.mentions)
+        if known != rendered.mentions:
+            rendered = render_markdown(profile.bio, profile=MEMBER, known_handles=known)
+    return rendered.html

@@ -148,3 +148,45 @@ def test_profile_update_service_refuses_a_taken_handle_and_saves_nothing(user, o
         )
     assert "handle" in error.value.message_dict
     assert Profile.objects.get(user=user).display_name == ""
+
+
+def test_bio_is_rendered_as_member_markdown(client, user, other_user):
+    """A bio reads as it would in a forum post: emphasis, code, links marked as user content,
+    and @mentions linked only for active members."""
+    other_user.profile.handle = "grace"
+    other_user.profile.save()
+    user.profile.bio = (
+        "I build **agents** with `atrium`.\n\nSee [my blog](https://ada.example) or ask @grace and @nobody."
+    )
+    user.profile.save()
+    html = client.get(reverse("accounts:profile", args=[user.profile.handle])).content.decode()
+    about = html.split('id="about-heading"')[1].split("</section>")[0]
+    assert "<strong>agents</strong>" in about and "<code>atrium</code>" in about
+    assert '<a href="https://ada.example" rel="nofollow ugc noopener">my blog</a>' in about
+    assert '<a class="mention" href="/u/grace/"' in about
+    assert "/u/nobody/" not in about and "@nobody" in about
+    assert "**" not in about
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert('bio')</script>",
+        '<img src=x onerror="alert(1)">',
+        "[click](javascript:alert(1))",
+        "[click](jav\tascript:alert(1))",
+        '<a href="#" onclick="alert(1)">x</a>',
+        "<iframe src=https://evil.example></iframe>",
+        '<div class="navbar fixed-top" style="position:fixed">fake header</div>',
+        "![x](data:image/svg+xml;base64,PHN2Zz4=)",
+    ],
+)
+def test_bio_markup_stays_inert(client, user, payload):
+    """Scripts, handlers, javascript:/data: URLs, frames, styles and the site's classes do
+    not survive a bio."""
+    user.profile.bio = f"Hello {payload} there"
+    user.profile.save()
+    html = client.get(reverse("accounts:profile", args=[user.profile.handle])).content.decode()
+    about = html.split('id="about-heading"')[1].split("</section>")[0].lower()
+    for forbidden in ("<script", "onerror", "onclick", "javascript:", "<iframe", "style=", "navbar", "data:image"):
+        assert forbidden not in about, (payload, about)

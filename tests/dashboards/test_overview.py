@@ -99,3 +99,52 @@ def test_the_page_query_count_does_not_grow_with_data(client, staff_user, django
         response = client.get(reverse("dashboards:overview"))
     assert response.status_code == 200
     assert b'data-metric="requests">15<' in response.content
+
+
+def test_median_first_response_counts_real_responses_and_shows_the_unanswered(client, staff_user, settings):
+    """The median is taken over replies by someone other than the asker that are still
+    visible (an author's own follow-up, or a reply hidden later, answers nobody), and beside
+    it the page says how many of the window's threads still have no response after 24 h,
+    instead of "0.0 h" next to a pile of unanswered threads."""
+    from community.forums import services
+
+    settings.FORUM_FLOOD_SECONDS, settings.FORUM_NEW_USER_POSTS_PER_HOUR = 0, 100
+    asker = UserFactory(email="asker@example.com")
+    helper = UserFactory(email="helper@example.com")
+    moderator = UserFactory(email="moderator@example.com", is_superuser=True, is_staff=True)
+    qa = Category.objects.create(name="Q&A", slug="qa", kind=CategoryKind.QA)
+    news = Category.objects.create(name="News", slug="news", kind=CategoryKind.ANNOUNCEMENT)
+    now = timezone.now()
+
+    def thread(title, hours_ago, replies=()):
+        """A thread asked `hours_ago`, with (author, minutes after the question) replies."""
+        created = now - dt.timedelta(hours=hours_ago)
+        t = services.thread_create(author=asker, category=qa, title=title, body=f"{title}, asked in full.")
+        posts = [
+            services.post_create(author=who, thread=t, body=f"Reply {n} to {title}")
+            for n, (who, _m) in enumerate(replies)
+        ]
+        Thread.objects.filter(pk=t.pk).update(created_at=created)
+        Post.objects.filter(thread=t, is_first=True).update(created_at=created)
+        for post, (_who, minutes) in zip(posts, replies, strict=True):
+            Post.objects.filter(pk=post.pk).update(created_at=created + dt.timedelta(minutes=minutes))
+        return t, posts
+
+    thread("Answered after two hours", 30, [(asker, 1), (helper, 120)])  # the asker's bump is no response
+    thread("Answered after one hour", 10, [(helper, 60)])
+    thread("Only the asker bumped it", 50, [(asker, 1)])
+    _t, (spam,) = thread("Only a reply hidden later", 40, [(helper, 5)])
+    services.post_hide(moderator=moderator, post=spam, reason="spam")
+    thread("Asked an hour ago", 1)
+    services.thread_create(author=staff_user, category=news, title="Announcement nobody answers", body="News, news.")
+
+    client.force_login(staff_user)
+    response = client.get(reverse("dashboards:overview"), {"days": 7})
+    forum = response.context["forum"]
+    assert forum["median_first_response"] == dt.timedelta(minutes=90)  # of 120 and 60 minutes
+    assert forum["median_first_response_hours"] == 1.5
+    assert forum["answered"] == 2 and forum["awaiting_response"] == 3 and forum["awaiting_over_24h"] == 2
+    assert forum["unanswered_over_24h"] == 2  # the managers' queue agrees
+    html = response.content.decode().replace("\xa0", " ")  # durations keep their words together
+    assert "Median time to first response: 1 hour, 30 minutes (over the 2 threads answered in this window)" in html
+    assert "2 threads from this window still without a response after 24 h" in html

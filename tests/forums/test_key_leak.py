@@ -76,3 +76,52 @@ def test_lookalikes_and_previews_are_left_alone(client, question, asker, answere
     client.post(reverse("forums:preview"), {"body": secret})
     key.refresh_from_db()
     assert key.revoked_at is None
+
+
+@pytest.mark.django_db
+def test_the_moderation_log_credits_redactions_to_the_system_once_each(
+    client, qa, question, asker, answerer, moderator
+):
+    """Each automatic redaction is one row, credited to "Atrium (automatic)", not to a
+    "deleted user": a key in both title and body is one redaction, the same post sent again
+    is refused as a duplicate (it used to slip past the check and be posted and logged twice),
+    and recording the same post twice keeps one row."""
+    from community.forums.services.publishing import key_leak_recorded
+
+    _key, secret = api_key_create(user=asker, name="laptop")
+    client.force_login(asker)
+    client.post(
+        reverse("forums:thread_create"),
+        {"category": qa.pk, "title": f"Key {secret} refused?", "body": f"I send {secret} and get a 401."},
+    )
+    _key2, secret2 = api_key_create(user=answerer, name="ci")
+    client.force_login(answerer)
+    body = {"body": f"Mine works: {secret2}"}
+    assert client.post(reverse("forums:reply", kwargs={"pk": question.pk}), body).status_code == 302
+    again = client.post(reverse("forums:reply", kwargs={"pk": question.pk}), body)
+    assert again.status_code == 400 and "You already posted exactly this" in again.content.decode()
+    reply = question.posts.get(is_first=False)
+    key_leak_recorded(post=reply)  # a second recording of the same version changes nothing
+
+    redactions = ModerationAction.objects.filter(kind=ModerationActionKind.KEY_REDACTED)
+    assert redactions.count() == 2 and redactions.filter(post=reply).count() == 1
+    client.force_login(moderator)
+    html = client.get(reverse("forums:mod_log")).content.decode()
+    rows = [row for row in html.split("<tr>") if "Redacted a leaked API key" in row]
+    assert len(rows) == 2
+    assert all("Atrium (automatic)" in row and "deleted user" not in row for row in rows)
+
+
+@pytest.mark.django_db
+def test_a_moderators_action_is_theirs_and_a_deleted_moderator_shows_as_deleted(client, answer, moderator, third):
+    """Only the system's own actions are "Atrium (automatic)"."""
+    from django.contrib.auth.models import Group
+
+    services.post_hide(moderator=moderator, post=answer, reason="off topic")
+    third.groups.add(Group.objects.get(name="Moderator"))
+    client.force_login(third)
+    row = next(r for r in client.get(reverse("forums:mod_log")).content.decode().split("<tr>") if "Hid post" in r)
+    assert "/u/mod/" in row and "Atrium (automatic)" not in row
+    moderator.delete()
+    row = next(r for r in client.get(reverse("forums:mod_log")).content.decode().split("<tr>") if "Hid post" in r)
+    assert "deleted user" in row and "Atrium (automatic)" not in row

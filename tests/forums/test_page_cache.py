@@ -62,7 +62,9 @@ def test_votes_and_controls_are_each_readers_own(question, answer, asker, answer
     article = {who: html.split(f'id="post-{answer.pk}"', 1)[1].split("</article>", 1)[0] for who, html in pages.items()}
     assert 'aria-pressed="true"' in article["voter"]
     assert 'aria-pressed="true"' not in article["other"]
-    assert "disabled" in article["author"] and "disabled" in article["anonymous"]
+    assert "disabled" in article["author"]
+    assert "Log in to vote" in article["anonymous"] and "disabled" not in article["anonymous"]
+    assert "Log in to vote" not in article["author"] + article["other"] + article["voter"]
     assert "disabled" not in article["other"].split("vote-score", 1)[0]
     edit = reverse("forums:post_edit", kwargs={"pk": answer.pk})
     flag = reverse("forums:post_flag", kwargs={"pk": answer.pk})

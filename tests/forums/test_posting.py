@@ -208,3 +208,35 @@ def test_preview_button_works_without_javascript_and_saves_nothing(client, quest
     assert response.status_code == 200 and "<strong>bold</strong>" in response.content.decode()
     answer.refresh_from_db()
     assert Post.objects.count() == 2 and "bold" not in answer.body
+
+
+@pytest.mark.parametrize("body", ["   ", "\n\n\t \n", "\u00a0\u00a0\u00a0"])
+def test_a_whitespace_only_body_is_called_empty(client, question, answerer, asker, qa, body):
+    """Only spaces is an empty message, not "at least 10 characters (it has 3)"."""
+    client.force_login(answerer)
+    reply = client.post(reverse("forums:reply", kwargs={"pk": question.pk}), {"body": body})
+    assert reply.status_code == 400
+    html = reply.content.decode()
+    assert "The message is empty" in html and "it has" not in html and "at least" not in html
+    client.force_login(asker)
+    new = client.post(
+        reverse("forums:thread_create"), {"category": qa.pk, "title": "A title long enough", "body": body}
+    )
+    assert new.status_code == 400 and "The message is empty" in new.content.decode()
+    assert question.posts.count() == 1 and Thread.objects.count() == 1
+
+
+def test_body_length_is_counted_without_surrounding_whitespace(client, asker, qa):
+    client.force_login(asker)
+    short = client.post(
+        reverse("forums:thread_create"),
+        {"category": qa.pk, "title": "A title long enough", "body": "  hi there       "},
+    )
+    assert short.status_code == 400
+    assert "Write at least 10 characters (yours has 8)." in short.content.decode()
+    indented = "    code = 1  # indented"
+    ok = client.post(
+        reverse("forums:thread_create"), {"category": qa.pk, "title": "A title long enough", "body": indented}
+    )
+    assert ok.status_code == 302
+    assert Post.objects.get().body == indented  # kept as written: leading spaces make a code block

@@ -138,3 +138,27 @@ def test_ideas_get_votes_and_a_status_with_a_staff_reply(client, categories, ask
     reply = idea.posts.get(is_first=False)
     assert reply.is_staff_reply and "Planned" in reply.body_html
     assert b"Planned" in client.get(reverse("forums:category", kwargs={"slug": "ideas"})).content
+
+
+def test_signed_out_readers_are_invited_to_log_in_to_vote(client, question, answer):
+    """No disabled Upvote buttons for readers who are not signed in: a link to log in that
+    brings them back to the post."""
+    html = client.get(question.get_absolute_url()).content.decode()
+    assert "You cannot vote" not in html and "disabled title=" not in html
+    assert html.count("Log in to vote") == 2  # the question and the answer
+    login = reverse("account_login")
+    assert f'href="{login}?next={answer.get_absolute_url()}"' in html
+    assert (
+        'class="vote-score"' in html and f'action="{reverse("forums:post_vote", kwargs={"pk": answer.pk})}"' not in html
+    )
+    follow = client.get(f"{login}?next={answer.get_absolute_url()}")
+    assert follow.status_code == 200
+
+
+def test_signed_in_readers_vote_and_see_why_not_on_their_own_post(client, question, answer, answerer, third):
+    client.force_login(third)
+    html = client.get(question.get_absolute_url()).content.decode()
+    assert "Log in to vote" not in html and "disabled title=" not in html
+    client.force_login(answerer)
+    html = client.get(question.get_absolute_url()).content.decode()
+    assert html.count('disabled title="You cannot vote for your own post"') == 1  # her answer, not the question

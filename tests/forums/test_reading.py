@@ -191,3 +191,30 @@ def test_long_lists_stop_paging_at_the_cap(client, qa, asker, monkeypatch):
     last = client.get(reverse("forums:index"), {"page": 2}).content.decode()
     assert "as far back as this list goes" in last and "page=3" not in last
     assert client.get(reverse("forums:index"), {"page": 9}).status_code == 200  # clamps to the last page
+
+
+def test_counts_are_pluralised_in_english_and_chinese(client, qa, asker, answerer, third):
+    """ "1 reply" and "1 vote", "2 replies" and "2 votes" (never "1 replies"); in Chinese, its one form."""
+    one = services.thread_create(author=asker, category=qa, title="A thread with one reply", body="One reply here.")
+    services.post_create(author=answerer, thread=one, body="The only reply to it.")
+    services.post_vote(user=answerer, post=one.posts.get(is_first=True))
+    two = services.thread_create(author=asker, category=qa, title="A thread with two replies", body="Two replies.")
+    services.post_create(author=answerer, thread=two, body="The first of the two.")
+    services.post_create(author=third, thread=two, body="The second of the two.")
+    for voter in (answerer, third):
+        services.post_vote(user=voter, post=two.posts.get(is_first=True))
+
+    def rows(html):
+        return {
+            title: html.split(title)[0].rsplit('<li class="list-group-item', 1)[1] for title in (one.title, two.title)
+        }
+
+    english = rows(client.get(reverse("forums:index")).content.decode())
+    assert "1 reply<" in english[one.title] and "1</strong> vote<" in english[one.title]
+    assert "2 replies<" in english[two.title] and "2</strong> votes<" in english[two.title]
+    assert "1 replies" not in english[one.title] and "1</strong> votes" not in english[one.title]
+
+    client.cookies["django_language"] = "zh-hans"
+    chinese = rows(client.get(reverse("forums:index")).content.decode())
+    assert "1 条回复" in chinese[one.title] and "2 条回复" in chinese[two.title]
+    assert "1</strong> 票" in chinese[one.title]

@@ -1,13 +1,18 @@
 """Every read in the forums, scoped to the reader. Also the interfaces other apps use:
-`thread_search` (docs search box), `error_help_url` (/v1 error bodies) and
-`solved_threads_for_error_codes` (the usage page)."""
+`thread_search` (docs search box), `member_activity` (the profile section the forums
+register), `error_help_url` (/v1 error bodies),
+`error_answers_verified` (the docs' errors page) and `error_answer_links` (the usage page
+and the request log, registered with ``sandbox.usage.errorhelp``)."""
 
 from .errors import (
     error_answer_digest,
     error_answer_for_thread,
+    error_answer_links,
+    error_answers_verified,
     error_help_url,
     solved_threads_for_error_codes,
 )
+from .profile import MemberActivity, member_activity
 from .reading import (
     KNOWN_ERROR_CODES,
     POSTS_PER_PAGE,
@@ -71,9 +76,13 @@ __all__ = [
     "digest_threads",
     "error_answer_digest",
     "error_answer_for_thread",
+    "error_answer_links",
+    "error_answers_verified",
     "error_help_url",
     "flag_queue",
     "forum_health",
+    "member_activity",
+    "MemberActivity",
     "moderation_log",
     "post_get_for_user",
     "post_page_number",

@@ -22,7 +22,7 @@ from ..models import (
     Watch,
 )
 from .log import moderation_log_write
-from .posts import post_create, thread_search_text_rebuild
+from .posts import post_create, thread_first_response_refresh, thread_search_text_rebuild
 
 # --- Moderation ----------------------------------------------------------------------------
 
@@ -43,6 +43,7 @@ def post_hide(*, moderator, post: Post, reason: str) -> Post:
         status=FlagStatus.ACTIONED, resolved_by=moderator, resolved_at=timezone.now()
     )
     thread_search_text_rebuild(thread=post.thread)
+    thread_first_response_refresh(thread=post.thread)
     moderation_log_write(
         actor=moderator,
         kind=ModerationActionKind.HIDE,
@@ -62,6 +63,7 @@ def post_restore(*, moderator, post: Post, reason: str = "") -> Post:
     if post.is_first:
         Thread.objects.filter(pk=post.thread_id).update(is_hidden=False)
     thread_search_text_rebuild(thread=post.thread)
+    thread_first_response_refresh(thread=post.thread)
     moderation_log_write(
         actor=moderator,
         kind=ModerationActionKind.RESTORE,
@@ -154,6 +156,7 @@ def thread_merge(*, moderator, source: Thread, target: Thread, reason: str = "")
     )
     target.refresh_from_db()
     thread_search_text_rebuild(thread=target)
+    thread_first_response_refresh(thread=target)
     moderation_log_write(
         actor=moderator,
         kind=ModerationActionKind.MERGE,

@@ -145,8 +145,10 @@ def post_edit(*, editor, post: Post, body: str, title: str | None = None) -> Pos
     )
     source_url = settings.SITE_URL + post.get_absolute_url()
     prepared = publish_body(draft, source_url=source_url)
+    title_redacted = False
     if new_title != thread.title:
-        new_title = redact_leaked_keys(text=new_title, source_url=source_url)
+        submitted_title, new_title = new_title, redact_leaked_keys(text=new_title, source_url=source_url)
+        title_redacted = new_title != submitted_title
     old_mentions = mentions_in(post.body_html)
     PostRevision.objects.create(post=post, body=post.body, title=thread.title if post.is_first else "", editor=editor)
     post.body, post.body_html, post.body_hash = prepared.body, prepared.rendered.html, body_hash(prepared.body)
@@ -173,7 +175,7 @@ def post_edit(*, editor, post: Post, body: str, title: str | None = None) -> Pos
             "new_mentions": sorted(prepared.rendered.mentions - old_mentions),
         },
     )
-    if prepared.redacted:
+    if prepared.redacted or title_redacted:
         key_leak_recorded(post=post)
     return post
 
@@ -186,6 +188,17 @@ def search_text_of(body_html: str) -> str:
 
 def _append_search_text(*, thread_id: int, text: str) -> None:
     Thread.objects.filter(pk=thread_id).update(search_text=Concat(F("search_text"), Value("\n\n" + text)))
+
+
+def thread_first_response_refresh(*, thread: Thread) -> None:
+    """Keep `first_response_at` on the earliest visible reply by someone other than the
+    author, once a reply is hidden, restored, deleted or merged in (the unanswered queue
+    and the dashboards' response times read it)."""
+    replies = thread.posts.visible().filter(is_first=False)
+    if thread.author_id is not None:
+        replies = replies.exclude(author_id=thread.author_id)
+    first = replies.order_by("created_at").values_list("created_at", flat=True).first()
+    Thread.objects.filter(pk=thread.pk).exclude(first_response_at=first).update(first_response_at=first)
 
 
 def thread_search_text_rebuild(*, thread: Thread) -> None:
@@ -211,6 +224,7 @@ def post_delete(*, actor, post: Post) -> Post:
         if thread.accepted_answer_id == post.pk:
             Thread.objects.filter(pk=thread.pk).update(accepted_answer=None)
     thread_search_text_rebuild(thread=thread)
+    thread_first_response_refresh(thread=thread)
     if actor.pk != post.author_id:
         moderation_log_write(
             actor=actor, kind=ModerationActionKind.DELETE, thread=thread, post=post, target_user=post.author

@@ -12,13 +12,15 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from PIL import Image, UnidentifiedImageError
 
 from portal.accounts.selectors import handles_of_active_members
+from portal.apikeys import keyformat
 from portal.markdown import MEMBER, MENTION_LINK, Rendered, render_markdown
 
 from .. import permissions
-from ..models import ModerationActionKind, Post, PostImage, Suspension
+from ..models import ModerationAction, ModerationActionKind, Post, PostImage, Suspension
 from .log import moderation_log_write
 
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
@@ -38,6 +40,18 @@ def suspension_active(*, user) -> Suspension | None:
 
 def body_hash(body: str) -> str:
     return hashlib.sha256(" ".join(body.split()).lower().encode()).hexdigest()
+
+
+def published_body_hash(body: str) -> str:
+    """The hash a submitted body will be stored under: what is stored has its keys redacted
+    (``redact_leaked_keys``), so a body holding a key, sent again, must be compared as it
+    was published, or the duplicate check misses it and the post (and its redaction) is
+    recorded twice."""
+    return body_hash(keyformat.KEY_PATTERN.sub(_redacted_if_key, body))
+
+
+def _redacted_if_key(match) -> str:
+    return keyformat.REDACTED if keyformat.is_well_formed(match[0]) else match[0]
 
 
 def render_body(body: str) -> Rendered:
@@ -104,14 +118,19 @@ def check_may_post(*, user, body: str, rendered: Rendered) -> None:
         if flood and last and last > now - timedelta(seconds=flood):
             raise ValidationError(_("You are posting too quickly. Wait a few seconds and try again."), code="flood")
         window = _limit("FORUM_DUPLICATE_WINDOW", timedelta(hours=24))
-        if recent.filter(body_hash=body_hash(body), created_at__gt=now - window, is_deleted=False).exists():
+        if recent.filter(body_hash=published_body_hash(body), created_at__gt=now - window, is_deleted=False).exists():
             raise ValidationError(_("You already posted exactly this. Edit that post instead."), code="duplicate")
     if permissions.is_trusted(user):
         return
     per_hour = _limit("FORUM_NEW_USER_POSTS_PER_HOUR", 3)
     if recent.filter(created_at__gt=now - timedelta(hours=1)).count() >= per_hour:
         raise ValidationError(
-            _("New accounts can post %(n)s times an hour. Please come back a little later.") % {"n": per_hour},
+            ngettext(
+                "New accounts can post %(n)s time an hour. Please come back a little later.",
+                "New accounts can post %(n)s times an hour. Please come back a little later.",
+                per_hour,
+            )
+            % {"n": per_hour},
             code="rate",
         )
     check_new_account_limits(rendered=rendered)
@@ -122,12 +141,24 @@ def check_new_account_limits(*, rendered: Rendered) -> None:
     max_links = _limit("FORUM_NEW_USER_MAX_LINKS", 2)
     if rendered.link_count - len(rendered.mentions) > max_links:
         raise ValidationError(
-            _("New accounts can include at most %(n)s links in a post.") % {"n": max_links}, code="links"
+            ngettext(
+                "New accounts can include at most %(n)s link in a post.",
+                "New accounts can include at most %(n)s links in a post.",
+                max_links,
+            )
+            % {"n": max_links},
+            code="links",
         )
     max_images = _limit("FORUM_NEW_USER_MAX_IMAGES", 1)
     if rendered.image_count > max_images:
         raise ValidationError(
-            _("New accounts can include at most %(n)s images in a post.") % {"n": max_images}, code="images"
+            ngettext(
+                "New accounts can include at most %(n)s image in a post.",
+                "New accounts can include at most %(n)s images in a post.",
+                max_images,
+            )
+            % {"n": max_images},
+            code="images",
         )
 
 
@@ -144,9 +175,20 @@ def redact_leaked_keys(*, text: str, source_url: str) -> str:
 
 
 def key_leak_recorded(*, post: Post) -> None:
-    """Log the redaction (its activity tells the writer why their post now says REDACTED)."""
+    """Log the redaction, once per version of the post: the log credits it to the system
+    (no actor), and its activity tells the writer why their post now says REDACTED."""
+    logged = ModerationAction.objects.filter(
+        kind=ModerationActionKind.KEY_REDACTED, post=post, details__body_hash=post.body_hash
+    )
+    if logged.exists():
+        return
     moderation_log_write(
-        actor=None, kind=ModerationActionKind.KEY_REDACTED, thread=post.thread, post=post, target_user=post.author
+        actor=None,
+        kind=ModerationActionKind.KEY_REDACTED,
+        thread=post.thread,
+        post=post,
+        target_user=post.author,
+        body_hash=post.body_hash,
     )
 
 

@@ -59,3 +59,21 @@ def forum_stamp(moment):
     from ..pagecache import activity_stamp
 
     return activity_stamp(moment)
+
+
+@register.inclusion_tag("forums/_profile_activity.html", takes_context=True)
+def forum_member_activity(context, profile):
+    """A member's threads, replies and accepted answers on their profile, as the viewer may see them."""
+    from ..selectors import member_activity
+
+    request = context.get("request")
+    viewer = getattr(request, "user", None)
+    if viewer is None:
+        from django.contrib.auth.models import AnonymousUser
+
+        viewer = AnonymousUser()
+    return {
+        "activity": member_activity(member=profile.user, viewer=viewer),
+        "profile": profile,
+        "is_owner": viewer.is_authenticated and viewer.pk == profile.user_id,
+    }

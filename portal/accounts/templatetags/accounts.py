@@ -25,6 +25,16 @@ def author_link(user, size: int = 24):
     }
 
 
+@register.simple_tag
+def profile_bio(profile) -> str:
+    """The profile's bio as sanitized HTML (Markdown, the MEMBER profile); "" when empty."""
+    from django.utils.safestring import mark_safe
+
+    from ..selectors import profile_bio_html
+
+    return mark_safe(profile_bio_html(profile=profile))  # noqa: S308 - rendered and sanitized by portal.markdown
+
+
 @register.inclusion_tag("accounts/_avatar.html")
 def avatar(profile, size: int = 64, css_class: str = ""):
     """The profile's identicon at ``size`` CSS pixels (served at twice that for sharp screens)."""
