@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from portal.accounts.language import language_set
 from sandbox.gateway.views import unknown_endpoint
 
 from . import health, views
@@ -27,7 +28,8 @@ urlpatterns = [
         name="account_reset_password_from_key",
     ),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language chooser: Django's set_language, which also saves a member's choice.
+    path("i18n/setlang/", language_set, name="set_language"),
     path("", include("portal.accounts.urls")),
     path("keys/", include("portal.apikeys.urls")),
     path("docs/", include("portal.docs.urls")),
@@ -47,7 +49,16 @@ urlpatterns = [
     path("v1/<anytext:path>", unknown_endpoint, name="v1-unknown"),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.MEDIA_SERVE_PUBLIC:
+    # Development (`make run`, DEBUG on or off): the public uploads, forum images. Fine-tuning
+    # files live under MEDIA_ROOT too and must never be reachable by URL.
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>forums/.+)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+            name="media-public",
+        )
+    ]

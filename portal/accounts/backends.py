@@ -24,7 +24,7 @@ from portal import cache_versions
 User = get_user_model()
 GENERATION_KEY = "auth:perms:generation"
 TTL = 3600
-USER_KEY = "auth:user:v2:{}"
+USER_KEY = "auth:user:v3:{}"  # v3: User.language
 USER_VERSION_KEY = "auth:user:version:{}"
 PERMISSIONS_KEY = "auth:perms:v2:{}"
 SETS = ("user", "group")  # ModelBackend's two kinds of permission

@@ -76,6 +76,16 @@ def profile_update(*, profile: Profile, display_name: str, handle: str, bio: str
     return profile
 
 
+def user_set_language(*, user: User, language: str) -> User:
+    """Save the member's language (one of settings.LANGUAGES); it applies wherever they log in."""
+    if user.language == language:
+        return user
+    # The one field changed, checked against its choices (ValidationError for any other).
+    user.language = User._meta.get_field("language").clean(language, user)
+    user.save(update_fields=["language"])
+    return user
+
+
 def user_set_role(*, user: User, role: Role) -> User:
     """Give the user exactly one role, with the staff flag that goes with it.
 

@@ -8,6 +8,7 @@ from django.dispatch import receiver
 
 from community.activity.services import activity_record
 
+from .language import language_apply_at_login
 from .models import User
 from .roles import Role, sync_roles
 from .services import account_login_unlock, profile_ensure, site_ensure, user_set_role
@@ -40,6 +41,11 @@ def record_email_verified(sender, request, email_address, **kwargs):
 @receiver(user_logged_in, dispatch_uid="accounts.activity_on_login")
 def record_login(sender, request, user, **kwargs):
     activity_record(actor=user, verb="account.logged_in")
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.language_on_login")
+def apply_language(sender, request, user, **kwargs):
+    language_apply_at_login(request=request, user=user)
 
 
 @receiver(password_reset, dispatch_uid="accounts.unlock_on_password_reset")

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every /v1 response names its request (x-request-id), whichever layer answers it.
+    "sandbox.gateway.requestid.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise: static files need no policy.
     "portal.middleware.ContentSecurityPolicyMiddleware",
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A login that applied the member's saved language sets the language cookie.
+    "portal.accounts.language.AccountLanguageMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -130,6 +134,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "portal.context_processors.site",
             ],
+            # {{ value|shipped }}: content the product ships, in the reader's language (portal/shipped.py).
+            "builtins": ["portal.shipped"],
         },
     },
 ]
@@ -232,7 +238,10 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
-ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+# The link in the mail confirms the address when opened (no second "Confirm" click), and
+# the new developer lands on their home page, where the onboarding checklist starts.
+ACCOUNT_CONFIRM_EMAIL_ON_GET = True
+ACCOUNT_EMAIL_CONFIRMATION_AUTHENTICATED_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
@@ -267,16 +276,24 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+# The reader's language is a preference: kept a year in this cookie (Django's default is
+# the browser session) and, for members, on the account (User.language), which applies
+# wherever they log in (portal/accounts/language.py). Secure and HttpOnly in production.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Whether Django itself serves the public uploads under MEDIA_URL (forum images): on in
+# development (dev.py), off where a proxy or object store serves them.
+MEDIA_SERVE_PUBLIC = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -361,6 +378,13 @@ CELERY_BEAT_SCHEDULE["usage-records-flush"] = {
     "task": "sandbox.usage.records_flush",
     "schedule": env.float("USAGE_FLUSH_EVERY_SECONDS", default=2.0),
 }
+# The request log keeps a call's bodies only for a key that opts in, for the days it
+# chose and at most this many; the beat task deletes them once that time is over.
+REQUEST_LOG_BODIES_MAX_DAYS = env.int("REQUEST_LOG_BODIES_MAX_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["usage-bodies-purge"] = {
+    "task": "sandbox.usage.bodies_purge",
+    "schedule": env.float("REQUEST_LOG_PURGE_EVERY_SECONDS", default=3600.0),
+}
 CELERY_BEAT_SCHEDULE["credits-grant-monthly"] = {
     "task": "portal.billing.credits_grant_monthly_all",
     "schedule": 3600.0,
@@ -418,6 +442,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.docs.openapi.v1_error_responses",
+        "portal.docs.openapi.v1_reference",
     ],
 }
 # "Edit this page" on the docs links here + the file's path in the repository (e.g.
