@@ -4,37 +4,43 @@ from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
+
+from portal.shipped import shipped_register
 
 from .models import Category, CategoryKind, ErrorAnswer, Post, Tag, Thread
 
+# The categories the product ships with. Their names and descriptions are English in the
+# database and shown in the reader's language until a manager edits them (portal/shipped.py).
 CATEGORIES = [
     # name, kind, color, description
     (
-        "Q&A",
+        gettext_noop("Q&A"),
         CategoryKind.QA,
         "#0d7a5f",
-        "Ask how to do something with the API, SDKs or fine-tuning; accept the answer that worked.",
+        gettext_noop("Ask how to do something with the API, SDKs or fine-tuning; accept the answer that worked."),
     ),
     (
-        "Discussions",
+        gettext_noop("Discussions"),
         CategoryKind.DISCUSSION,
         "#3a2d8f",
-        "Talk shop: prompts, evaluation, architectures, what you are building.",
+        gettext_noop("Talk shop: prompts, evaluation, architectures, what you are building."),
     ),
     (
-        "Announcements",
+        gettext_noop("Announcements"),
         CategoryKind.ANNOUNCEMENT,
         "#b02a37",
-        "News from the Atrium team: releases, deprecations, incidents.",
+        gettext_noop("News from the Atrium team: releases, deprecations, incidents."),
     ),
     (
-        "Ideas & feedback",
+        gettext_noop("Ideas & feedback"),
         CategoryKind.IDEAS,
         "#a15c00",
-        "Suggest features and vote on others' ideas; staff reply with a status.",
+        gettext_noop("Suggest features and vote on others' ideas; staff reply with a status."),
     ),
-    ("Showcase", CategoryKind.SHOWCASE, "#1b6ec2", "Show what you built on Atrium."),
+    (gettext_noop("Showcase"), CategoryKind.SHOWCASE, "#1b6ec2", gettext_noop("Show what you built on Atrium.")),
 ]
+shipped_register(*(text for name, _kind, _color, description in CATEGORIES for text in (name, description)))
 TAGS = ["python", "javascript", "fine-tuning", "rate-limits", "streaming", "embeddings", "billing", "sdk"]
 
 THREADS = [

@@ -3,6 +3,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from portal.shipped import shipped_register, shipped_template_register
+
+# The reasons the product writes on ledger lines: stored in English, shown in the reader's
+# language (portal/shipped.py). The month is stored as YYYY-MM, which reads in any language.
+REASON_MONTHLY_GRANT = gettext_noop("Free monthly credits ({month})")
+REASON_API_USAGE = gettext_noop("API usage")  # sandbox.usage's charges
+REASON_FINE_TUNING = gettext_noop("Fine-tuning device time")  # sandbox.finetuning's charges
+shipped_template_register(REASON_MONTHLY_GRANT)
+shipped_register(REASON_API_USAGE, REASON_FINE_TUNING)
 
 
 class CreditEntry(models.Model):

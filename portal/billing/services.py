@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from portal.redis_client import get_redis
 
-from .models import CreditEntry
+from .models import REASON_MONTHLY_GRANT, CreditEntry
 
 
 class InsufficientCredits(Exception):
@@ -142,7 +142,10 @@ def credits_grant_monthly(*, user) -> CreditEntry | None:
         return None
     now = timezone.now()
     return credits_grant(
-        user=user, amount=amount, reason=f"Free monthly credits ({now:%B %Y})", reference=monthly_grant_reference(now)
+        user=user,
+        amount=amount,
+        reason=REASON_MONTHLY_GRANT.format(month=f"{now:%Y-%m}"),
+        reference=monthly_grant_reference(now),
     )
 
 

@@ -2,9 +2,10 @@
 
 Each file starts with a YAML front matter block (``title``, ``description``) and is
 written with two placeholders that are filled per reader: ``{{ base_url }}`` (the /v1
-URL of this site) and ``{{ api_key_hint }}`` (the signed-in reader's key prefix, or a
-placeholder). Code blocks carrying the ``.runnable`` class (```` ```python {.runnable} ````)
-are executed by the test suite against a running Atrium.
+URL of this site) and ``{{ api_key_hint }}`` (the placeholder a reader replaces with their
+key; a key created on the page fills it in the browser). Code blocks carrying the
+``.runnable`` class (```` ```python {.runnable} ````) are executed by the test suite
+against a running Atrium.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import yaml
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from portal.markdown import DOCS, Rendered, render_markdown
+from portal.shipped import shipped_register, shipped_translate
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 DEFAULT_LANGUAGE = "en"
@@ -34,6 +37,10 @@ NAVIGATION = [
     (_("Community"), ["credits", "community-guidelines", "changelog"]),
 ]
 PAGE_ORDER = [slug for _section, slugs in NAVIGATION for slug in slugs]
+# Titles of the pages that are English only (shown in English, which the page says): the
+# navigation, the pager and the <title> still read in the reader's language.
+ENGLISH_ONLY_TITLES = [gettext_noop("Changelog"), gettext_noop("Security")]
+shipped_register(*ENGLISH_ONLY_TITLES)
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 RUNNABLE_FENCE = re.compile(
@@ -104,11 +111,15 @@ def page_get(slug: str, language: str = DEFAULT_LANGUAGE) -> DocPage:
         path = CONTENT_DIR / candidate / f"{slug}.md"
         if path.exists():
             meta, body = _load(path, path.stat().st_mtime)
+            title = meta.get("title", slug)
+            if candidate != requested:
+                with translation.override(requested):
+                    title = shipped_translate(title)
             return DocPage(
                 slug=slug,
                 language=candidate,
                 requested_language=requested,
-                title=meta.get("title", slug),
+                title=title,
                 description=meta.get("description", ""),
                 source=body,
                 path=path,

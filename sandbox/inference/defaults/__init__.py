@@ -19,10 +19,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
+
+from portal.shipped import shipped_register
+
 BUILTIN_PREFIX = "atrium:"
 GPT_MINI_ID = "atrium-gpt-mini"
 MINILM_ID = "all-minilm-l6-v2"
 SMOLLM2_ID = "smollm2-135m-instruct"
+
+# What `prepare_models` writes for the echo model: shown in the reader's language unless
+# staff edit it (portal/shipped.py).
+ECHO_DISPLAY_NAME = gettext_noop("Echo (testing)")
+ECHO_CARD = gettext_noop("Repeats the last user message word by word. Free; for testing integrations.")
+shipped_register(ECHO_DISPLAY_NAME, ECHO_CARD)
 
 
 def smollm2_path() -> Path:

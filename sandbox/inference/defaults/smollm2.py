@@ -20,6 +20,9 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
+
+from portal.shipped import shipped_template_register
 
 from . import SMOLLM2_ID
 from .store import materialize
@@ -33,7 +36,9 @@ BUILD_INFO = ".atrium-build.json"
 RECIPE_VERSION = 1
 CONTEXT_LENGTH = 8192
 
-MODEL_CARD = """---
+# The card `prepare_models` stores for the model: shown in the reader's language, with the
+# figures of this conversion put back, unless staff edit it (portal/shipped.py).
+MODEL_CARD = gettext_noop("""---
 language: en
 license: apache-2.0
 library_name: transformers
@@ -73,7 +78,8 @@ A small instruction-tuned language model by Hugging Face, served by Atrium's own
 Because the weights were quantized to 4 bits and back, answers differ a little from the
 original bfloat16 model's. When no system message is given, the chat template adds the
 upstream default ("You are a helpful AI assistant named SmolLM, trained by Hugging Face").
-"""
+""")
+shipped_template_register(MODEL_CARD)
 
 
 def store_path() -> Path:

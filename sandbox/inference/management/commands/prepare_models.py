@@ -11,7 +11,15 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        from sandbox.inference.defaults import GPT_MINI_ID, MINILM_ID, SMOLLM2_ID, minilm_path, smollm2_path
+        from sandbox.inference.defaults import (
+            ECHO_CARD,
+            ECHO_DISPLAY_NAME,
+            GPT_MINI_ID,
+            MINILM_ID,
+            SMOLLM2_ID,
+            minilm_path,
+            smollm2_path,
+        )
         from sandbox.inference.defaults.smollm2 import CONTEXT_LENGTH
         from sandbox.registry.cards import card_from_weights
         from sandbox.registry.selectors import Backend, Task
@@ -20,12 +28,12 @@ class Command(BaseCommand):
         hosted_model_register(
             model_id="echo",
             source="",
-            display_name="Echo (testing)",
+            display_name=ECHO_DISPLAY_NAME,
             task=Task.CHAT,
             backend=Backend.ECHO,
             context_length=4096,
             max_output_tokens=4096,
-            card="Repeats the last user message word by word. Free; for testing integrations.",
+            card=ECHO_CARD,
         )
         hosted_model_register(
             model_id=MINILM_ID,
