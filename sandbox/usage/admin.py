@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from portal.admin_base import ReadOnlyAdmin
 
-from .models import UsageRecord
+from .models import UsageRecord, UsageRecordBody
 
 
 @admin.register(UsageRecord)
@@ -32,3 +32,15 @@ class UsageRecordAdmin(ReadOnlyAdmin):
     def key_prefix(self, obj):
         # Only the visible prefix: the admin never shows a key's secret or its hash.
         return obj.api_key.prefix if obj.api_key else ""
+
+
+@admin.register(UsageRecordBody)
+class UsageRecordBodyAdmin(ReadOnlyAdmin):
+    """Which calls have bodies kept, and until when. The bodies are the member's own, kept
+    for their request log at their key's request: the admin never shows them."""
+
+    list_display = ["record", "expires_at"]
+    fields = ["record", "expires_at"]
+    search_fields = ["record__request_id"]
+    list_select_related = ["record"]
+    raw_id_fields = ["record"]

@@ -288,6 +288,29 @@ def _thread_state(w: World, thread: Thread | None = None):
     ).get(pk=thread.pk)
 
 
+def _usage_record(w: World):
+    """A failed /v1 call of the owner, as metering stores it (with its kept bodies)."""
+    from sandbox.usage.models import UsageRecord, UsageRecordBody
+
+    record, created = UsageRecord.objects.get_or_create(
+        request_id="req_" + "0" * 32,
+        defaults={
+            "user": w.owner,
+            "api_key": w.key,
+            "endpoint": "chat.completions",
+            "status_code": 404,
+            "error_code": "model_not_found",
+            "latency_ms": 3,
+            "created_at": timezone.now(),
+        },
+    )
+    if created:
+        UsageRecordBody.objects.create(
+            record=record, request_body="{}", response_body="{}", expires_at=timezone.now() + timedelta(days=1)
+        )
+    return record
+
+
 def _first_post(w: World) -> Post:
     return w.question.posts.get(is_first=True)
 
@@ -339,6 +362,17 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w: {"pk": w.key.pk}, methods=("get", "post"), state=_key_state, proof_method="post"
     ),
     "apikeys:roll": Route(kwargs=lambda w: {"pk": w.key.pk}, methods=("get", "post"), state=_key_state),
+    "apikeys:edit": Route(
+        kwargs=lambda w: {"pk": w.key.pk},
+        methods=("get", "post"),
+        state=lambda w: list(
+            ApiKey.objects.filter(user=w.owner).order_by("pk").values_list("pk", "name", "log_bodies_days")
+        ),
+    ),
+    # --- The request log: one /v1 request of the owner, found by its id ----------------------------------
+    "usage:log": Route(
+        kwargs=lambda w: {"request_id": _usage_record(w).request_id}, methods=("get", "post"), state=lambda w: None
+    ),
     # --- Notifications ----------------------------------------------------------------------------------
     "notifications:open": Route(
         kwargs=lambda w: {"pk": w.notification.pk},

@@ -260,3 +260,17 @@ def test_the_log_and_a_requests_page_read_in_chinese(client, user, calls):
         html = client.get(url).content.decode()
         assert "请求日志" in html
         assert english_on_page(html, allowed_texts=shown_as_sent) == [], url
+
+
+def test_the_admin_lists_kept_bodies_without_showing_them(client, user):
+    from tests.factories import UserFactory
+
+    key = api_key_create(user=user, name="logged", log_bodies_days=1)[0]
+    enqueue(user, key, "req_" + "9" * 32, log_bodies_days=1, request_body="my secret prompt", response_body="reply")
+    usage_records_flush()
+    client.force_login(UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
+    body = UsageRecordBody.objects.get()
+    listing = client.get(reverse("admin:usage_usagerecordbody_changelist")).content.decode()
+    page = client.get(reverse("admin:usage_usagerecordbody_change", args=[body.pk])).content.decode()
+    assert "req_" + "9" * 32 in listing
+    assert "my secret prompt" not in listing + page
