@@ -6,6 +6,11 @@
 - ``v1_error_responses`` (postprocessing hook): every /v1 operation documents OpenAI's
   error shape for the statuses the gateway returns, from one ``Error`` component, so no
   endpoint can forget them.
+- ``v1_reference`` (postprocessing hook): what a reader of the reference needs beyond
+  the shapes: one capitalised tag per group, in reading order, each described; a
+  description per operation (not the view's docstring); runnable request samples in curl,
+  Python and JavaScript (``x-codeSamples``, from ``portal.api_examples``, naming the
+  default models) and the same request as the body's example.
 - ``schema_problems``: how the schema disagrees with the URL patterns and views; the
   test suite fails on any.
 """
@@ -14,8 +19,12 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.drainage import has_override, set_override
+
+from portal import api_examples
+from sandbox.inference.defaults import MINILM_ID
 
 V1_PREFIX = "/v1/"
 ERROR_SCHEMA = {
@@ -29,7 +38,15 @@ ERROR_SCHEMA = {
                 "type": {"type": "string", "enum": ["invalid_request_error", "rate_limit_error", "server_error"]},
                 "param": {"type": "string", "nullable": True, "description": "The parameter at fault."},
                 "code": {"type": "string", "nullable": True, "description": "Stable machine-readable code."},
-                "help_url": {"type": "string", "description": "Where this code is explained (/docs/errors/#code)."},
+                "help_url": {
+                    "type": "string",
+                    "description": "Absolute URL: the answer staff verified for this code, else its section of "
+                    "/docs/errors/.",
+                },
+                "request_id": {
+                    "type": "string",
+                    "description": "The request's id, as in its `x-request-id` header: find it in your request log.",
+                },
             },
             "required": ["message", "type", "param", "code"],
         }
@@ -98,6 +115,75 @@ def v1_error_responses(result, generator, request, public):
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                     },
                 )
+    return result
+
+
+# The reference's groups, in reading order, and what each is for.
+TAGS = [
+    ("Chat", "Chat completions: a conversation in, the model's reply out, whole or streamed. "
+             "What most applications use. Guide: [Chat completions](/docs/chat-completions/)."),
+    ("Completions", "Legacy text completions: a single prompt in, its continuation out, as OpenAI's "
+                    "`/v1/completions`. Kept for clients written against it; new code should use Chat. "
+                    "Guide: [Completions](/docs/completions/)."),
+    ("Embeddings", "Vectors that capture the meaning of texts, for search, clustering and deduplication. "
+                   "Guide: [Embeddings](/docs/embeddings/)."),
+    ("Models", "The models your key can call: the hosted ones and your own fine-tuned ones."),
+    ("Files", "JSONL files of training examples, uploaded for fine-tuning."),
+    ("Fine-tuning", "Train a model on your own examples (LoRA) and follow the job. "
+                    "Guide: [Fine-tuning](/docs/fine-tuning/)."),
+]  # fmt: skip
+OPERATION_DESCRIPTIONS = {
+    "createChatCompletion": "Generates the model's reply to a conversation. With `stream: true` the reply "
+    "arrives as server-sent events, token by token, ending with `data: [DONE]`; add "
+    '`stream_options: {"include_usage": true}` for a last chunk with the token usage.',
+    "createCompletion": "Legacy text completion: continues one `prompt` (a string) with a chat-capable model, "
+    "without a chat template. For conversations, use `POST /v1/chat/completions`.",
+    "createEmbedding": "Returns one vector per input text (a string, or a list of up to 2048 strings).",
+    "listModels": "Lists the models this key can call: the hosted ones and the caller's fine-tuned models.",
+    "retrieveModel": "Returns one model the key can call; `404 model_not_found` otherwise.",
+    "listFiles": "Lists the caller's uploaded files (`after` and `limit` page through them).",
+    "createFile": "Uploads a JSONL file (`purpose=fine-tune`) as multipart form data. The file is checked "
+    "line by line; one that breaks a rule is refused whole with `400`, naming the lines.",
+    "retrieveFile": "Returns one of the caller's files.",
+    "deleteFile": "Deletes one of the caller's files.",
+    "downloadFile": "Returns the file's content as uploaded.",
+    "listFineTuningJobs": "Lists the caller's fine-tuning jobs (`after` and `limit` page through them).",
+    "createFineTuningJob": "Starts fine-tuning `model` on a training file. The job is queued and trained by a "
+    "worker; its cost is estimated first and refused with `402` beyond the caller's credits.",
+    "retrieveFineTuningJob": "Returns one job: its status, hyperparameters, tokens and, once it succeeds, "
+    "`fine_tuned_model`, the id to call.",
+    "cancelFineTuningJob": "Cancels a queued or running job.",
+    "listFineTuningCheckpoints": "Lists the checkpoints a job saved, each a model id you can call.",
+    "listFineTuningEvents": "Lists a job's events: its progress, losses and messages.",
+}
+
+
+def v1_reference(result, generator, request, public):
+    """Tags, descriptions and runnable request samples for every /v1 operation."""
+    names = {name.lower(): name for name, _description in TAGS}
+    result["tags"] = [{"name": name, "description": description} for name, description in TAGS]
+    base_url = request.build_absolute_uri("/v1") if request is not None else settings.SITE_URL.rstrip("/") + "/v1"
+    calls = api_examples.calls(chat_model=settings.DEFAULT_CHAT_MODEL, embedding_model=MINILM_ID)
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith(V1_PREFIX):
+            continue
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            operation["tags"] = [names.get(tag.lower(), tag) for tag in operation.get("tags", [])]
+            operation_id = operation.get("operationId")
+            if operation_id in OPERATION_DESCRIPTIONS:
+                operation["description"] = OPERATION_DESCRIPTIONS[operation_id]
+            call = calls.get(operation_id)
+            if call is None:
+                continue
+            operation["x-codeSamples"] = [
+                {"lang": sample.redoc_lang, "label": sample.label, "source": sample.code}
+                for sample in api_examples.samples(call, base_url=base_url)
+            ]
+            json_body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if json_body is not None and call.body is not None:
+                json_body["example"] = call.body
     return result
 
 

@@ -9,8 +9,8 @@ app_name = "docs"
 
 # The API reference (Redoc, vendored) widens the site's policy for its own page: it injects
 # <style> elements (some before any nonce could reach it) and runs its search in a worker
-# built from a blob: URL. Images stay on this site: the Redocly logo it would load from
-# cdn.redoc.ly is refused (Redoc then leaves it out), as is any CDN.
+# built from a blob: URL. Images stay on this site, as does everything: static/docs/redoc.js
+# keeps Redoc from even asking for the Redocly logo on cdn.redoc.ly (it then leaves it out).
 redoc_csp = csp_replace({"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"], "img-src": [SELF, "data:"]})
 
 urlpatterns = [

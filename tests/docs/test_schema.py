@@ -125,3 +125,27 @@ def test_api_reference_page_uses_vendored_redoc_only(client):
     assert any("drf_spectacular_sidecar/redoc" in s for s in scripts), scripts
     assert not [s for s in scripts if s.startswith(("http:", "https:", "//"))], scripts
     assert "fonts.googleapis" not in html
+
+
+def test_tags_are_one_capitalised_set_in_reading_order(schema):
+    """Every operation's tag is one of the declared groups (Chat, Completions, ...), each
+    described; none is an automatic lower-case path segment."""
+    declared = [tag["name"] for tag in schema["tags"]]
+    assert declared == ["Chat", "Completions", "Embeddings", "Models", "Files", "Fine-tuning"]
+    assert all(tag["description"] for tag in schema["tags"])
+    used = {tag for methods in schema["paths"].values() for operation in methods.values() for tag in operation["tags"]}
+    assert used == set(declared)
+
+
+def test_operations_are_described_for_readers_not_by_view_docstrings(schema):
+    """/v1/completions is the legacy text endpoint, told apart from chat; no description
+    is a view's internal docstring."""
+    chat = schema["paths"]["/v1/chat/completions"]["post"]
+    legacy = schema["paths"]["/v1/completions"]["post"]
+    assert legacy["description"].startswith("Legacy text completion") and "prompt" in legacy["description"]
+    assert "Chat and text completions" not in legacy["description"] + chat["description"]
+    assert "Legacy" in next(tag["description"] for tag in schema["tags"] if tag["name"] == "Completions")
+    for methods in schema["paths"].values():
+        for operation in methods.values():
+            description = operation["description"]
+            assert description and "base view" not in description and "Records every" not in description

@@ -23,10 +23,6 @@ from tests.forums.conftest import make_member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-# Redoc loads its logo from Redocly's CDN; the policy refuses it on purpose (no CDN), and
-# Redoc then leaves the logo out. Any other violation fails.
-REFUSED_ON_PURPOSE = "https://cdn.redoc.ly/redoc/logo-mini.svg"
-
 REPORT_VIOLATIONS = """
 document.addEventListener("securitypolicyviolation", (event) => {
   window.cspViolation(`${event.effectiveDirective} blocked ${event.blockedURI || "inline"} `
@@ -55,9 +51,6 @@ class Tour:
             self._record(f"console: {message.text}")
 
     def _record(self, text: str) -> None:
-        if f"'{REFUSED_ON_PURPOSE}'" in text or f"blocked {REFUSED_ON_PURPOSE} " in text:
-            assert self.page.url.endswith("/docs/api/"), text
-            return
         self.violations.append(f"{self.page.url}: {text}")
 
     def visit(self, path: str):
@@ -125,7 +118,8 @@ def test_every_page_loads_without_csp_violations(browser, asgi_server, celery_wo
         for path in ("/", "/accounts/signup/", "/accounts/password/reset/", "/admin/login/", "/models/echo/"):
             tour.visit(path)
         tour.visit("/docs/api/")  # Redoc: its script, styles, and search in a blob: worker
-        expect(page.locator("#redoc-container .api-content")).to_contain_text("chat/completions")
+        # Redoc renders the whole reference at once: seconds on a busy CPU.
+        expect(page.locator("#redoc-container .api-content")).to_contain_text("chat/completions", timeout=30_000)
         page.locator("#redoc-container input[placeholder='Search...']").fill("embedding")
         expect(page.locator("[data-role='search:results'] [role=menuitem]").first).to_contain_text("embeddings")
 
@@ -177,9 +171,12 @@ def test_every_page_loads_without_csp_violations(browser, asgi_server, celery_wo
         page.get_by_label("Name").fill("csp laptop")
         page.get_by_role("button", name="Create key").click()
         secret = page.locator("#new-secret").input_value()
-        page.get_by_role("button", name="Copy").click()
+        page.locator("[data-copy=new-secret]").click()
         expect(page.get_by_role("button", name="Copied")).to_be_visible()
         assert page.evaluate("navigator.clipboard.readText()") == secret
+        # The setup snippet below it, filled with the key, copies as shown.
+        page.locator("[data-copy=new-key-snippet]").click()
+        assert page.evaluate("navigator.clipboard.readText()").startswith(f'export ATRIUM_API_KEY="{secret}"\n')
 
         # Revoking asks first: dismissed, the key stays; accepted, it is revoked.
         tour.visit("/keys/")
