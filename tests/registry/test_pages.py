@@ -1,6 +1,10 @@
 """The model catalogue pages and the admin for managers."""
 
+import re
+from urllib.parse import quote
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from sandbox.registry.models import HostedModel
@@ -36,7 +40,7 @@ def test_model_page_renders_the_card_safely(client, models):
     page = client.get(models[0].get_absolute_url())
     assert page.status_code == 200
     html = page.content.decode()
-    assert "<h1>Qwen</h1>" in html and "<strong>small</strong>" in html
+    assert "<strong>small</strong>" in html
     assert 'class="highlight"' in html
     assert "license: apache-2.0" not in html
     assert "<script>alert" not in html and "onerror" not in html
@@ -63,3 +67,60 @@ def test_registering_a_model_reads_nothing_at_save_time(db):
 
     model = hosted_model_register(model_id="gpt2", source="gpt2", context_length=1024, max_output_tokens=256)
     assert model.backend == HostedModel.Backend.CAUSAL_LM and model.display_name == "gpt2"
+
+
+def _h1_count(html: str) -> int:
+    return len(re.findall(r"<h1[\s>]", html))
+
+
+def test_the_model_page_has_one_title(client, models):
+    """The card's own `# Qwen` heading is dropped: the page's title is the model's, once."""
+    html = client.get(models[0].get_absolute_url()).content.decode()
+    assert _h1_count(html) == 1
+    assert "<h1>Qwen</h1>" not in html
+
+
+def test_the_card_is_styled_like_the_docs(client, models):
+    """The card's code uses the docs' Pygments styles and its tables the card's own CSS."""
+    html = client.get(models[0].get_absolute_url()).content.decode()
+    for stylesheet in ("css/pygments.css", "docs/docs.css", "registry/registry.css"):
+        assert stylesheet in html
+    assert '<span class="nb">print</span>' in html  # highlighted by Pygments
+    css = (settings.BASE_DIR / "static/registry/registry.css").read_text()
+    assert ".model-card table" in css and ".model-card th" in css
+
+
+def test_a_chat_model_page_shows_how_to_call_it_and_opens_the_playground(client, models):
+    """curl, Python and JavaScript for /v1/chat/completions with the model's own id, and a
+    Playground link that chooses the model."""
+    model = models[0]
+    html = client.get(model.get_absolute_url()).content.decode()
+    samples = html[html.index('class="docs-content model-samples"') : html.index('id="model-card-title"')]
+    assert "POST /v1/chat/completions" in html
+    assert samples.count("/v1/chat/completions") == 2  # curl and JavaScript; Python names the method:
+    assert 'client</span><span class="o">.</span><span class="n">chat</span>' in samples
+    assert samples.count("Qwen/Qwen2.5-0.5B-Instruct") == 3
+    for label in ("curl", "Python (openai)", "JavaScript"):
+        assert f">{label}</label>" in samples
+    assert "docs/docs.js" in html  # the docs' Copy buttons and shared tab choice
+    link = reverse("playground:page") + "?model=" + quote(model.model_id)
+    assert f'href="{link}"' in html
+
+
+def test_an_embeddings_model_page_shows_the_embeddings_call_and_no_playground(client, db):
+    model = HostedModel.objects.create(
+        model_id="all-minilm-l6-v2", task=HostedModel.Task.EMBEDDINGS, context_length=256, max_output_tokens=0
+    )
+    html = client.get(model.get_absolute_url()).content.decode()
+    assert "POST /v1/embeddings" in html and html.count("/v1/embeddings") == 3  # the line, curl, JavaScript
+    assert "chat/completions" not in html and "Open in Playground" not in html
+
+
+def test_built_in_model_cards_have_no_code_that_cannot_run_as_shown():
+    """The cards Atrium writes for its own models carry no snippet with undefined names
+    (`from_pretrained(path)`): the page's API example shows how to call the model."""
+    from sandbox.inference.defaults import build_lm, smollm2
+
+    for card in (build_lm.MODEL_CARD, smollm2.MODEL_CARD):
+        assert "```python" not in card and "from_pretrained(path)" not in card
+        assert "| | |" not in card  # tables have header cells

@@ -49,18 +49,15 @@ it ships (`sandbox/inference/defaults/corpus.txt`: short stories about a harbour
 and simple helpful dialogues). It writes plain English sentences; it knows nothing
 beyond its tiny corpus. Use it to try the API, streaming and fine-tuning for free.
 
-| | |
+| Property | Value |
 |---|---|
 | Architecture | GPT-2, {n_layer} layers, {n_embd} hidden, {n_head} heads |
 | Context | {n_positions} tokens |
 | Tokenizer | byte-level BPE, {vocab_size} tokens |
 | Training | {seconds:.0f} s on CPU, {steps} steps, final loss {loss:.2f} |
 
-```python
-from transformers import AutoModelForCausalLM, AutoTokenizer
-tok = AutoTokenizer.from_pretrained(path)
-model = AutoModelForCausalLM.from_pretrained(path)
-```
+Call it by its id, `atrium-gpt-mini`, on `/v1/chat/completions` or `/v1/completions`:
+its page on Atrium shows the request in curl, Python and JavaScript.
 """
 
 
