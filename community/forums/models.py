@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from portal.shipped import shipped_translate
+
 RESERVED_THREAD_SLUGS = {"reply", "watch", "idea-status", "error-answer", "mod"}
 HEX_COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a hex color such as #3a2d8f."))
 
@@ -44,7 +46,8 @@ class Category(models.Model):
         verbose_name_plural = "categories"
 
     def __str__(self):
-        return self.name
+        # A shipped category's name in the reader's language (its choice in forms, the admin).
+        return shipped_translate(self.name)
 
     def get_absolute_url(self):
         return reverse("forums:category", kwargs={"slug": self.slug})
@@ -299,6 +302,7 @@ class Watch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = "watches"
         constraints = [
             models.UniqueConstraint(fields=["user", "thread"], name="forums_watch_thread_unique"),
             models.UniqueConstraint(fields=["user", "category"], name="forums_watch_category_unique"),
