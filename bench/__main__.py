@@ -9,6 +9,7 @@ Each prints its own figures and its ratios against the baseline it names:
 - finetune: our packing LoRA trainer vs HF Trainer + PEFT
 - forums:   topic list and a 500-reply thread under 10 concurrent readers (100k threads)
 - activity: what recording an activity adds to a request's transaction, and consumer throughput
+- first_call: a new visitor in headless Chromium, from the home page to a successful first call
 
 Options after `--` go to every benchmark (e.g. `python -m bench engine -- --repeats 3`).
 """
@@ -16,7 +17,7 @@ Options after `--` go to every benchmark (e.g. `python -m bench engine -- --repe
 import subprocess
 import sys
 
-BENCHMARKS = ["engine", "batching", "gateway", "finetune", "forums", "activity"]
+BENCHMARKS = ["engine", "batching", "gateway", "finetune", "forums", "activity", "first_call"]
 
 
 def main() -> None:

@@ -38,14 +38,24 @@ def test_signup_sends_a_verification_link_that_verifies_and_logs_in(client):
     link = LINK_RE.search(message.body).group(0)
     assert "/accounts/confirm-email/" in link
 
-    page = client.get(link)
-    assert page.status_code == 200
-    assert b"Confirm" in page.content
-    confirmed = client.post(link)
+    # Opening the link confirms (no second "Confirm" click) and lands on the developer home.
+    confirmed = client.get(link)
     assert confirmed.status_code == 302
+    assert confirmed["Location"] == reverse("home")
     assert EmailAddress.objects.get(user=user).verified
     # ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION: the visitor is signed in.
     assert client.get(reverse("accounts:settings")).status_code == 200
+
+
+def test_a_used_verification_link_says_so_and_verifies_nothing_twice(client):
+    """Opening the link again (a mail client's preview, a second click) changes nothing."""
+    signup(client, "twice@example.com")
+    link = LINK_RE.search(mail.outbox[0].body).group(0)
+    assert client.get(link).status_code == 302
+    client.logout()
+    again = client.get(link)
+    assert again.status_code == 200
+    assert b"expired or is invalid" in again.content
 
 
 def test_new_signups_are_developers_with_a_valid_handle(client):
