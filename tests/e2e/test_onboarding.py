@@ -61,6 +61,7 @@ def test_the_checklist_ticks_from_real_actions(live_server, asgi_server, celery_
     _home(page, base)
     expect(page.locator("[data-metric=balance]")).to_have_text("5.0000")
     expect(page.locator("[data-metric=monthly-grant]")).to_have_text("Includes this month's 5.00 free credits.")
+    page.screenshot(path="/tmp/atrium-e2e-onboarding.png", full_page=True)
 
     # The rest runs on the ASGI server (uvicorn, as deployed: the Playground streams there).
     base = asgi_server
