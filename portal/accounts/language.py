@@ -13,11 +13,12 @@
 
 from __future__ import annotations
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.utils import translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
+
+from portal.middleware import NoIOMiddleware
 
 from .models import User
 from .services import user_set_language
@@ -69,30 +70,12 @@ def language_set(request):
     return response
 
 
-class AccountLanguageMiddleware:
+class AccountLanguageMiddleware(NoIOMiddleware):
     """Sets the language cookie on the response to a login that applied a saved language.
 
     No I/O: under ASGI it runs on the event loop (no thread hop for /v1)."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if self.is_async:
-            return self.__acall__(request)
-        return self._finish(request, self.get_response(request))
-
-    async def __acall__(self, request):
-        return self._finish(request, await self.get_response(request))
-
-    @staticmethod
-    def _finish(request, response):
+    def after(self, request, response):
         language = getattr(request, REQUEST_ATTRIBUTE, None)
         if language:
             language_cookie_set(response, language)

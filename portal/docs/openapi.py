@@ -97,24 +97,29 @@ def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
     return sorted(statuses)
 
 
-def v1_error_responses(result, generator, request, public):
-    """Document the error shape on every /v1 operation (without replacing what a view says)."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+def _v1_operations(result):
+    """(path, method, operation) for every /v1 operation of a generated schema."""
     for path, operations in result.get("paths", {}).items():
         if not path.startswith(V1_PREFIX):
             continue
         for method, operation in operations.items():
-            if method not in ("get", "post", "put", "patch", "delete"):
-                continue
-            responses = operation.setdefault("responses", {})
-            for status in _error_statuses(path, method, operation):
-                responses.setdefault(
-                    status,
-                    {
-                        "description": ERROR_DESCRIPTIONS[status],
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                    },
-                )
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield path, method, operation
+
+
+def v1_error_responses(result, generator, request, public):
+    """Document the error shape on every /v1 operation (without replacing what a view says)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path, method, operation in _v1_operations(result):
+        responses = operation.setdefault("responses", {})
+        for status in _error_statuses(path, method, operation):
+            responses.setdefault(
+                status,
+                {
+                    "description": ERROR_DESCRIPTIONS[status],
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+            )
     return result
 
 
@@ -164,26 +169,21 @@ def v1_reference(result, generator, request, public):
     result["tags"] = [{"name": name, "description": description} for name, description in TAGS]
     base_url = request.build_absolute_uri("/v1") if request is not None else settings.SITE_URL.rstrip("/") + "/v1"
     calls = api_examples.calls(chat_model=settings.DEFAULT_CHAT_MODEL, embedding_model=MINILM_ID)
-    for path, operations in result.get("paths", {}).items():
-        if not path.startswith(V1_PREFIX):
+    for _path, _method, operation in _v1_operations(result):
+        operation["tags"] = [names.get(tag.lower(), tag) for tag in operation.get("tags", [])]
+        operation_id = operation.get("operationId")
+        if operation_id in OPERATION_DESCRIPTIONS:
+            operation["description"] = OPERATION_DESCRIPTIONS[operation_id]
+        call = calls.get(operation_id)
+        if call is None:
             continue
-        for method, operation in operations.items():
-            if method not in ("get", "post", "put", "patch", "delete"):
-                continue
-            operation["tags"] = [names.get(tag.lower(), tag) for tag in operation.get("tags", [])]
-            operation_id = operation.get("operationId")
-            if operation_id in OPERATION_DESCRIPTIONS:
-                operation["description"] = OPERATION_DESCRIPTIONS[operation_id]
-            call = calls.get(operation_id)
-            if call is None:
-                continue
-            operation["x-codeSamples"] = [
-                {"lang": sample.redoc_lang, "label": sample.label, "source": sample.code}
-                for sample in api_examples.samples(call, base_url=base_url)
-            ]
-            json_body = operation.get("requestBody", {}).get("content", {}).get("application/json")
-            if json_body is not None and call.body is not None:
-                json_body["example"] = call.body
+        operation["x-codeSamples"] = [
+            {"lang": sample.redoc_lang, "label": sample.label, "source": sample.code}
+            for sample in api_examples.samples(call, base_url=base_url)
+        ]
+        json_body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if json_body is not None and call.body is not None:
+            json_body["example"] = call.body
     return result
 
 
