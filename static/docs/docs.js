@@ -23,21 +23,62 @@
     });
   }
 
-  // A key created on this page (the quickstart card's data-api-key) replaces the placeholder
-  // in every example, for as long as the page is open. The secret is never stored: after a
-  // reload the examples show the placeholder again.
+  // Where an example reads the key from the environment, and what a filled example says
+  // instead (JSON.stringify: a string literal in Python and JavaScript alike). Python and
+  // JavaScript first, so that `${process.env.ATRIUM_API_KEY}` becomes `${"atr_live_..."}`.
+  var KEY_READS = [
+    [/os\.environ\[\s*(["'])ATRIUM_API_KEY\1\s*\]/g, JSON.stringify],
+    [/os\.(?:environ\.get|getenv)\(\s*(["'])ATRIUM_API_KEY\1\s*(?:,[^()]*)?\)/g, JSON.stringify],
+    [/process\.env(?:\.ATRIUM_API_KEY(?![\w$])|\[\s*(["'])ATRIUM_API_KEY\1\s*\])/g, JSON.stringify],
+    [/\$(?:\{ATRIUM_API_KEY\}|ATRIUM_API_KEY(?!\w))/g, String],
+  ];
+
+  // Replaces every match of `pattern` in the text of `code` with `replacement`, across the
+  // highlighter's spans: the replacement goes where the match starts (keeping that span's
+  // colour) and the rest of the match is cut from the spans it reached into.
+  function replaceAcrossNodes(code, pattern, replacement) {
+    var nodes = [];
+    var text = "";
+    var walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+      nodes.push({ node: node, start: text.length, end: text.length + node.nodeValue.length });
+      text += node.nodeValue;
+    }
+    var matches = [];
+    pattern.lastIndex = 0;
+    for (var match = pattern.exec(text); match; match = pattern.exec(text)) {
+      matches.push([match.index, match.index + match[0].length]);
+    }
+    // Last match first: an edit changes only text after its own start, so the offsets of
+    // the earlier matches still hold.
+    matches.reverse().forEach(function (range) {
+      var placed = false;
+      nodes.forEach(function (entry) {
+        if (entry.end <= range[0] || entry.start >= range[1]) return;
+        var value = entry.node.nodeValue;
+        var from = Math.max(range[0], entry.start) - entry.start;
+        var to = Math.min(range[1], entry.end) - entry.start;
+        entry.node.nodeValue = value.slice(0, from) + (placed ? "" : replacement) + value.slice(to);
+        placed = true;
+      });
+    });
+  }
+
+  // A key created on this page (the quickstart card's data-api-key) goes into every example,
+  // for as long as the page is open: the placeholder in step 3, and wherever an example reads
+  // ATRIUM_API_KEY from the environment, so each runs as copied, even in a new terminal.
+  // The secret is never stored: after a reload the examples read the environment again.
   function fillKey() {
     var holders = document.querySelectorAll("[data-api-key]");
     if (!holders.length) return;
     var secret = holders[holders.length - 1].dataset.apiKey;
     if (!secret) return;
     document.querySelectorAll(".docs-content pre code").forEach(function (code) {
-      var walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
-      for (var node = walker.nextNode(); node; node = walker.nextNode()) {
-        if (node.nodeValue.indexOf(KEY_PLACEHOLDER) !== -1) {
-          node.nodeValue = node.nodeValue.split(KEY_PLACEHOLDER).join(secret);
-        }
-      }
+      if (code.closest("[data-api-key]")) return;  // the key box's own setup keeps its export
+      replaceAcrossNodes(code, new RegExp(KEY_PLACEHOLDER, "g"), secret);
+      KEY_READS.forEach(function (read) {
+        replaceAcrossNodes(code, read[0], read[1](secret));
+      });
     });
   }
 

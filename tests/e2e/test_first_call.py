@@ -45,10 +45,12 @@ def test_a_new_visitor_reaches_a_first_call_by_following_the_pages(live_server, 
     )
 
     assert list(journey.marks) == ["signed up", "verified", "key created", "first call"]
-    # What was run is what the docs show: this site's base URL, the key from the environment.
+    # What was run is what the docs show: this site's base URL, and the key the page created,
+    # filled into step 3 and into step 4's curl by the page.
     assert journey.export.startswith('export ATRIUM_API_KEY="atr_live_')
+    secret = journey.export.split('"')[1]
     assert journey.curl.startswith(f"curl -sS --fail-with-body {live_server.url}/v1/chat/completions")
-    assert '"Authorization: Bearer $ATRIUM_API_KEY"' in journey.curl
+    assert f'"Authorization: Bearer {secret}"' in journey.curl
     usage_records_flush()
     [record] = UsageRecord.objects.all()
     assert (record.status_code, record.model_id, record.user.email) == (

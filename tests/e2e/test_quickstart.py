@@ -1,6 +1,7 @@
-"""Getting started in a real browser: a key created on the page fills step 3, every Copy
-button copies exactly what its block shows, and what is copied runs against this Atrium
-as copied (shell and Python). After a reload the secret is gone (hashed at rest): no Copy
+"""Getting started in a real browser: a key created on the page fills step 3 and every
+example that reads the key, every Copy button copies exactly what its block shows, and each
+example copied alone runs against this Atrium as copied (shell and Python), with no
+ATRIUM_API_KEY in the environment. After a reload the secret is gone (hashed at rest): no Copy
 button copies an abbreviated key, and the page says how to get one."""
 
 import io
@@ -87,19 +88,28 @@ def test_a_key_created_on_getting_started_fills_every_snippet_and_runs_as_copied
     copied = copy_every_snippet(page)
     for text in copied.values():
         assert "YOUR_API_KEY" not in text and "…" not in text
+        assert "$ATRIUM_API_KEY" not in text or text == copied["quickstart-export"]
+        assert 'environ["ATRIUM_API_KEY"]' not in text and "process.env" not in text
     export = copied[step3(page).get_attribute("id")]
     assert export == f'export ATRIUM_API_KEY="{secret}"\n'
     assert copied["quickstart-secret"] == secret
     curl = next(text for text in copied.values() if text.startswith("curl ") and "/chat/completions" in text)
     python = next(text for text in copied.values() if "from openai import OpenAI" in text)
+    hub = next(text for text in copied.values() if "from huggingface_hub import" in text)
+    node = next(text for text in copied.values() if "await fetch(" in text)
+    assert f'-H "Authorization: Bearer {secret}"' in curl
+    assert f'api_key="{secret}")' in python and f'api_key="{secret}")' in hub
+    assert f'"Authorization": `Bearer ${{"{secret}"}}`,' in node
+    # Filled across the highlighter's spans, and the spans keep their colours.
+    curl_block = page.locator(".docs-content pre code", has_text="/chat/completions").filter(has_text="curl").first
+    assert curl_block.locator("span.nv", has_text=secret).count() == 1
 
-    # Run as copied: step 3 then curl in one shell; the Python file in that shell's environment;
-    # the key box's own setup snippet in a fresh shell.
+    # Run as copied, each on its own in a fresh shell with no ATRIUM_API_KEY in its environment:
+    # step 4's curl, the Python file, and the key box's own setup snippet.
     env = {key: value for key, value in os.environ.items() if key != "ATRIUM_API_KEY"}
-    shell = subprocess.run(["bash", "-c", export + curl], env=env, capture_output=True, text=True, timeout=120)
+    shell = subprocess.run(["bash", "-c", curl], env=env, capture_output=True, text=True, timeout=120)
     assert shell.returncode == 0 and '"chat.completion"' in shell.stdout, shell.stdout + shell.stderr
-    script = export + f"{sys.executable} - <<'PYTHON'\n{python}PYTHON\n"
-    ran = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    ran = subprocess.run([sys.executable, "-c", python], env=env, capture_output=True, text=True, timeout=120)
     assert ran.returncode == 0 and ran.stdout.strip(), ran.stderr
     key_box = subprocess.run(["bash", "-c", copied["quickstart-export"]], env=env, capture_output=True, text=True)
     assert key_box.returncode == 0 and settings.DEFAULT_CHAT_MODEL in key_box.stdout, key_box.stderr
@@ -115,6 +125,10 @@ def test_a_key_created_on_getting_started_fills_every_snippet_and_runs_as_copied
     expect(page.locator("article")).not_to_contain_text(secret)
     expect(page.locator("[data-api-key]")).to_have_count(0)
     expect(step3(page)).to_have_text('export ATRIUM_API_KEY="YOUR_API_KEY"')
+    expect(page.locator(".docs-content pre code").filter(has_text="curl").first).to_contain_text("$ATRIUM_API_KEY")
+    expect(page.locator(".docs-content pre code", has_text="from openai import OpenAI")).to_contain_text(
+        'api_key=os.environ["ATRIUM_API_KEY"]'
+    )
     expect(page.locator("#quickstart-key-lost")).to_contain_text(f"Your key starting with {secret[:15]} was shown once")
     expect(page.get_by_role("button", name="Create an API key")).to_be_visible()
     for text in copy_every_snippet(page).values():
