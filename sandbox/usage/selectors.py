@@ -8,8 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Max, Q, Sum, Window
+from django.db.models.functions import FirstValue, TruncDate
 from django.utils import timezone
 
 from .models import UsageRecord, UsageRecordBody
@@ -322,9 +322,14 @@ def usage_recent_errors(*, user, since: datetime, limit: int = 5) -> list[dict]:
             code: request_id
             for code, request_id in usage_records_for_user(user=user)
             .filter(created_at__gte=since, error_code__in=[r["error_code"] for r in rows])
-            .order_by("error_code", "-created_at")
-            .distinct("error_code")
-            .values_list("error_code", "request_id")
+            # The newest request of each code: a window, which SQLite (make run) has too,
+            # where DISTINCT ON is PostgreSQL's alone.
+            .annotate(
+                latest=Window(FirstValue("request_id"), partition_by=[F("error_code")], order_by=F("created_at").desc())
+            )
+            .order_by()
+            .values_list("error_code", "latest")
+            .distinct()
         }
         if rows
         else {}

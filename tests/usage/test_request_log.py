@@ -274,3 +274,26 @@ def test_the_admin_lists_kept_bodies_without_showing_them(client, user):
     page = client.get(reverse("admin:usage_usagerecordbody_change", args=[body.pk])).content.decode()
     assert "req_" + "9" * 32 in listing
     assert "my secret prompt" not in listing + page
+
+
+def test_recent_errors_link_each_codes_newest_request_on_both_backends(client, user, calls, keys):
+    """The week's errors name each code's newest request, and the pages that show them ask
+    nothing SQLite (make run's database) cannot answer: no PostgreSQL-only DISTINCT ON."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sandbox.usage.selectors import usage_recent_errors
+
+    laptop, _ci = keys
+    enqueue(user, laptop, "req_" + "f" * 32, status=404, code="model_not_found", model="", minutes_ago=30)
+    assert usage_records_flush() == 1
+    rows = {r["error_code"]: r for r in usage_recent_errors(user=user, since=timezone.now() - timedelta(days=7))}
+    assert rows["model_not_found"]["count"] == 2
+    assert rows["model_not_found"]["last_request_id"] == "req_" + "b" * 32
+    assert rows["rate_limit_exceeded"]["last_request_id"] == "req_" + "c" * 32
+
+    client.force_login(user)
+    for name in ("usage:logs", "usage:usage"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(name)).status_code == 200
+        assert not [q["sql"] for q in queries if "DISTINCT ON" in q["sql"]], name
