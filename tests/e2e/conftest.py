@@ -52,3 +52,15 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def clipboard_page(browser):
+    """A page whose Copy buttons can be read back: the clipboard is readable."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-US", permissions=["clipboard-read", "clipboard-write"]
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()

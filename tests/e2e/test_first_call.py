@@ -18,17 +18,6 @@ from sandbox.usage.services import usage_records_flush
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def clipboard_page(browser):
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale="en-US", permissions=["clipboard-read", "clipboard-write"]
-    )
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    yield page
-    context.close()
-
-
 def test_a_new_visitor_reaches_a_first_call_by_following_the_pages(live_server, celery_worker, clipboard_page):
     # The models `make run` registers: the snippet calls the default one.
     call_command("prepare_models", stdout=io.StringIO())

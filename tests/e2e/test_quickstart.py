@@ -28,17 +28,6 @@ REVEAL_TAB = """button => {
 }"""
 
 
-@pytest.fixture
-def clipboard_page(browser):
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale="en-US", permissions=["clipboard-read", "clipboard-write"]
-    )
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    yield page
-    context.close()
-
-
 def copy_every_snippet(page) -> dict[str, str]:
     """Click every Copy button in the page's article; returns what each put on the
     clipboard, by the id of its code block, after checking it is exactly the text shown."""
