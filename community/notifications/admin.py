@@ -22,9 +22,19 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
         "email_mention",
         "email_accepted",
         "email_watched",
+        "email_badge",
+        "email_honor",
         "last_digest_at",
     ]
-    list_filter = ["digest", "email_reply", "email_mention", "email_accepted", "email_watched"]
+    list_filter = [
+        "digest",
+        "email_reply",
+        "email_mention",
+        "email_accepted",
+        "email_watched",
+        "email_badge",
+        "email_honor",
+    ]
     search_fields = ["user__email"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]

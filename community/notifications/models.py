@@ -13,6 +13,8 @@ class NotificationKind(models.TextChoices):
     WATCHED = "watched", _("Activity you watch")
     MODERATION = "moderation", _("Moderation")
     SECURITY = "security", _("Security")
+    BADGE = "badge", _("Badge earned")
+    HONOR = "honor", _("Honor awarded")
 
 
 class DigestFrequency(models.TextChoices):
@@ -63,6 +65,8 @@ class NotificationPreference(models.Model):
     email_mention = models.BooleanField(_("Mentions of me"), default=True)
     email_accepted = models.BooleanField(_("My answer was accepted"), default=True)
     email_watched = models.BooleanField(_("Threads and categories I watch"), default=True)
+    email_badge = models.BooleanField(_("Badges I earn"), default=True)
+    email_honor = models.BooleanField(_("Honors awarded to me"), default=True)
     digest = models.CharField(
         _("Digest email"), max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
     )

@@ -19,7 +19,9 @@ from .models import DigestFrequency, Notification, NotificationKind, Notificatio
 
 UNSUBSCRIBE_SALT = "atrium.notifications.unsubscribe"
 # What an unsubscribe token may switch off: one kind of email, the digest, or all of it.
-UNSUBSCRIBE_SCOPES = {"reply", "mention", "accepted", "watched", "digest", "all"}
+UNSUBSCRIBE_SCOPES = {"reply", "mention", "accepted", "watched", "badge", "honor", "digest", "all"}
+# The kinds whose email a member can switch off one by one (NotificationPreference.email_<kind>).
+EMAIL_KINDS = ("reply", "mention", "accepted", "watched", "badge", "honor")
 # The bell's count is cached; a safety net only, as every write that changes it moves its
 # version (which lives twice as long, so it outlives every count stamped before it).
 UNREAD_COUNT_TTL = 300
@@ -124,7 +126,7 @@ def preference_unsubscribe(*, user_id: int, scope: str) -> NotificationPreferenc
     pref, _created = NotificationPreference.objects.get_or_create(user_id=user_id)
     if scope in ("digest", "all"):
         pref.digest = DigestFrequency.OFF
-    for kind in ("reply", "mention", "accepted", "watched"):
+    for kind in EMAIL_KINDS:
         if scope in (kind, "all"):
             setattr(pref, f"email_{kind}", False)
     pref.full_clean()
