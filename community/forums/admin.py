@@ -3,6 +3,7 @@ from django.contrib import admin
 from portal.admin_base import ReadOnlyAdmin
 
 from .models import (
+    Bounty,
     Category,
     ErrorAnswer,
     Flag,
@@ -171,3 +172,15 @@ class ErrorAnswerAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Bounty)
+class BountyAdmin(ReadOnlyAdmin):
+    """Bounties move points: they open, pay and refund only through the forums' services."""
+
+    list_display = ["__str__", "thread", "offered_by", "amount", "state", "ends_at", "awarded_to", "award"]
+    list_filter = ["state", "award"]
+    search_fields = ["thread__title", "offered_by__email", "awarded_to__email"]
+    date_hierarchy = "started_at"
+    list_select_related = ["thread", "offered_by", "awarded_to"]
+    raw_id_fields = ["thread", "offered_by", "awarded_post", "awarded_to"]

@@ -451,3 +451,72 @@ class ErrorAnswer(models.Model):
 
     def __str__(self):
         return f"{self.error_code} -> post {self.post_id}"
+
+
+# --- Bounties (services/bounties.py) ---------------------------------------------------------------
+
+BOUNTY_MIN_POINTS = 50
+BOUNTY_MAX_POINTS = 500
+
+
+class BountyState(models.TextChoices):
+    OPEN = "open", _("Open")
+    AWARDED = "awarded", _("Awarded")
+    REFUNDED = "refunded", _("Refunded")
+    # Answers came, but none was accepted and none posted during the bounty reached a
+    # score of 1: as on Stack Overflow, the points bought the attention and are not returned.
+    LAPSED = "lapsed", _("Ended without a qualifying answer")
+
+
+class BountyAward(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted answer")
+    BEST_VOTED = "best_voted", _("Best-voted answer")
+
+
+class Bounty(models.Model):
+    """Points a member spent to draw answers to an open question.
+
+    The points left the offerer's balance when the bounty opened (the rewards ledger's spend,
+    cause ``bounty:<id>``). The accepted answer, or when the bounty ends the best-voted answer
+    posted during it, receives them; nobody answering refunds them. One open bounty per thread.
+    """
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="bounties")
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="forum_bounties"
+    )
+    amount = models.PositiveIntegerField()
+    state = models.CharField(max_length=20, choices=BountyState.choices, default=BountyState.OPEN)
+    started_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField()
+    awarded_post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    awarded_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    award = models.CharField(max_length=20, choices=BountyAward.choices, blank=True, default="")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name_plural = "bounties"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["thread"], condition=models.Q(state="open"), name="forums_bounty_one_open_per_thread"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=BOUNTY_MIN_POINTS, amount__lte=BOUNTY_MAX_POINTS),
+                name="forums_bounty_amount_range",
+            ),
+        ]
+        indexes = [
+            # The bounties list (soonest to end first) and the expiry task read open ones only.
+            models.Index(fields=["ends_at"], name="forums_bounty_open_ends", condition=models.Q(state="open")),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} points on thread {self.thread_id} ({self.state})"
+
+    @property
+    def cause(self) -> str:
+        """The rewards ledger's cause for this bounty's spend, award and refund."""
+        return f"bounty:{self.pk}"
