@@ -49,11 +49,11 @@ VERBS: dict[str, str] = {
     # Forums (community.forums.services)
     "forum.thread.posted": (
         "A thread was started. Actor: its author. Target: forums.thread. Properties: thread, post (the first), "
-        "category, thread_author, mentions (the handles linked)."
+        "category, category_kind (qa, discussion, ...), thread_author, mentions (the handles linked)."
     ),
     "forum.reply.posted": (
         "A reply was posted. Actor: its author. Target: forums.post. Properties: thread, post, category, "
-        "thread_author, mentions."
+        "category_kind, thread_author, mentions."
     ),
     "forum.post.edited": (
         "A post was edited. Actor: the editor. Target: forums.post. Properties: thread, post_author, "
@@ -68,7 +68,7 @@ VERBS: dict[str, str] = {
     ),
     "forum.post.voted": (
         "A vote was given (value 1) or withdrawn (value -1). Actor: the voter. Target: forums.post. Properties: "
-        "value, thread, post_author."
+        "value, thread, post_author, category_kind."
     ),
     "forum.post.flagged": (
         "A post was flagged. Actor: the reporter. Target: forums.post. Properties: reason, thread, post_author."

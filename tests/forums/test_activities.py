@@ -26,6 +26,7 @@ def test_posting_records_the_thread_the_reply_and_their_mentions(question, answe
         "thread": question.pk,
         "post": reply.pk,
         "category": question.category_id,
+        "category_kind": "qa",
         "thread_author": asker.pk,
         "mentions": ["linus"],
     }

@@ -68,6 +68,7 @@ def _publish(*, author, thread: Thread, draft: PreparedBody, is_first: bool, now
             "thread": thread.pk,
             "post": post.pk,
             "category": thread.category_id,
+            "category_kind": thread.category.kind,
             "thread_author": thread.author_id,
             "mentions": sorted(prepared.rendered.mentions),
         },
@@ -260,7 +261,12 @@ def post_vote(*, user, post: Post) -> tuple[bool, int]:
             actor=user,
             verb="forum.post.voted",
             target=post,
-            properties={"value": delta, "thread": post.thread_id, "post_author": post.author_id},
+            properties={
+                "value": delta,
+                "thread": post.thread_id,
+                "post_author": post.author_id,
+                "category_kind": post.thread.category.kind,
+            },
         )
     return voted, Post.objects.values_list("score", flat=True).get(pk=post.pk)
 
