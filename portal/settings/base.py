@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "axes",
     "csp",
+    # Rules' change history (who, when, old and new values) in the admin.
+    "simple_history",
     # Atrium: the site
     "portal.accounts",
     "portal.apikeys",
@@ -65,6 +67,7 @@ INSTALLED_APPS = [
     # The community
     "community.forums",
     "community.notifications",
+    "community.rewards",
     "community.activity",
 ]
 
@@ -418,6 +421,20 @@ CELERY_BEAT_SCHEDULE["activity-flush"] = {
     "task": "community.activity.flush",
     "schedule": env.float("ACTIVITY_FLUSH_EVERY_SECONDS", default=1.0),
     "options": {"expires": 30},
+}
+
+# --- Rewards: the points ledger (community/rewards) ------------------------------------------
+
+# At most this many points a day from votes (rules marked vote_capped), as Stack Overflow's 200.
+REWARDS_VOTE_DAILY_CAP = env.int("REWARDS_VOTE_DAILY_CAP", default=200)
+# A voter who gives one author this many votes in a UTC day is serial voting: the nightly
+# job reverses those votes' points.
+REWARDS_SERIAL_VOTES_PER_DAY = env.int("REWARDS_SERIAL_VOTES_PER_DAY", default=5)
+# Two accounts that signed up from one IP address within this long of each other look linked.
+REWARDS_LINKED_SIGNUP_WINDOW = timedelta(hours=env.int("REWARDS_LINKED_SIGNUP_WINDOW_HOURS", default=24))
+CELERY_BEAT_SCHEDULE["rewards-serial-votes-reverse"] = {
+    "task": "community.rewards.serial_votes_reverse",
+    "schedule": crontab(hour=0, minute=20),
 }
 
 # --- API -------------------------------------------------------------------------------

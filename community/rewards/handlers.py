@@ -1,0 +1,1 @@
+"""Reactions to activities: points awarded and reversed, account signals kept."""

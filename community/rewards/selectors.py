@@ -1,0 +1,80 @@
+"""Reads of the points ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet, Sum
+
+from .models import MemberStanding, PointsDay, PointsEntry
+
+
+@dataclass(frozen=True)
+class Standing:
+    user_id: int
+    reputation: int
+    balance: int
+
+
+def _standing(user_id: int, reputation: int, balance: int) -> Standing:
+    # Downvotes and penalties may take the sums below zero; members see zero.
+    return Standing(user_id=user_id, reputation=max(0, reputation), balance=max(0, balance))
+
+
+def standing_of(*, user_id: int) -> Standing:
+    """The member's reputation and spendable balance (zeros before their first entry); one query."""
+    row = MemberStanding.objects.filter(pk=user_id).values_list("reputation", "balance").first()
+    return _standing(user_id, *(row or (0, 0)))
+
+
+def standings_of(*, user_ids: Iterable[int]) -> dict[int, Standing]:
+    """Standings of many members in one query; every id asked for is in the result."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    rows = MemberStanding.objects.filter(pk__in=ids).values_list("user_id", "reputation", "balance")
+    found = {user_id: _standing(user_id, reputation, balance) for user_id, reputation, balance in rows}
+    return {user_id: found.get(user_id) or _standing(user_id, 0, 0) for user_id in ids}
+
+
+def leaderboard_opted_out(*, user_id: int) -> bool:
+    return MemberStanding.objects.filter(pk=user_id, leaderboard_opt_out=True).exists()
+
+
+def points_entries_for_user(*, user) -> QuerySet[PointsEntry]:
+    """The member's ledger, newest first (awards, reversals, refusals, spends, refunds)."""
+    return PointsEntry.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class Earner:
+    user: object
+    points: int
+
+    @property
+    def user_id(self) -> int:
+        return self.user.pk
+
+
+def _as_date(value: date | datetime) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date() if value.tzinfo else value.date()
+    return value
+
+
+def points_earned_between(*, start: date | datetime, end: date | datetime, limit: int = 50) -> list[Earner]:
+    """The members who earned the most reputation from ``start`` to ``end`` (UTC days,
+    both included), most first: managers' nomination list. Two queries, from the daily
+    rollups, never the ledger."""
+    rows = list(
+        PointsDay.objects.filter(day__gte=_as_date(start), day__lte=_as_date(end))
+        .values("user_id")
+        .annotate(total=Sum("points"))
+        .filter(total__gt=0)
+        .order_by("-total", "user_id")[:limit]
+    )
+    users = get_user_model().objects.in_bulk([row["user_id"] for row in rows])
+    return [Earner(user=users[row["user_id"]], points=row["total"]) for row in rows if row["user_id"] in users]
