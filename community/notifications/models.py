@@ -15,6 +15,8 @@ class NotificationKind(models.TextChoices):
     SECURITY = "security", _("Security")
     BADGE = "badge", _("Badge earned")
     HONOR = "honor", _("Honor awarded")
+    LEVEL = "level", _("Trust level reached")
+    STORE = "store", _("Rewards store order")
 
 
 class DigestFrequency(models.TextChoices):
@@ -76,6 +78,7 @@ class NotificationPreference(models.Model):
         return f"Notification preferences of {self.user_id}"
 
     def wants_email(self, kind: str) -> bool:
-        if kind in (NotificationKind.MODERATION, NotificationKind.SECURITY):
+        # Moderation, security and a store order's outcome (a receipt, like a shop's) always mail.
+        if kind in (NotificationKind.MODERATION, NotificationKind.SECURITY, NotificationKind.STORE):
             return True
         return bool(getattr(self, f"email_{kind}", False))

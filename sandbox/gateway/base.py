@@ -27,7 +27,7 @@ from portal.asyncdb import database_sync_to_async
 from portal.redis_client import get_redis
 from sandbox.usage.services import ERROR_MESSAGE_MAX_CHARS, usage_record_enqueue
 
-from . import ratelimit
+from . import boosts, ratelimit
 from .auth import ApiKeyAuthentication, HasScope, aauthenticate_secret, user_for_grant
 from .errors import error_body, openai_exception_handler
 from .parsers import V1JSONParser
@@ -74,8 +74,11 @@ class V1View(APIView):
         self.started = time.monotonic()
         super().initial(request, *args, **kwargs)
         if settings.GATEWAY_POLICY_ENABLED:
+            multiplier = boosts.rate_limit_multiplier(user_id=request.user.pk)
             limiter = ratelimit.RateLimiter(
-                user_id=request.user.pk, key_id=request.auth.pk, limits=ratelimit.Limits.for_grant(request.auth)
+                user_id=request.user.pk,
+                key_id=request.auth.pk,
+                limits=ratelimit.Limits.for_grant(request.auth, multiplier=multiplier),
             )
             decision = limiter.admit(get_redis(), tokens=0)
             self.ratelimit_headers = decision.headers
@@ -141,8 +144,9 @@ class AsyncV1View(V1View):
         grant = await self.authenticate_caller(request)
         request.user, request.auth = user_for_grant(grant), grant
         self.check_permissions(request)
+        multiplier = await boosts.arate_limit_multiplier(user_id=grant.user_id, redis=async_redis())
         self.limiter = ratelimit.RateLimiter(
-            user_id=grant.user_id, key_id=grant.key_id, limits=ratelimit.Limits.for_grant(grant)
+            user_id=grant.user_id, key_id=grant.key_id, limits=ratelimit.Limits.for_grant(grant, multiplier=multiplier)
         )
         if self.admit_on_entry:
             await self.admit(tokens=0)

@@ -6,12 +6,18 @@ of them only if all can pay, so concurrent requests can never be over-admitted, 
 refused request costs nothing. Token cost is reserved up front (estimated prompt
 tokens + max_tokens, as OpenAI counts it) and the unused part is given back once the
 real usage is known.
+
+A bucket remembers the capacity it was last checked against: when the capacity grows (a
+rate-limit boost starts, ``sandbox/gateway/boosts.py``, or a key's limit is raised) the
+bucket gains the difference at once; when it shrinks (the boost ended) it is cut to the
+new capacity.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -30,10 +36,12 @@ for i = 1, n do
   local cap = tonumber(ARGV[2 * i - 1])
   local cost = tonumber(ARGV[2 * i])
   local rate = cap / 60000.0
-  local h = redis.call('HMGET', KEYS[i], 't', 'ts')
+  local h = redis.call('HMGET', KEYS[i], 't', 'ts', 'c')
   local tokens = tonumber(h[1])
   local ts = tonumber(h[2])
+  local was = tonumber(h[3])
   if tokens == nil or ts == nil then tokens = cap; ts = now end
+  if was ~= nil and cap > was then tokens = tokens + (cap - was) end
   tokens = math.min(cap, tokens + math.max(0, now - ts) * rate)
   levels[i] = tokens
   if cost > tokens then
@@ -48,7 +56,7 @@ for i = 1, n do
   local cost = tonumber(ARGV[2 * i])
   local tokens = levels[i]
   if allowed == 1 then tokens = tokens - cost end
-  redis.call('HSET', KEYS[i], 't', tostring(tokens), 'ts', tostring(now))
+  redis.call('HSET', KEYS[i], 't', tostring(tokens), 'ts', tostring(now), 'c', tostring(cap))
   redis.call('PEXPIRE', KEYS[i], ARGV[2 * n + 1])
   out[#out + 1] = tostring(math.floor(tokens))
   out[#out + 1] = tostring(math.ceil((cap - tokens) / (cap / 60000.0)))
@@ -87,13 +95,21 @@ class Limits:
     account_tpm: int
 
     @classmethod
-    def for_grant(cls, grant) -> Limits:
-        """The key's own limits where set, else the defaults; the account's from settings."""
+    def for_grant(cls, grant, *, multiplier: Decimal = Decimal("1")) -> Limits:
+        """The key's own limits where set, else the defaults; the account's from settings.
+
+        ``multiplier``: the member's rate-limit boost in force (``boosts.rate_limit_multiplier``),
+        applied to every limit, the key's and the account's.
+        """
+
+        def boosted(limit: int) -> int:
+            return max(1, int(limit * multiplier)) if multiplier != 1 else limit
+
         return cls(
-            key_rpm=getattr(grant, "rate_limit_rpm", None) or settings.RATE_LIMIT_KEY_RPM,
-            key_tpm=getattr(grant, "rate_limit_tpm", None) or settings.RATE_LIMIT_KEY_TPM,
-            account_rpm=settings.RATE_LIMIT_ACCOUNT_RPM,
-            account_tpm=settings.RATE_LIMIT_ACCOUNT_TPM,
+            key_rpm=boosted(getattr(grant, "rate_limit_rpm", None) or settings.RATE_LIMIT_KEY_RPM),
+            key_tpm=boosted(getattr(grant, "rate_limit_tpm", None) or settings.RATE_LIMIT_KEY_TPM),
+            account_rpm=boosted(settings.RATE_LIMIT_ACCOUNT_RPM),
+            account_tpm=boosted(settings.RATE_LIMIT_ACCOUNT_TPM),
         )
 
 
