@@ -73,6 +73,20 @@ VERBS: dict[str, str] = {
     "forum.post.flagged": (
         "A post was flagged. Actor: the reporter. Target: forums.post. Properties: reason, thread, post_author."
     ),
+    "forum.bounty.offered": (
+        "A member offered a bounty on an open question; its points left their balance. Actor: the offerer. Target: "
+        "forums.bounty. Properties: thread, category, amount, ends_at (ISO 8601). Once per bounty."
+    ),
+    "forum.bounty.awarded": (
+        "A bounty was paid to an answer: the accepted one, or the best-voted one posted during the bounty when it "
+        "ended. Actor: the member who received it. Target: forums.bounty. Properties: thread, post, category, amount, "
+        "offered_by, award (accepted, best_voted). Once per bounty."
+    ),
+    "forum.bounty.refunded": (
+        "A bounty's points went back to its offerer: nobody else answered while it was open, the question was "
+        "removed, or the ledger refused the award. Actor: the offerer. Target: forums.bounty. Properties: thread, "
+        "category, amount, reason (no_answers, thread_removed, refused). Once per bounty."
+    ),
     "forum.moderation.action": (
         "A moderation action was logged (actor absent for the system's own, the key-leak guard). Target: "
         "forums.moderationaction. Properties: kind, thread, post, target_user."
