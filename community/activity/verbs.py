@@ -13,9 +13,15 @@ wrote).
 
 VERBS: dict[str, str] = {
     # Accounts (portal.accounts: allauth's and Django's signals)
-    "account.signed_up": "A visitor created an account. Actor: the new user. Once per account.",
+    "account.signed_up": (
+        "A visitor created an account. Actor: the new user. Properties: ip_hash, device_hash (HMAC with "
+        "SECRET_KEY of the client IP and of the atrium_device cookie; never the raw values). Once per account."
+    ),
     "account.email_verified": "An email address was confirmed. Actor: its user. Target: account.emailaddress.",
-    "account.logged_in": "A user signed in (any login: the site, email confirmation, the admin). Actor: the user.",
+    "account.logged_in": (
+        "A user signed in (any login: the site, email confirmation, the admin). Actor: the user. Properties: "
+        "ip_hash, device_hash (as account.signed_up)."
+    ),
     # API keys (portal.apikeys.services)
     "apikey.created": "An API key was created. Actor: its owner. Target: apikeys.apikey. Properties: scopes.",
     "apikey.revoked": (
@@ -69,6 +75,14 @@ VERBS: dict[str, str] = {
     "forum.post.voted": (
         "A vote was given (value 1) or withdrawn (value -1). Actor: the voter. Target: forums.post. Properties: "
         "value, thread, post_author, category_kind."
+    ),
+    "forum.post.removed_as_spam": (
+        "A moderator hid a post as spam. Actor: the moderator. Target: forums.post. Properties: thread, "
+        "post_author, category, is_question."
+    ),
+    "forum.post.spam_cleared": (
+        "A post removed as spam was restored. Actor: the moderator. Target: forums.post. Properties: thread, "
+        "post_author, category, is_question."
     ),
     "forum.post.flagged": (
         "A post was flagged. Actor: the reporter. Target: forums.post. Properties: reason, thread, post_author."
