@@ -126,6 +126,15 @@ VERBS: dict[str, str] = {
         "A fine-tuning job was cancelled. Actor: its owner. Target: finetuning.finetuningjob. Properties: "
         "base_model. Once per job."
     ),
+    # Badges and honors (community.badges.services)
+    "rewards.badge.awarded": (
+        "A member earned a badge. Actor: the member. Target: badges.badgeaward. Properties: badge (slug), grade "
+        "(bronze, silver, gold), cause (empty, or post:<id> for a badge earned once per post). Once per award."
+    ),
+    "rewards.honor.awarded": (
+        "A manager honored a member with a citation. Actor: the member honored. Target: badges.honor. Properties: "
+        "honor (the kind's slug), awarded_by. Once per honor."
+    ),
 }
 
 VERB_MAX_LENGTH = 64
