@@ -135,6 +135,11 @@ VERBS: dict[str, str] = {
         "A manager honored a member with a citation. Actor: the member honored. Target: badges.honor. Properties: "
         "honor (the kind's slug), awarded_by. Once per honor."
     ),
+    "rewards.item.redeemed": (
+        "A member spent points on a rewards-store item (credits and boosts are delivered at once, a physical item "
+        "waits for a manager). Actor: the member. Target: store.redemption. Properties: item (id), kind (credits, "
+        "rate_limit_boost, physical), points. Once per order."
+    ),
 }
 
 VERB_MAX_LENGTH = 64
