@@ -22,6 +22,10 @@ VERBS: dict[str, str] = {
         "A user signed in (any login: the site, email confirmation, the admin). Actor: the user. Properties: "
         "ip_hash, device_hash (as account.signed_up)."
     ),
+    "account.visited": (
+        "A signed-in member's first page of a day (UTC). Actor: the member. Properties: day (ISO date). Once per "
+        "member and day (dedupe_key)."
+    ),
     # API keys (portal.apikeys.services)
     "apikey.created": "An API key was created. Actor: its owner. Target: apikeys.apikey. Properties: scopes.",
     "apikey.revoked": (
@@ -66,15 +70,26 @@ VERBS: dict[str, str] = {
         "new_mentions (handles linked now and not before)."
     ),
     "forum.answer.accepted": (
-        "An answer was accepted. Actor: who accepted it. Target: forums.post. Properties: thread, answer_author, asker."
+        "An answer was accepted. Actor: who accepted it. Target: forums.post. Properties: thread, answer_author, "
+        "asker, category."
     ),
     "forum.answer.unaccepted": (
         "An accepted answer was un-accepted (or replaced by another). Actor: who did it. Target: forums.post. "
-        "Properties: thread, answer_author, asker."
+        "Properties: thread, answer_author, asker, category."
     ),
     "forum.post.voted": (
-        "A vote was given (value 1) or withdrawn (value -1). Actor: the voter. Target: forums.post. Properties: "
-        "value, thread, post_author, category_kind."
+        "A vote was given or withdrawn. Actor: the voter. Target: forums.post. Properties: value (the score's change, "
+        "+1 or -1), direction (up, down), withdrawn (bool), thread, post_author, is_question (the thread's first "
+        "post), category, category_kind. Switching a vote is two activities: the old one withdrawn, the new one given."
+    ),
+    "forum.thread.read": (
+        "A signed-in member read a thread. Actor: the reader. Target: forums.thread. Properties: thread, category, "
+        "first_visit (bool: a topic entered), posts_read (posts new to them on the page), seconds (time reading, "
+        "from the page's beacon, capped per visit; 0 when the page was opened)."
+    ),
+    "forum.thread.retagged": (
+        "A thread's tags were changed. Actor: who changed them. Target: forums.thread. Properties: thread, "
+        "thread_author, tags (slugs now)."
     ),
     "forum.post.removed_as_spam": (
         "A moderator hid a post as spam. Actor: the moderator. Target: forums.post. Properties: thread, "
@@ -134,6 +149,11 @@ VERBS: dict[str, str] = {
     "rewards.honor.awarded": (
         "A manager honored a member with a citation. Actor: the member honored. Target: badges.honor. Properties: "
         "honor (the kind's slug), awarded_by. Once per honor."
+    ),
+    # Trust levels (community.trust.services)
+    "rewards.level.changed": (
+        "A member's trust level changed. Actor: the member. Target: trust.membertrust. Properties: old, new (0 new "
+        "to 4 leader), reason (promoted, demoted, manager, unlocked)."
     ),
     "rewards.item.redeemed": (
         "A member spent points on a rewards-store item (credits and boosts are delivered at once, a physical item "
