@@ -10,7 +10,18 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.shipped import shipped_translate
 
-RESERVED_THREAD_SLUGS = {"reply", "watch", "idea-status", "error-answer", "mod"}
+RESERVED_THREAD_SLUGS = {
+    "reply",
+    "watch",
+    "idea-status",
+    "error-answer",
+    "mod",
+    "bounty",
+    "read-time",
+    "retag",
+    "duplicate",
+    "wiki",
+}
 HEX_COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a hex color such as #3a2d8f."))
 
 
@@ -137,6 +148,9 @@ class Thread(models.Model):
     is_hidden = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Closed as a duplicate of another thread (by a regular or a moderator): locked, and
+    # its page links the original.
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # What search reads besides the title: the visible posts' Markdown. On PostgreSQL a
     # generated tsvector column (title weighted A, this B) with a GIN index sits beside it
     # (migration 0002); SQLite searches this text directly.
@@ -218,8 +232,12 @@ class Post(models.Model):
     edit_count = models.PositiveIntegerField(default=0)
     is_hidden = models.BooleanField(default=False)
     hidden_reason = models.CharField(max_length=200, blank=True)
+    # Hidden as spam (its author loses the spam points until it is restored).
+    hidden_as_spam = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # A first post made a wiki (by a moderator or a regular): members with the privilege edit it.
+    is_wiki = models.BooleanField(default=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -265,18 +283,27 @@ class PostRevision(models.Model):
         return f"Revision of post {self.post_id} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class VoteValue(models.IntegerChoices):
+    UP = 1, _("Upvote")
+    DOWN = -1, _("Downvote")
+
+
 class Vote(models.Model):
-    """One upvote by one member on one post (question, answer or idea)."""
+    """One member's vote on one post (question, answer or idea): up (+1) or down (-1)."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="votes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_votes")
+    value = models.SmallIntegerField(choices=VoteValue.choices, default=VoteValue.UP)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["post", "user"], name="forums_vote_one_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user"], name="forums_vote_one_per_user"),
+            models.CheckConstraint(condition=models.Q(value__in=[1, -1]), name="forums_vote_up_or_down"),
+        ]
 
     def __str__(self):
-        return f"{self.user_id} +1 {self.post_id}"
+        return f"{self.user_id} {self.value:+d} {self.post_id}"
 
 
 class ThreadRead(models.Model):
@@ -351,6 +378,8 @@ class Flag(models.Model):
     reason = models.CharField(max_length=20, choices=FlagReason.choices)
     note = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=20, choices=FlagStatus.choices, default=FlagStatus.OPEN, db_index=True)
+    # How much it counts in the moderators' queue: the reporter's trust level's flag weight.
+    weight = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -400,6 +429,10 @@ class ModerationActionKind(models.TextChoices):
     KEY_REDACTED = "key_redacted", _("Redacted a leaked API key")
     VERIFY_ERROR_ANSWER = "verify_error", _("Verified an answer for an API error")
     UNVERIFY_ERROR_ANSWER = "unverify_error", _("Withdrew the verified answer for an API error")
+    DUPLICATE = "duplicate", _("Closed as a duplicate")
+    REOPEN = "reopen", _("Reopened a thread closed as a duplicate")
+    WIKI = "wiki", _("Made a post a wiki")
+    UNWIKI = "unwiki", _("Made a wiki post a normal post")
 
 
 class ModerationAction(models.Model):
