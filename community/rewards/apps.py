@@ -8,4 +8,10 @@ class RewardsConfig(AppConfig):
     verbose_name = _("Rewards")
 
     def ready(self):
+        from portal.accounts.profile_sections import ProfileSection
+        from portal.accounts.profile_sections import register as profile_section_register
+
         from . import handlers  # noqa: F401 - registers the activity handlers
+
+        # Reputation on the public profile, after the About section.
+        profile_section_register(ProfileSection(template="rewards/_profile_section.html", order=5))

@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext as _
 
-from .models import MemberStanding, PointsDay, PointsEntry
+from .models import EntryKind, MemberStanding, PointsDay, PointsEntry, Rule
 
 
 @dataclass(frozen=True)
@@ -78,3 +80,42 @@ def points_earned_between(*, start: date | datetime, end: date | datetime, limit
     )
     users = get_user_model().objects.in_bulk([row["user_id"] for row in rows])
     return [Earner(user=users[row["user_id"]], points=row["total"]) for row in rows if row["user_id"] in users]
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """A ledger entry as a member reads it: what it was for and why, in their language."""
+
+    entry: PointsEntry
+    label: str
+    reason: str
+
+
+def entries_described(entries: Iterable[PointsEntry]) -> list[EntryRow]:
+    """Rows for a history page: each entry with its rule's name and its reason translated
+    (one query for the rules' names, however many entries)."""
+    entries = list(entries)
+    keys = {entry.rule_key for entry in entries if entry.rule_key}
+    names = dict(Rule.objects.filter(key__in=keys).values_list("key", "name")) if keys else {}
+    rows = []
+    for entry in entries:
+        if entry.rule_key:
+            label = gettext(names.get(entry.rule_key) or entry.rule_key)
+            if entry.note:
+                label = f"{label}: {entry.note}"
+        elif entry.note:  # a spend or refund says what it was for (a bounty, a store item)
+            label = entry.note
+        elif entry.kind == EntryKind.SPEND:
+            label = _("Points spent")
+        elif entry.kind == EntryKind.REFUND:
+            label = _("Points refunded")
+        else:
+            label = _("Votes reversed") if entry.cause.startswith("serial:") else entry.get_kind_display()
+        reason = gettext(entry.reason) if entry.reason else ""
+        if entry.kind == EntryKind.REFUSED and entry.withheld:
+            points = ngettext("%(points)s point not counted.", "%(points)s points not counted.", entry.withheld) % {
+                "points": entry.withheld
+            }
+            reason = f"{reason} {points}" if reason else points
+        rows.append(EntryRow(entry=entry, label=label, reason=reason))
+    return rows

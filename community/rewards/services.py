@@ -13,13 +13,13 @@ translated: pass a string marked with ``gettext_noop`` and add its translation.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -314,3 +314,68 @@ def leaderboard_opt_out_set(*, user, opt_out: bool) -> None:
     with transaction.atomic():
         MemberStanding.objects.bulk_create([MemberStanding(user_id=user.pk)], ignore_conflicts=True)
         MemberStanding.objects.filter(pk=user.pk).update(leaderboard_opt_out=opt_out, updated_at=timezone.now())
+
+
+def serial_votes_reverse(*, day: date) -> int:
+    """Reverse the vote points between every voter and author who met on ``day`` (UTC) on
+    at least ``REWARDS_SERIAL_VOTES_PER_DAY`` posts, as Stack Overflow's nightly job does.
+
+    The author's history shows each reversal, the voter's a note that their votes for that
+    member were reversed, both with the reason. Idempotent; returns the reversals written."""
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    vote_rules = list(Rule.objects.filter(vote_capped=True).values_list("key", flat=True))
+    votes = PointsEntry.objects.filter(
+        rule_key__in=vote_rules,
+        kind__in=(EntryKind.AWARD, EntryKind.REFUSED),
+        created_at__gte=start,
+        created_at__lt=start + timedelta(days=1),
+        counterpart__isnull=False,
+    ).exclude(counterpart=F("user"))
+    pairs = (
+        votes.values_list("user_id", "counterpart_id")
+        .annotate(posts=Count("cause", distinct=True))
+        .filter(posts__gte=settings.REWARDS_SERIAL_VOTES_PER_DAY)
+        .order_by("user_id", "counterpart_id")
+    )
+    written = 0
+    for author_id, voter_id, _posts in pairs:
+        with transaction.atomic():
+            standing = _standing_lock(author_id)
+            awards = votes.filter(
+                user_id=author_id, counterpart_id=voter_id, kind=EntryKind.AWARD, reversed_by__isnull=True
+            ).order_by("id")
+            taken = 0
+            for award in awards:
+                _append(
+                    standing,
+                    PointsEntry(
+                        user_id=author_id,
+                        kind=EntryKind.REVERSAL,
+                        amount=-award.amount,
+                        rule_key=award.rule_key,
+                        cause=award.cause,
+                        counterpart_id=voter_id,
+                        category_id=award.category_id,
+                        reverses=award,
+                        reason=REASON_SERIAL,
+                    ),
+                )
+                taken += award.amount
+                written += 1
+        with transaction.atomic():
+            voter = _standing_lock(voter_id)
+            cause = f"serial:{author_id}:{day.isoformat()}"
+            if voter is not None and not PointsEntry.objects.filter(user_id=voter_id, cause=cause).exists():
+                _append(
+                    voter,
+                    PointsEntry(
+                        user_id=voter_id,
+                        kind=EntryKind.REFUSED,
+                        amount=0,
+                        cause=cause,
+                        counterpart_id=author_id,
+                        reason=REASON_SERIAL,
+                        withheld=taken,
+                    ),
+                )
+    return written

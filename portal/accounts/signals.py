@@ -8,6 +8,7 @@ from django.dispatch import receiver
 
 from community.activity.services import activity_record
 
+from .devices import request_fingerprint
 from .language import language_apply_at_login
 from .models import User
 from .roles import Role, sync_roles
@@ -24,7 +25,13 @@ def create_profile(sender, instance, created, raw=False, **kwargs):
 @receiver(user_signed_up, dispatch_uid="accounts.developer_on_signup")
 def make_developer(sender, request, user, **kwargs):
     user_set_role(user=user, role=Role.DEVELOPER)
-    activity_record(actor=user, verb="account.signed_up", target=user, dedupe_key=f"account.signed_up:{user.pk}")
+    activity_record(
+        actor=user,
+        verb="account.signed_up",
+        target=user,
+        properties=request_fingerprint(request),
+        dedupe_key=f"account.signed_up:{user.pk}",
+    )
 
 
 @receiver(email_confirmed, dispatch_uid="accounts.activity_on_email_confirmed")
@@ -40,7 +47,7 @@ def record_email_verified(sender, request, email_address, **kwargs):
 
 @receiver(user_logged_in, dispatch_uid="accounts.activity_on_login")
 def record_login(sender, request, user, **kwargs):
-    activity_record(actor=user, verb="account.logged_in")
+    activity_record(actor=user, verb="account.logged_in", properties=request_fingerprint(request))
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.language_on_login")
