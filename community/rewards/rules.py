@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
+from django.utils import translation
+from django.utils.translation import gettext_noop as _
+
+from portal.shipped import shipped_register
 
 
 @dataclass(frozen=True)
 class RuleDefault:
     """A rule as code defines it. ``description`` is the plain-language reason shown in a
-    member's history ("Your answer was upvoted"). ``daily_cap``: at most this many points
-    a day from this rule; ``vote_capped``: counts toward the daily cap on points from votes."""
+    member's history ("Your answer was upvoted"), in English marked for translation
+    (``gettext_noop`` or ``gettext_lazy``): it is stored as the rule's name and shown
+    translated until a manager rewrites it. ``daily_cap``: at most this many points a day
+    from this rule; ``vote_capped``: counts toward the daily cap on points from votes. A
+    rule registered with 0 points is paid the amount each award gives (bounties)."""
 
     key: str
     points: int
@@ -40,13 +46,26 @@ DEFAULT_RULES: tuple[RuleDefault, ...] = (
     RuleDefault("docs.feedback", 1, _("You gave feedback on a docs page"), daily_cap=5),
 )
 
-_registry: dict[str, RuleDefault] = {rule.key: rule for rule in DEFAULT_RULES}
+_registry: dict[str, RuleDefault] = {}
 
 
 def rule_register(default: RuleDefault) -> None:
     """Make a rule known (idempotent). Call it from an ``AppConfig.ready()``; its row is
     created with these defaults on first use, after which managers' values win."""
-    _registry[default.key] = default
+    with translation.override(None):  # the English text, also for a lazy translation
+        description = str(default.description)
+    _registry[default.key] = RuleDefault(
+        key=default.key,
+        points=default.points,
+        description=description,
+        daily_cap=default.daily_cap,
+        vote_capped=default.vote_capped,
+    )
+    shipped_register(description)
+
+
+for _default in DEFAULT_RULES:
+    rule_register(_default)
 
 
 def rule_default(key: str) -> RuleDefault | None:

@@ -6,12 +6,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet, Sum
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from portal.shipped import shipped_translate
 
 from .models import EntryKind, MemberStanding, PointsDay, PointsEntry, Rule
+from .rules import rule_defaults
 
 
 @dataclass(frozen=True)
@@ -100,18 +104,18 @@ def entries_described(entries: Iterable[PointsEntry]) -> list[EntryRow]:
     rows = []
     for entry in entries:
         if entry.rule_key:
-            label = gettext(names.get(entry.rule_key) or entry.rule_key)
+            label = shipped_translate(names.get(entry.rule_key) or entry.rule_key)
             if entry.note:
-                label = f"{label}: {entry.note}"
+                label = f"{label}: {shipped_translate(entry.note)}"
         elif entry.note:  # a spend or refund says what it was for (a bounty, a store item)
-            label = entry.note
+            label = shipped_translate(entry.note)
         elif entry.kind == EntryKind.SPEND:
             label = _("Points spent")
         elif entry.kind == EntryKind.REFUND:
             label = _("Points refunded")
         else:
             label = _("Votes reversed") if entry.cause.startswith("serial:") else entry.get_kind_display()
-        reason = gettext(entry.reason) if entry.reason else ""
+        reason = shipped_translate(entry.reason)
         if entry.kind == EntryKind.REFUSED and entry.withheld:
             points = ngettext("%(points)s point not counted.", "%(points)s points not counted.", entry.withheld) % {
                 "points": entry.withheld
@@ -119,3 +123,43 @@ def entries_described(entries: Iterable[PointsEntry]) -> list[EntryRow]:
             reason = f"{reason} {points}" if reason else points
         rows.append(EntryRow(entry=entry, label=label, reason=reason))
     return rows
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """A rule as it applies now: the managers' values, or its defaults before its first use."""
+
+    key: str
+    name: str
+    points: int
+    daily_cap: int | None
+    vote_capped: bool
+    enabled: bool
+    amount_given: bool  # paid what each award gives (bounties), not ``points``
+
+
+def rules_current() -> list[RuleView]:
+    """Every known rule, in the order they were registered; one query."""
+    rows = {rule.key: rule for rule in Rule.objects.all()}
+    result = []
+    for default in rule_defaults():
+        row = rows.pop(default.key, None)
+        source = row or default
+        result.append(
+            RuleView(
+                key=default.key,
+                name=row.name if row else default.description,
+                points=source.points,
+                daily_cap=source.daily_cap,
+                vote_capped=source.vote_capped,
+                enabled=row.enabled if row else True,
+                amount_given=default.points == 0,
+            )
+        )
+    # Rows whose code is gone (an app removed) keep applying to nothing: not listed.
+    return result
+
+
+def vote_daily_cap() -> int:
+    """At most this many points a day from votes (``REWARDS_VOTE_DAILY_CAP``)."""
+    return settings.REWARDS_VOTE_DAILY_CAP

@@ -6,8 +6,10 @@ one writer at a time: concurrent duplicate deliveries and double-clicked redempt
 serialize on that row, and the checks below (already awarded? enough balance?) are
 made under the lock.
 
-Reasons (refusals, reversals, refunds) are stored in English as written here and shown
-translated: pass a string marked with ``gettext_noop`` and add its translation.
+Reasons (refusals, reversals, refunds) are stored as given and shown through
+``portal.shipped``: a reason the product writes is English marked with ``gettext_noop``
+and declared with ``shipped_register`` (as below), so histories show it translated; any
+other text (a manager's words) is shown as written.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from portal.accounts.selectors import email_verified
+from portal.shipped import shipped_register
 
 from .linked import accounts_linked
 from .models import EntryKind, MemberStanding, PointsDay, PointsEntry, Rule
@@ -41,6 +44,17 @@ REASON_SERIAL = gettext_noop("Serial voting: many votes between the same two mem
 REASON_VOTE_WITHDRAWN = gettext_noop("The vote was withdrawn.")
 REASON_UNACCEPTED = gettext_noop("The answer is no longer accepted.")
 REASON_SPAM_CLEARED = gettext_noop("The post was restored: it was not spam.")
+shipped_register(
+    REASON_SELF,
+    REASON_UNVERIFIED,
+    REASON_LINKED,
+    REASON_VOTE_CAP,
+    REASON_RULE_CAP,
+    REASON_SERIAL,
+    REASON_VOTE_WITHDRAWN,
+    REASON_UNACCEPTED,
+    REASON_SPAM_CLEARED,
+)
 
 
 class InsufficientPoints(ValidationError):
@@ -62,7 +76,7 @@ def rule_get(*, key: str) -> Rule:
     rule, _created = Rule.objects.get_or_create(
         key=key,
         defaults={
-            "name": str(default.description),
+            "name": default.description,
             "points": default.points,
             "daily_cap": default.daily_cap,
             "vote_capped": default.vote_capped,
