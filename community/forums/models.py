@@ -312,6 +312,9 @@ class ThreadRead(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="reads")
     read_at = models.DateTimeField(default=timezone.now)
+    # How many posts the thread had when they last read it: the next visit reads the rest
+    # (trust levels count posts read, as Discourse's highest post seen).
+    posts_seen = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "thread"], name="forums_read_unique")]
