@@ -1,0 +1,121 @@
+"""What the badges app counts from the activity stream, and when it awards.
+
+Each handler runs once per activity (its counters and awards commit with its run), so a
+counter never counts an activity twice however often the stream delivers it. Evaluation
+is inline: it reads one member's counters (or one post's score) and the badges they hold,
+a few queries, so it commits with the counters that triggered it; the daily beat task
+(``community.badges.evaluate_all``) catches anything this missed.
+"""
+
+from __future__ import annotations
+
+from community.activity.handlers import activity_handler
+
+from . import services
+
+QA = "qa"
+
+# Verbs that add one to a counter of their actor.
+ACTOR_COUNTERS = {
+    "apikey.created": "keys_created",
+    "api.first_call": "first_calls",
+    "account.email_verified": "emails_verified",
+    "finetune.job.succeeded": "finetunes_succeeded",
+    # Recorded once per member and UTC day: the count is the days with a streamed reply.
+    "playground.reply.streamed": "streamed_days",
+}
+
+
+@activity_handler(*ACTOR_COUNTERS, name="badges.count_actor")
+def count_actor(activity) -> None:
+    if activity.actor_id is None:
+        return
+    services.tally_add(user_id=activity.actor_id, **{ACTOR_COUNTERS[activity.verb]: 1})
+    services.member_badges_evaluate(user_id=activity.actor_id, activity_id=activity.id)
+
+
+@activity_handler("forum.thread.posted", "forum.reply.posted", name="badges.count_posts")
+def count_post(activity) -> None:
+    """Questions and answers in Q&A categories: an answer counts when it answers someone else."""
+    properties = activity.properties
+    if properties.get("category_kind") != QA:
+        return
+    is_question = activity.verb == "forum.thread.posted"
+    author_id = activity.actor_id
+    services.post_tally_start(
+        post_id=int(properties["post"]),
+        author_id=author_id,
+        thread_id=properties.get("thread"),
+        is_question=is_question,
+    )
+    if author_id is None:
+        return
+    if is_question:
+        services.tally_add(user_id=author_id, questions=1)
+    elif properties.get("thread_author") != author_id:
+        services.tally_add(user_id=author_id, answers=1)
+    else:
+        return
+    services.member_badges_evaluate(user_id=author_id, activity_id=activity.id)
+
+
+def _upvote_change(properties: dict) -> int:
+    """+1 for an upvote given, -1 for one withdrawn (or switched to a downvote), else 0.
+
+    ``value`` is the score change; ``direction`` and ``withdrawn`` say which vote it was
+    (before the forums had downvotes a vote was an upvote, and a negative value its withdrawal).
+    """
+    value = int(properties.get("value") or 0)
+    direction = properties.get("direction") or "up"
+    withdrawn = properties.get("withdrawn", value < 0)
+    if direction == "up":
+        return -1 if withdrawn else 1
+    # A downvote that replaces the member's upvote moves the score by two.
+    return -1 if not withdrawn and value <= -2 else 0
+
+
+@activity_handler("forum.post.voted", name="badges.count_votes")
+def count_vote(activity) -> None:
+    """Upvotes given (Supporter) and received (Helpful), and a Q&A post's score (Nice Answer, ...)."""
+    properties = activity.properties
+    voter_id, author_id = activity.actor_id, properties.get("post_author")
+    change = _upvote_change(properties)
+    members = services.existing_user_ids([voter_id, author_id])
+    if change:
+        if voter_id in members:
+            services.tally_add(user_id=voter_id, upvotes_given=change)
+        if author_id in members:
+            services.tally_add(user_id=author_id, upvotes_received=change)
+    post_id = int(activity.target_id)
+    if properties.get("category_kind") == QA:
+        # A post written before the badges app counted (no counter yet) starts counting now.
+        services.post_tally_start(
+            post_id=post_id,
+            author_id=author_id if author_id in members else None,
+            thread_id=properties.get("thread"),
+            is_question=bool(properties.get("is_question")),
+        )
+    tally = services.post_score_add(post_id=post_id, delta=int(properties.get("value") or 0))
+    if change > 0:
+        for member_id in (voter_id, author_id):
+            if member_id in members:
+                services.member_badges_evaluate(user_id=member_id, activity_id=activity.id)
+    if tally is not None:
+        services.post_badges_evaluate(tally=tally, activity_id=activity.id)
+
+
+@activity_handler("forum.answer.accepted", "forum.answer.unaccepted", name="badges.count_accepted")
+def count_accepted(activity) -> None:
+    """Accepted answers (Solved ×10); an asker accepting their own answer does not count."""
+    properties = activity.properties
+    author_id = properties.get("answer_author")
+    if (
+        author_id is None
+        or author_id == properties.get("asker")
+        or author_id not in services.existing_user_ids([author_id])
+    ):
+        return
+    accepted = activity.verb == "forum.answer.accepted"
+    services.tally_add(user_id=author_id, accepted=1 if accepted else -1)
+    if accepted:
+        services.member_badges_evaluate(user_id=author_id, activity_id=activity.id)

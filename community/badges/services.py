@@ -1,0 +1,324 @@
+"""Keeping the counters, awarding badges and honors, and telling the member.
+
+Counters change in the activity handlers (handlers.py), which run once per activity and
+commit with their run: a counter never counts an activity twice. An award is unique per
+member, badge and cause, so evaluating twice, or twice at once, awards once; only the
+evaluation that created the award notifies the member (the notification and its email go
+out after commit) and records ``rewards.badge.awarded``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models.functions import Cast, Concat, Greatest
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from community.activity.services import activity_record
+from community.notifications.services import NotificationKind, notification_create
+from portal.shipped import shipped_translate
+
+from .definitions import BADGES, MEMBER_BADGES, POST_BADGES, BadgeDefinition, PostKind
+from .models import Badge, BadgeAward, Honor, HonorKind, MemberTally, PostTally
+
+TALLY_FIELDS = frozenset(
+    {
+        "keys_created",
+        "first_calls",
+        "emails_verified",
+        "questions",
+        "answers",
+        "accepted",
+        "upvotes_given",
+        "upvotes_received",
+        "streamed_days",
+        "finetunes_succeeded",
+    }
+)
+
+
+# --- The Badge rows mirroring definitions.py ---------------------------------------------------
+
+
+def badges_sync() -> None:
+    """Create the rows of badges defined in code and not stored yet; keep their grades current."""
+    stored = dict(Badge.objects.values_list("slug", "grade"))
+    missing = [Badge(slug=d.slug, grade=d.grade) for d in BADGES if d.slug not in stored]
+    if missing:
+        Badge.objects.bulk_create(missing, ignore_conflicts=True)
+    for definition in BADGES:
+        if definition.slug in stored and stored[definition.slug] != definition.grade:
+            Badge.objects.filter(slug=definition.slug).update(grade=definition.grade)
+
+
+def badge_rows() -> dict[str, Badge]:
+    """Every badge row by slug (one query; the rows are created first if a definition has none)."""
+    rows = {badge.slug: badge for badge in Badge.objects.all()}
+    if any(definition.slug not in rows for definition in BADGES):
+        badges_sync()
+        rows = {badge.slug: badge for badge in Badge.objects.all()}
+    return rows
+
+
+# --- Counters ------------------------------------------------------------------------------------
+
+
+def existing_user_ids(user_ids: Iterable[int | None]) -> set[int]:
+    """Which of these ids are accounts that still exist (activities may name deleted ones)."""
+    ids = {int(pk) for pk in user_ids if pk is not None}
+    if not ids:
+        return set()
+    return set(get_user_model().objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def tally_add(*, user_id: int, **deltas: int) -> None:
+    """Add to a member's counters (never below zero): e.g. ``tally_add(user_id=1, answers=1)``."""
+    unknown = set(deltas) - TALLY_FIELDS
+    if unknown:
+        raise ValueError(f"unknown tally counters: {sorted(unknown)}")
+    changes = {field: Greatest(F(field) + delta, Value(0)) for field, delta in deltas.items() if delta}
+    if not changes:
+        return
+    MemberTally.objects.get_or_create(user_id=user_id)
+    MemberTally.objects.filter(user_id=user_id).update(**changes, updated_at=timezone.now())
+
+
+def post_tally_start(*, post_id: int, author_id: int | None, thread_id: int | None, is_question: bool) -> PostTally:
+    """The counter of a new Q&A post (idempotent)."""
+    tally, _created = PostTally.objects.get_or_create(
+        post_id=post_id, defaults={"author_id": author_id, "thread_id": thread_id, "is_question": is_question}
+    )
+    return tally
+
+
+def post_score_add(*, post_id: int, delta: int) -> PostTally | None:
+    """Move a post's score by a vote's change; returns the counter (None for a post not counted)."""
+    if not PostTally.objects.filter(post_id=post_id).update(score=F("score") + delta, updated_at=timezone.now()):
+        return None
+    return PostTally.objects.get(post_id=post_id)
+
+
+# --- Awarding badges -----------------------------------------------------------------------------
+
+
+def _language_of(user) -> str:
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
+def badge_award(
+    *, user, badge: Badge, cause: str = "", url: str = "", activity_id: uuid.UUID | None = None
+) -> BadgeAward | None:
+    """Award ``badge`` to ``user`` for ``cause`` unless it is held already; returns the new award or None.
+
+    The member is notified (email by their preference, after commit) and ``rewards.badge.awarded``
+    recorded only by the call that created the award.
+    """
+    if not badge.enabled or not user.is_active:
+        return None
+    with transaction.atomic():
+        award, created = BadgeAward.objects.get_or_create(
+            user=user, badge=badge, cause=cause, defaults={"url": url, "activity_id": activity_id}
+        )
+        if not created:
+            return None
+        _badge_announce(award=award)
+    return award
+
+
+def _badge_announce(*, award: BadgeAward) -> None:
+    badge, user = award.badge, award.user
+    with translation.override(_language_of(user)):
+        title = _("You earned the %(grade)s badge “%(name)s”: %(description)s") % {
+            "grade": badge.get_grade_display().lower(),
+            "name": badge.name,
+            "description": badge.description,
+        }
+    notification_create(
+        recipient=user,
+        kind=NotificationKind.BADGE,
+        title=title,
+        url=award.url or reverse("badges:detail", kwargs={"slug": badge.slug}),
+    )
+    activity_record(
+        actor=user,
+        verb="rewards.badge.awarded",
+        target=award,
+        properties={"badge": badge.slug, "grade": badge.grade, "cause": award.cause},
+        dedupe_key=f"rewards.badge.awarded:{award.pk}",
+    )
+
+
+def member_badges_evaluate(*, user_id: int, activity_id: uuid.UUID | None = None) -> list[BadgeAward]:
+    """Award the member badges whose counters the member has reached and does not hold yet."""
+    tally = MemberTally.objects.select_related("user").filter(user_id=user_id).first()
+    if tally is None or not tally.user.is_active:
+        return []
+    rows = badge_rows()
+    held = set(BadgeAward.objects.filter(user_id=user_id, cause="").values_list("badge__slug", flat=True))
+    awards = []
+    for definition in MEMBER_BADGES:
+        row = rows[definition.slug]
+        if definition.slug in held or not row.enabled or getattr(tally, definition.counter) < definition.threshold:
+            continue
+        award = badge_award(user=tally.user, badge=row, activity_id=activity_id)
+        if award is not None:
+            awards.append(award)
+    return awards
+
+
+def _post_cause(post_id: int) -> str:
+    return f"post:{post_id}"
+
+
+def _post_badges(tally: PostTally) -> list[BadgeDefinition]:
+    kind = PostKind.QUESTION if tally.is_question else PostKind.ANSWER
+    return [d for d in POST_BADGES if d.post_kind == kind and tally.score >= d.threshold]
+
+
+def post_badges_evaluate(*, tally: PostTally, activity_id: uuid.UUID | None = None) -> list[BadgeAward]:
+    """Award the post badges this post's score has reached to its author (once per post)."""
+    earned = _post_badges(tally)
+    if not earned or tally.author_id is None:
+        return []
+    rows = badge_rows()
+    author = get_user_model().objects.filter(pk=tally.author_id).first()
+    if author is None:
+        return []
+    awards = []
+    for definition in earned:
+        award = badge_award(
+            user=author,
+            badge=rows[definition.slug],
+            cause=_post_cause(tally.post_id),
+            url=tally.get_absolute_url(),
+            activity_id=activity_id,
+        )
+        if award is not None:
+            awards.append(award)
+    return awards
+
+
+def member_evaluate_all(*, user_id: int) -> list[BadgeAward]:
+    """Every badge of one member: their counters and each of their counted posts."""
+    awards = member_badges_evaluate(user_id=user_id)
+    threshold = min(d.threshold for d in POST_BADGES)
+    for tally in PostTally.objects.filter(author_id=user_id, score__gte=threshold):
+        awards += post_badges_evaluate(tally=tally)
+    return awards
+
+
+def badges_evaluate_all(*, batch: int = 500) -> int:
+    """The daily safety net: award every badge someone has reached and does not hold (one query
+    per badge finds them), e.g. after a manager switched a badge back on. Returns how many."""
+    awarded = 0
+    rows = badge_rows()
+    users = get_user_model().objects.in_bulk
+    for definition in MEMBER_BADGES:
+        row = rows[definition.slug]
+        if not row.enabled:
+            continue
+        due = (
+            MemberTally.objects.filter(**{f"{definition.counter}__gte": definition.threshold}, user__is_active=True)
+            .exclude(user_id__in=BadgeAward.objects.filter(badge=row, cause="").values("user_id"))
+            .values_list("user_id", flat=True)
+        )
+        ids = list(due)
+        for start in range(0, len(ids), batch):
+            for user in users(ids[start : start + batch]).values():
+                with transaction.atomic():
+                    awarded += badge_award(user=user, badge=row) is not None
+    for definition in POST_BADGES:
+        row = rows[definition.slug]
+        if not row.enabled:
+            continue
+        held = BadgeAward.objects.filter(
+            badge=row,
+            user_id=OuterRef("author_id"),
+            cause=Concat(Value("post:"), Cast(OuterRef("post_id"), CharField())),
+        )
+        due = PostTally.objects.filter(
+            is_question=definition.post_kind == PostKind.QUESTION,
+            score__gte=definition.threshold,
+            author__is_active=True,
+        ).exclude(Exists(held))
+        for tally in due.iterator(chunk_size=batch):
+            with transaction.atomic():
+                awarded += len(post_badges_evaluate(tally=tally))
+    return awarded
+
+
+# --- Honors --------------------------------------------------------------------------------------
+
+
+def can_award_honors(user) -> bool:
+    """Community managers and admins (staff who may change honors) award them; nobody else."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and (user.has_perm("badges.add_honor") or user.has_perm("badges.change_honor"))
+    )
+
+
+def honor_award(*, awarded_by, user, kind: HonorKind, citation: str, key: uuid.UUID) -> Honor:
+    """A manager honors a member, with a citation saying why. The same form key awards once
+    (a double click or a resubmitted form returns the first honor)."""
+    if not can_award_honors(awarded_by):
+        raise PermissionDenied(_("Only community managers award honors."))
+    existing = Honor.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    citation = (citation or "").strip()
+    if not citation:
+        raise ValidationError({"citation": _("Say why the member is honored: the citation is shown with the honor.")})
+    if user.pk == awarded_by.pk:
+        raise ValidationError(_("You cannot honor yourself; ask another manager."))
+    if not user.is_active:
+        raise ValidationError(_("This account is deactivated."))
+    if not kind.active:
+        raise ValidationError({"kind": _("This honor is not awarded any more.")})
+    with transaction.atomic():
+        honor = Honor(user=user, kind=kind, citation=citation, awarded_by=awarded_by, key=key)
+        honor.full_clean()
+        try:
+            with transaction.atomic():
+                honor.save()
+        except IntegrityError:
+            # Another submission of the same form won the race: that one is the honor.
+            existing = Honor.objects.filter(key=key).first()
+            if existing is None:
+                raise
+            return existing
+        _honor_announce(honor=honor)
+    return honor
+
+
+def _honor_announce(*, honor: Honor) -> None:
+    user = honor.user
+    with translation.override(_language_of(user)):
+        title = _("You were awarded the honor “%(name)s”: %(citation)s") % {
+            "name": shipped_translate(honor.kind.name),
+            "citation": honor.citation,
+        }
+    notification_create(
+        recipient=user,
+        kind=NotificationKind.HONOR,
+        title=title,
+        url=reverse("badges:honors") + f"#honor-{honor.pk}",
+        actor=honor.awarded_by,
+    )
+    activity_record(
+        actor=user,
+        verb="rewards.honor.awarded",
+        target=honor,
+        properties={"honor": honor.kind.slug, "awarded_by": honor.awarded_by_id},
+        dedupe_key=f"rewards.honor.awarded:{honor.pk}",
+    )
