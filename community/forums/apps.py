@@ -12,10 +12,11 @@ class ForumsConfig(AppConfig):
         from sandbox.gateway.errors import help_url_provider_register
         from sandbox.usage.errorhelp import error_answers_provider_register
 
-        from . import signals
+        from . import handlers, signals
         from .selectors import error_answer_links, error_help_url
 
         signals.connect_members()
+        handlers.handlers_register()  # bounties: the rewards rule they pay under, and paying on accept
         # The member's threads, replies and accepted answers on their profile (/u/<handle>/).
         profile_section_register(ProfileSection(template="forums/_profile_section.html", order=10))
         help_url_provider_register(error_help_url)

@@ -41,14 +41,16 @@ def forum_posts(context, posts):
 
 @register.simple_tag(takes_context=True)
 def forum_thread_rows(context, threads):
-    """The rows of a topic list, each `forums/_thread_row.html` from the fragment cache when it can."""
+    """The rows of a topic list, each `forums/_thread_row.html` from the fragment cache when it can.
+    Threads with an open bounty are marked (one query for the page's rows)."""
     from ..fragments import render_cached, thread_row_parts
+    from ..selectors.bounties import threads_with_bounties
 
     return render_cached(
         context=context,
         template_name="forums/_thread_row.html",
         name="t",
-        items=threads,
+        items=threads_with_bounties(threads),
         parts=lambda thread: thread_row_parts(thread=thread, context=context),
     )
 
