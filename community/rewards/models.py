@@ -200,3 +200,80 @@ class AccountSignal(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.ip_hash[:8]} {self.device_hash[:8]}"
+
+
+# --- Leaderboards (leaderboards.py) -----------------------------------------------------------
+
+
+class LeaderboardBoard(models.TextChoices):
+    WEEK = "week", _("This week")
+    MONTH = "month", _("This month")
+    ALL = "all", _("All time")
+
+
+class LeaderboardRow(models.Model):
+    """One member's place on one leaderboard: a period (this week, this month, all time; from
+    ``period_start``, a UTC day) and a forum category (0: all of them). A rollup, rebuilt from
+    ``PointsDay`` every few minutes (``leaderboards.leaderboards_refresh``): pages read these
+    rows and never sum the ledger."""
+
+    board = models.CharField(_("period"), max_length=5, choices=LeaderboardBoard.choices)
+    period_start = models.DateField(_("period start"))
+    category_id = models.PositiveIntegerField(_("forum category"), default=0)
+    rank = models.PositiveIntegerField(_("rank"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    points = models.IntegerField(_("points"))
+
+    class Meta:
+        verbose_name = _("leaderboard row")
+        verbose_name_plural = _("leaderboard rows")
+        constraints = [
+            # A member's own place (the page's "you are #n"), and what the rebuild upserts on.
+            models.UniqueConstraint(
+                fields=["board", "category_id", "period_start", "user"], name="rewards_leaderboard_member"
+            ),
+        ]
+        indexes = [
+            # A page of one board in rank order reads its rows straight off this index.
+            models.Index(
+                fields=["board", "category_id", "period_start", "rank", "user"], name="rewards_leaderboard_rank"
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.rank} {self.user_id} {self.board} {self.period_start} [{self.category_id}]: {self.points}"
+
+
+class LeaderboardTotal(models.Model):
+    """A member's points in one forum category (0: none) over every UTC day up to
+    ``LeaderboardBuild.folded_through``: the all-time boards add the days after it from
+    ``PointsDay``, so a refresh reads a few days of rows instead of the whole history."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    category_id = models.PositiveIntegerField(_("forum category"), default=0)
+    points = models.IntegerField(_("points"), default=0)
+
+    class Meta:
+        verbose_name = _("all-time leaderboard total")
+        verbose_name_plural = _("all-time leaderboard totals")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category_id"], name="rewards_leaderboard_total_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} [{self.category_id}]: {self.points}"
+
+
+class LeaderboardBuild(models.Model):
+    """The leaderboards' bookkeeping (one row, locked while they are rebuilt)."""
+
+    folded_through = models.DateField(_("totals include days through"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(_("refreshed"), null=True, blank=True)
+    rebuilt_at = models.DateTimeField(_("rebuilt from scratch"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("leaderboard build")
+        verbose_name_plural = _("leaderboard builds")
+
+    def __str__(self):
+        return f"Leaderboards refreshed {self.refreshed_at:%Y-%m-%d %H:%M}" if self.refreshed_at else "Leaderboards"
