@@ -2,6 +2,9 @@ from django.db.models import QuerySet
 
 from .models import CreditEntry
 
+# The ledger's kinds, for apps that write to it through the services (the store's "reward").
+CreditKind = CreditEntry.Kind
+
 
 def credit_entries_for_user(*, user) -> QuerySet[CreditEntry]:
     return CreditEntry.objects.filter(user=user).order_by("-id")
