@@ -26,6 +26,17 @@ class RuleAdmin(SimpleHistoryAdmin):
         return False
 
 
+@admin.register(Rule.history.model)
+class RuleChangeAdmin(ReadOnlyAdmin):
+    """Every change to every rule in one list: who, when, and the values it left."""
+
+    list_display = ["history_date", "key", "points", "daily_cap", "vote_capped", "enabled", "history_user"]
+    list_filter = ["key", "history_type"]
+    search_fields = ["key", "name", "history_user__email"]
+    date_hierarchy = "history_date"
+    list_select_related = ["history_user"]
+
+
 @admin.register(PointsEntry)
 class PointsEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "user", "amount", "kind", "rule_key", "cause", "counterpart", "reason"]

@@ -129,7 +129,8 @@ def test_public_profile_renders_registered_sections(client, user, settings, tmp_
 
 
 def test_public_profile_query_count(client, user, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+    # The profile and the forums' section (3), the rewards section's reputation (1).
+    with django_assert_max_num_queries(4):
         assert client.get(reverse("accounts:profile", args=[user.profile.handle])).status_code == 200
 
 

@@ -28,7 +28,7 @@ def _runs(activity_id) -> dict[str, HandlerRun]:
 def test_handlers_run_once_per_activity_in_registration_order(user, test_handlers, effects, committed):
     with committed():
         activity_id = activity_record(actor=user, verb=VERB)
-        activity_record(actor=user, verb="account.logged_in")  # no handler listens
+        activity_record(actor=user, verb="apikey.revoked")  # no handler listens
     activity_events_flush()
     activity_events_flush()
     assert effects() == [

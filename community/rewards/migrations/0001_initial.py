@@ -5,7 +5,7 @@ import django.utils.timezone
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
-from django.utils import translation
+from django.utils import timezone, translation
 
 
 def seed_rules(apps, schema_editor):
@@ -13,9 +13,11 @@ def seed_rules(apps, schema_editor):
     from community.rewards.rules import DEFAULT_RULES
 
     Rule = apps.get_model("rewards", "Rule")
+    HistoricalRule = apps.get_model("rewards", "HistoricalRule")
+    fields = ["id", "key", "name", "description", "points", "daily_cap", "vote_capped", "enabled"]
     with translation.override(None):  # names are stored in English and shown translated
         for default in DEFAULT_RULES:
-            Rule.objects.get_or_create(
+            rule, created = Rule.objects.get_or_create(
                 key=default.key,
                 defaults={
                     "name": str(default.description),
@@ -24,6 +26,13 @@ def seed_rules(apps, schema_editor):
                     "vote_capped": default.vote_capped,
                 },
             )
+            if created:  # the first line of the rule's history: its defaults
+                HistoricalRule.objects.create(
+                    **{field: getattr(rule, field) for field in fields},
+                    history_date=timezone.now(),
+                    history_type="+",
+                    history_change_reason="Default",
+                )
 
 
 class Migration(migrations.Migration):
