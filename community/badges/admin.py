@@ -110,6 +110,7 @@ class HonorKindAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "active", "honors_awarded", "created_at"]
     list_filter = ["active"]
     search_fields = ["name", "slug", "description"]
+    fields = ["name", "slug", "description", "active"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):

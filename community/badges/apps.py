@@ -15,6 +15,8 @@ class BadgesConfig(AppConfig):
     verbose_name = _("Badges and honors")
 
     def ready(self):
+        from community.rewards.hub import HubSection
+        from community.rewards.hub import register as hub_section_register
         from portal.accounts.profile_sections import ProfileSection
         from portal.accounts.profile_sections import register as profile_section_register
 
@@ -23,3 +25,5 @@ class BadgesConfig(AppConfig):
         post_migrate.connect(_sync_badges, sender=self, dispatch_uid="badges.sync")
         # Badges and honors on the public profile (/u/<handle>/), after the forum activity.
         profile_section_register(ProfileSection(template="badges/_profile_section.html", order=20))
+        # The member's badges and honors on the rewards hub (/rewards/).
+        hub_section_register(HubSection(template="badges/_hub_section.html", order=30))

@@ -25,6 +25,7 @@ class HonorAwardForm(forms.Form):
         label=_("Citation"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say why the member is honored.")},
         help_text=_("Why the member is honored, in a sentence or two. It is shown with the honor."),
     )
     # One key per rendered form: submitting it twice awards once.
