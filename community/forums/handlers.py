@@ -7,8 +7,10 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from community.activity.handlers import register
+from community.rewards.leaderboards import category_provider_register
 from community.rewards.rules import RuleDefault, rule_register
 
+from .selectors import category_list
 from .services.bounties import BOUNTY_RULE, bounty_pay_accepted
 
 
@@ -27,3 +29,9 @@ def handlers_register() -> None:
         )
     )
     register(verbs=["forum.answer.accepted"], name="forums.bounty_pay_on_accept", func=bounty_pay_on_accept)
+    # The leaderboards' per-category boards: which categories there are, named in the reader's language.
+    category_provider_register(leaderboard_categories)
+
+
+def leaderboard_categories() -> list[tuple[int, str]]:
+    return [(category.pk, str(category)) for category in category_list()]
