@@ -33,6 +33,7 @@ from django.utils.translation import gettext_noop
 
 from community.activity.services import activity_record
 from community.rewards import services as rewards
+from portal.shipped import shipped_register
 
 from .. import pagecache
 from ..models import (
@@ -53,6 +54,7 @@ BOUNTY_RULE = "forum.bounty.awarded"
 REFUND_NO_ANSWERS = gettext_noop("Nobody else answered while the bounty was open.")
 REFUND_THREAD_REMOVED = gettext_noop("The question was removed while the bounty was open.")
 REFUND_REFUSED = gettext_noop("The bounty could not go to that answer: the two accounts look linked.")
+shipped_register(REFUND_NO_ANSWERS, REFUND_THREAD_REMOVED, REFUND_REFUSED)
 # ... and as the forum.bounty.refunded activity names them.
 REFUND_CODES = {REFUND_NO_ANSWERS: "no_answers", REFUND_THREAD_REMOVED: "thread_removed", REFUND_REFUSED: "refused"}
 
