@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -194,17 +194,11 @@ def points_award(
         standing = _standing_lock(user_id)
         if standing is None:
             return None
-        if (
-            activity_id is not None
-            and PointsEntry.objects.filter(
-                user_id=user_id,
-                rule_key=rule,
-                activity_id=activity_id,
-                kind__in=(EntryKind.AWARD, EntryKind.REFUSED),
-            ).exists()
-        ):
-            return None
-        if _live_award(user_id=user_id, rule=rule, cause=cause) is not None:
+        # Already written for this activity, or the cause holds a live award: one query.
+        duplicate = Q(cause=cause, kind=EntryKind.AWARD, reversed_by__isnull=True)
+        if activity_id is not None:
+            duplicate |= Q(activity_id=activity_id, kind__in=(EntryKind.AWARD, EntryKind.REFUSED))
+        if PointsEntry.objects.filter(duplicate, user_id=user_id, rule_key=rule).exists():
             return None
         points = rule_row.points if amount is None else amount
         fields = {

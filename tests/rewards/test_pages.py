@@ -72,7 +72,22 @@ def test_history_paginates_in_a_fixed_number_of_queries(client, user, django_ass
     assert first.content.decode().count('<tr data-kind="') == 50
     second = client.get(reverse("rewards:history"), {"page": 2}).content.decode()
     assert second.count('<tr data-kind="') == 11
-    with django_assert_max_num_queries(8):
+
+
+def test_hub_queries_are_bounded(client, user, monkeypatch, django_assert_max_num_queries):
+    """The hub's own queries are fixed (standing, recent entries, rule names, opt-out); each
+    section another app registers brings its own few, never one per entry."""
+    from community.rewards import hub
+
+    for n in range(30):
+        points_award(user_id=user.pk, rule="forum.answer.upvoted", cause=f"vote:{n}", amount=1)
+    client.force_login(user)
+    client.get(reverse("rewards:hub"))  # the session and the user, cached after the first page
+    sections = len(hub.HUB_SECTIONS)
+    with django_assert_max_num_queries(4 + 2 * sections):
+        client.get(reverse("rewards:hub"))
+    monkeypatch.setattr(hub, "HUB_SECTIONS", [])
+    with django_assert_max_num_queries(4):
         client.get(reverse("rewards:hub"))
 
 
