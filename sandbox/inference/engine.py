@@ -100,7 +100,17 @@ class EmbeddingBatcher:
         self.pending: queue.Queue[EmbedJob] = queue.Queue()
         self.last_batch_size = 0
         self._recent: list[tuple[float, int]] = []
+        # A fast tokenizer switches padding on and off around each call; two threads using
+        # it at once (a request counting its tokens while a batch encodes) can make the batch
+        # unpadded and fail it. Every use of the tokenizer holds this lock.
+        self.tokenizer_lock = threading.Lock()
         threading.Thread(target=self._run, name=f"embedder-{name}", daemon=True).start()
+
+    def token_counts(self, inputs: list[str]) -> list[int]:
+        """How many tokens each input is, special tokens included."""
+        with self.tokenizer_lock:
+            encoded = self.model.tokenizer(inputs, add_special_tokens=True)
+        return [len(ids) for ids in encoded["input_ids"]]
 
     def embed(self, inputs: list[str]) -> list[list[float]]:
         job = EmbedJob(inputs=inputs)
@@ -133,7 +143,7 @@ class EmbeddingBatcher:
             texts = [text for job in jobs for text in job.inputs]
             self.last_batch_size = len(texts)
             try:
-                with torch.inference_mode():
+                with torch.inference_mode(), self.tokenizer_lock:
                     # The model's own modules pool and normalize, as its card says.
                     vectors = self.model.encode(
                         texts, batch_size=64, convert_to_numpy=True, show_progress_bar=False

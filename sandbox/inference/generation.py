@@ -314,8 +314,7 @@ def embed(*, publisher: EventPublisher, model: HostedModel, inputs: list[str]) -
             param="input",
         )
         return
-    tokenizer = resident.model.tokenizer
-    counts = [len(ids) for ids in tokenizer(inputs, add_special_tokens=True)["input_ids"]]
+    counts = resident.batcher.token_counts(inputs)
     limit = min(resident.max_tokens, model.context_length or resident.max_tokens)
     for position, count in enumerate(counts):
         if count > limit:

@@ -189,3 +189,42 @@ def test_arrivals_prefilled_in_separate_passes_write_what_they_write_alone(lm, p
     outputs = [collect(sequence)[0] for sequence in sequences]
     assert outputs == [hf_greedy(lm, p, m) for p, m in requests]
     assert (batcher.times.prefills, batcher.times.prefilled_rows) == (2, 3)
+
+
+def test_counting_tokens_while_a_batch_encodes_never_breaks_the_batch():
+    """A request counts its tokens while another batch of unequal lengths encodes: neither
+    fails. (They share one fast tokenizer, which switches padding on and off per call; the
+    docs index once failed its batch that way when two embedding requests overlapped.)"""
+    import threading
+
+    from sentence_transformers import SentenceTransformer
+
+    from sandbox.inference.defaults import minilm_path
+    from sandbox.inference.engine import EmbeddingBatcher
+
+    model = SentenceTransformer(str(minilm_path()), device="cpu", local_files_only=True)
+    batcher = EmbeddingBatcher(model, name="race")
+    texts = [("word " * n).strip() for n in (3, 90, 17, 120, 40, 64, 5, 101)]
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def count():
+        while not stop.is_set():
+            try:
+                assert len(batcher.token_counts(texts[::-1])) == len(texts)
+            except BaseException as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(exc)
+                return
+
+    counters = [threading.Thread(target=count) for _ in range(2)]
+    for thread in counters:
+        thread.start()
+    try:
+        for _ in range(25):
+            vectors = batcher.embed(texts)
+            assert len(vectors) == len(texts) and all(len(v) == 384 for v in vectors)
+    finally:
+        stop.set()
+        for thread in counters:
+            thread.join()
+    assert errors == []
