@@ -44,6 +44,10 @@ urlpatterns = [
     path("", include("sandbox.finetuning.urls")),
     path("community/", include("community.forums.urls")),
     path("notifications/", include("community.notifications.urls")),
+    path("rewards/", include("community.trust.urls")),
+    path("rewards/", include("community.rewards.urls")),
+    path("rewards/", include("community.badges.urls")),
+    path("rewards/store/", include("community.store.urls")),
     # Last: OpenAI's 404 for any other URL under /v1/ (and /v1/ itself).
     path("v1/", unknown_endpoint, name="v1-root"),
     path("v1/<anytext:path>", unknown_endpoint, name="v1-unknown"),

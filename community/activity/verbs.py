@@ -153,7 +153,7 @@ VERBS: dict[str, str] = {
     # Trust levels (community.trust.services)
     "rewards.level.changed": (
         "A member's trust level changed. Actor: the member. Target: trust.membertrust. Properties: old, new (0 new "
-        "to 4 leader), reason (promoted, demoted, manager, unlocked)."
+        "to 4 leader), level_name (the new level's name in English), reason (promoted, demoted, manager, unlocked)."
     ),
     "rewards.item.redeemed": (
         "A member spent points on a rewards-store item (credits and boosts are delivered at once, a physical item "

@@ -139,6 +139,45 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=200, required=True, widget=forms.TextInput(attrs={"class": "form-control"}))
 
 
+class HideForm(ReasonForm):
+    """A moderator hides a post; as spam, its author loses the spam points (until restored)."""
+
+    kind = forms.ChoiceField(
+        choices=[("hide", _("Hide")), ("spam", _("Spam"))],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+class RetagForm(forms.Form):
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"class": "form-select form-select-sm", "size": 4}),
+        label=_("Tags"),
+        help_text=_("Up to five, from the managed list."),
+    )
+
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        if len(tags) > MAX_TAGS:
+            raise forms.ValidationError(
+                ngettext("Choose at most %(n)s tag.", "Choose at most %(n)s tags.", MAX_TAGS) % {"n": MAX_TAGS}
+            )
+        return tags
+
+
+class DuplicateForm(forms.Form):
+    original = forms.IntegerField(
+        min_value=1,
+        label=_("Duplicate of thread number"),
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    reason = forms.CharField(
+        max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control form-control-sm"})
+    )
+
+
 class OptionalReasonForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
 

@@ -86,7 +86,9 @@ def post_fragment_parts(*, post, context) -> tuple:
         post.edit_count,
         post.is_hidden,
         post.hidden_reason,
+        post.hidden_as_spam,
         post.is_deleted,
+        post.is_wiki,
         hashlib.blake2b(post.body_html.encode(), digest_size=16).digest(),
         post.score,
         bool(context["category"].has_votes),
@@ -96,6 +98,8 @@ def post_fragment_parts(*, post, context) -> tuple:
         bool(context.get("can_accept")),
         bool(context.get("can_reply")),
         can_moderate and user.has_perm("forums.suspend_user"),
+        bool(context.get("can_edit_wiki")),
+        bool(context.get("can_make_wiki")),
     )
 
 
@@ -114,6 +118,7 @@ def thread_row_parts(*, thread, context) -> tuple:
         thread.is_locked,
         thread.idea_status,
         thread.error_code,
+        getattr(thread, "bounty_amount", None),
         (category.pk, category.slug, category.name, category.color),
         tuple(thread.tag_links),
         _author_parts(thread.last_poster),

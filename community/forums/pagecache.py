@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TypeVar
 
@@ -136,7 +136,8 @@ def render_context() -> dict:
 # With TAG the deployment's marker tag (`fragments.marker_tag`, which starts with "-"):
 # <!--fcTAG:read:THREAD:ACTIVITY--> and <!--fcTAG:unread:...-->: a topic-list row's read
 # state (ACTIVITY: the thread's last activity in microseconds since the epoch);
-# <!--fcTAG:vote:POST:AUTHOR-->: the attributes of a post's vote button;
+# <!--fcTAG:vote:POST:AUTHOR--> and <!--fcTAG:down:POST:AUTHOR-->: the attributes of a
+# post's upvote and downvote buttons;
 # <!--fcTAG:own:AUTHOR-->...<!--/fcTAG--> and <!--fcTAG:others:AUTHOR-->...<!--/fcTAG-->:
 # shown only to that author, or to everyone else.
 
@@ -146,7 +147,7 @@ def _patterns(tag: str) -> tuple[re.Pattern, re.Pattern]:
     tag = re.escape(tag)
     return (
         re.compile(rf"<!--fc{tag}:(own|others):(\d+)-->(.*?)<!--/fc{tag}-->", re.DOTALL),
-        re.compile(rf"<!--fc{tag}:(read|unread|vote):(\d+):(\d+)-->"),
+        re.compile(rf"<!--fc{tag}:(read|unread|vote|down):(\d+):(\d+)-->"),
     )
 
 
@@ -160,9 +161,9 @@ def vote_targets(*htmls: str) -> set[int]:
     return {int(pk) for html in htmls for kind, pk, _other in atom.findall(html) if kind == "vote"}
 
 
-def personalize(html: str, *, request, voted: Iterable[int] | None = None) -> str:
+def personalize(html: str, *, request, voted: Mapping[int, int] | None = None) -> str:
     """Fill a page's markers for this reader: one query for read states, one for votes
-    unless the caller read them already (`voted`, the posts this reader voted for)."""
+    unless the caller read them already (`voted`: post id to this reader's vote, 1 or -1)."""
     user = request.user
     me = user.pk if user.is_authenticated else None
     tag = marker_tag()
@@ -174,6 +175,15 @@ def personalize(html: str, *, request, voted: Iterable[int] | None = None) -> st
         if voted is None:
             voted = _voted(user, atoms)
         vote_attributes = {}
+        privileges = []
+
+        def may_down() -> bool:
+            if not privileges:  # read once a page, only if it shows a downvote button
+                from community.trust.selectors import privileges_of
+
+                privileges.append(privileges_of(user=user).can_downvote)
+            return privileges[0]
+
         badges = {
             state: format_html('<span class="badge text-bg-primary">{}</span>', label)
             for state, label in (("new", _("New")), ("updated", _("Updated")))
@@ -181,10 +191,12 @@ def personalize(html: str, *, request, voted: Iterable[int] | None = None) -> st
 
         def fill(match) -> str:
             kind, pk, other = match[1], int(match[2]), int(match[3])
-            if kind == "vote":
-                state = (pk in voted, me is not None and other != me)
+            if kind in ("vote", "down"):
+                direction = 1 if kind == "vote" else -1
+                own = me is None or other == me
+                state = (direction, voted.get(pk) == direction, own, direction == -1 and not own and not may_down())
                 if state not in vote_attributes:
-                    vote_attributes[state] = _vote_attributes(voted=state[0], allowed=state[1])
+                    vote_attributes[state] = _vote_attributes(*state)
                 return vote_attributes[state]
             if me is None:
                 return ""
@@ -217,24 +229,33 @@ def _read_state(user, atoms) -> dict[int, datetime]:
 
     if not user.is_authenticated:
         return {}
-    return read_markers(user=user, thread_ids={int(pk) for kind, pk, _other in atoms if kind != "vote"})
+    return read_markers(user=user, thread_ids={int(pk) for kind, pk, _other in atoms if kind in ("read", "unread")})
 
 
-def _voted(user, atoms) -> set[int]:
+def _voted(user, atoms) -> dict[int, int]:
     from .models import Vote
 
     post_ids = {int(pk) for kind, pk, _other in atoms if kind == "vote"}
     if not user.is_authenticated or not post_ids:
-        return set()
-    return set(Vote.objects.filter(user=user, post_id__in=post_ids).values_list("post_id", flat=True))
+        return {}
+    return dict(Vote.objects.filter(user=user, post_id__in=post_ids).values_list("post_id", "value"))
 
 
-def _vote_attributes(*, voted: bool, allowed: bool) -> str:
+def _vote_attributes(direction: int, voted: bool, own: bool, needs_level: bool) -> str:
+    """A vote button's attributes: pressed when it is the reader's vote; disabled, saying
+    why, on their own post or when their trust level may not downvote."""
     attributes = format_html(
         'class="btn btn-sm {}" aria-pressed="{}"',
-        "btn-primary" if voted else "btn-outline-primary",
+        ("btn-primary" if direction > 0 else "btn-secondary")
+        if voted
+        else ("btn-outline-primary" if direction > 0 else "btn-outline-secondary"),
         "true" if voted else "false",
     )
-    if not allowed:
+    if own:
         attributes += format_html(' disabled title="{}"', _("You cannot vote for your own post"))
+    elif needs_level:
+        from community.trust.selectors import privilege_level
+
+        message = _("Downvoting needs trust level %(level)s.") % {"level": privilege_level("downvote").label}
+        attributes += format_html(' disabled title="{}"', message)
     return attributes

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import bounties as bounty_views
 
 app_name = "forums"
 
@@ -10,13 +11,18 @@ urlpatterns = [
     path("c/<slug:slug>/watch/", views.WatchCategoryView.as_view(), name="category_watch"),
     path("new/", views.ThreadCreateView.as_view(), name="thread_create"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("bounties/", bounty_views.BountyListView.as_view(), name="bounties"),
     path("similar/", views.SimilarThreadsView.as_view(), name="similar"),
     path("preview/", views.PreviewView.as_view(), name="preview"),
     path("t/<int:pk>/", views.ThreadDetailView.as_view(), name="thread_short"),
     path("t/<int:pk>/reply/", views.ReplyCreateView.as_view(), name="reply"),
     path("t/<int:pk>/watch/", views.WatchThreadView.as_view(), name="thread_watch"),
+    path("t/<int:pk>/bounty/", bounty_views.BountyOfferView.as_view(), name="bounty_offer"),
     path("t/<int:pk>/idea-status/", views.IdeaStatusView.as_view(), name="idea_status"),
     path("t/<int:pk>/error-answer/", views.ErrorAnswerView.as_view(), name="error_answer"),
+    path("t/<int:pk>/read-time/", views.ThreadReadTimeView.as_view(), name="thread_read_time"),
+    path("t/<int:pk>/retag/", views.ThreadRetagView.as_view(), name="thread_retag"),
+    path("t/<int:pk>/duplicate/", views.ThreadDuplicateView.as_view(), name="thread_duplicate"),
     path("t/<int:pk>/mod/move/", views.ThreadMoveView.as_view(), name="thread_move"),
     path("t/<int:pk>/mod/merge/", views.ThreadMergeView.as_view(), name="thread_merge"),
     path("t/<int:pk>/mod/<slug:action>/", views.ThreadModerateView.as_view(), name="thread_moderate"),
@@ -27,6 +33,7 @@ urlpatterns = [
     path("p/<int:pk>/delete/", views.PostDeleteView.as_view(), name="post_delete"),
     path("p/<int:pk>/vote/", views.PostVoteView.as_view(), name="post_vote"),
     path("p/<int:pk>/accept/", views.PostAcceptView.as_view(), name="post_accept"),
+    path("p/<int:pk>/wiki/", views.PostWikiView.as_view(), name="post_wiki"),
     path("p/<int:pk>/flag/", views.PostFlagView.as_view(), name="post_flag"),
     path("p/<int:pk>/mod/<slug:action>/", views.PostModerateView.as_view(), name="post_moderate"),
     path("mod/flags/", views.FlagQueueView.as_view(), name="mod_flags"),

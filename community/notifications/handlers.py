@@ -9,6 +9,7 @@ goes out after that commit (``notifications_create``). Nobody hears of their own
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from community.activity.handlers import activity_handler
@@ -139,3 +140,19 @@ def notify_moderation(activity) -> None:
                 "its owner was emailed a link to roll it."
             ),
         )
+
+
+@activity_handler("rewards.level.changed", name="notifications.level_reached")
+def notify_level_reached(activity) -> None:
+    """A member promoted to a trust level hears of it, with a link to what it unlocks."""
+    props = activity.properties
+    if activity.actor is None or int(props.get("new") or 0) <= int(props.get("old") or 0):
+        return
+    notifications_create(
+        recipients=[activity.actor],
+        kind=NotificationKind.LEVEL,
+        actor=None,
+        url=reverse("trust:levels"),
+        title=_("You reached trust level %(level)s. See what it unlocks.")
+        % {"level": _(props.get("level_name") or "")},  # the name is its label's msgid
+    )

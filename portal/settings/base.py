@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "community.forums",
     "community.notifications",
     "community.rewards",
+    "community.trust",
+    "community.badges",
+    "community.store",
     "community.activity",
 ]
 
@@ -89,6 +92,10 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # A login that applied the member's saved language sets the language cookie.
     "portal.accounts.language.AccountLanguageMiddleware",
+    # A signed-in member's first page of a UTC day records account.visited (a cache key, no query).
+    "portal.accounts.visits.AccountVisitMiddleware",
+    # A sign-up or login gives the browser its long-lived device cookie (linked accounts).
+    "portal.accounts.devices.DeviceCookieMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -395,13 +402,18 @@ CELERY_BEAT_SCHEDULE["credits-grant-monthly"] = {
 
 # --- Forums and notifications (community/forums, community/notifications) ------------------
 
-# New accounts (younger than this or without a verified email) are limited until trusted.
-FORUM_TRUST_MIN_ACCOUNT_AGE = timedelta(days=env.int("FORUM_TRUST_MIN_ACCOUNT_AGE_DAYS", default=2))
-FORUM_NEW_USER_POSTS_PER_HOUR = env.int("FORUM_NEW_USER_POSTS_PER_HOUR", default=3)
-FORUM_NEW_USER_MAX_LINKS = env.int("FORUM_NEW_USER_MAX_LINKS", default=2)
-FORUM_NEW_USER_MAX_IMAGES = env.int("FORUM_NEW_USER_MAX_IMAGES", default=1)
+# New members' limits (posts an hour, links, images) come with their trust level
+# (community/trust, tuned in the admin). Flood protection applies to every member.
+# A thread page's reading beacon counts at most this much reading time per visit.
+FORUM_READ_MAX_SECONDS_PER_VISIT = env.int("FORUM_READ_MAX_SECONDS_PER_VISIT", default=1800)
 FORUM_FLOOD_SECONDS = env.int("FORUM_FLOOD_SECONDS", default=10)
 FORUM_IMAGE_MAX_BYTES = env.int("FORUM_IMAGE_MAX_BYTES", default=4 * 1024 * 1024)
+# A bounty runs this many days; then the beat task pays the best-voted answer, refunds or lets it lapse.
+FORUM_BOUNTY_DAYS = env.int("FORUM_BOUNTY_DAYS", default=7)
+CELERY_BEAT_SCHEDULE["forums-bounties-close"] = {
+    "task": "community.forums.bounties_close",
+    "schedule": env.float("FORUM_BOUNTY_CLOSE_EVERY_SECONDS", default=300.0),
+}
 CELERY_BEAT_SCHEDULE["notifications-digest-daily"] = {
     "task": "community.notifications.tasks.digests_dispatch",
     "schedule": crontab(hour=7, minute=0),
@@ -435,6 +447,30 @@ REWARDS_LINKED_SIGNUP_WINDOW = timedelta(hours=env.int("REWARDS_LINKED_SIGNUP_WI
 CELERY_BEAT_SCHEDULE["rewards-serial-votes-reverse"] = {
     "task": "community.rewards.serial_votes_reverse",
     "schedule": crontab(hour=0, minute=20),
+}
+# Leaderboards are rollups: re-ranked from the daily points every few minutes, rebuilt nightly.
+CELERY_BEAT_SCHEDULE["rewards-leaderboards-refresh"] = {
+    "task": "community.rewards.leaderboards_refresh",
+    "schedule": env.float("LEADERBOARDS_REFRESH_EVERY_SECONDS", default=180.0),
+    "options": {"expires": 170},
+}
+CELERY_BEAT_SCHEDULE["rewards-leaderboards-rebuild"] = {
+    "task": "community.rewards.leaderboards_rebuild",
+    "schedule": crontab(hour=1, minute=5),
+}
+# Badges are awarded as activities arrive; this daily pass awards whatever that missed.
+CELERY_BEAT_SCHEDULE["badges-evaluate-all"] = {
+    "task": "community.badges.evaluate_all",
+    "schedule": crontab(hour=3, minute=10),
+}
+
+# --- Trust levels (community/trust) ---------------------------------------------------------
+
+# Demote regulars who stopped meeting the last 100 days' requirements; promote members whose
+# reputation grew. The levels' requirements and privileges are tuned in the admin.
+CELERY_BEAT_SCHEDULE["trust-levels-evaluate-daily"] = {
+    "task": "community.trust.levels_evaluate_daily",
+    "schedule": crontab(hour=0, minute=40),
 }
 
 # --- API -------------------------------------------------------------------------------

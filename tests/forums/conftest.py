@@ -8,16 +8,24 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from community.forums import services
+from community.trust.levels import Level
 from community.forums.models import Category, CategoryKind, Post, Tag
 from tests.factories import ThreadFactory, UserFactory
+from tests.support.trust import level_set
 
 MODERATION_CODENAMES = [codename for codename, _label in Post._meta.permissions]
 
 
-def make_member(email: str, *, handle: str | None = None, days_old: int = 30, **extra):
+def make_member(email: str, *, handle: str | None = None, days_old: int = 30, level: int | None = None, **extra):
+    """A member `days_old` days old; one of some days has trust level Basic (the new members'
+    limits lifted, as the accounts trusted before trust levels were), a fresh one is New."""
     user = UserFactory(email=email, **extra)
     user.date_joined = timezone.now() - timedelta(days=days_old)
     user.save(update_fields=["date_joined"])
+    if level is None:
+        level = Level.BASIC if days_old >= 2 else Level.NEW
+    if level != Level.NEW:
+        level_set(user, level)
     if handle:
         user.profile.handle = handle
         user.profile.display_name = handle.capitalize()

@@ -161,4 +161,5 @@ def test_signed_in_readers_vote_and_see_why_not_on_their_own_post(client, questi
     assert "Log in to vote" not in html and "disabled title=" not in html
     client.force_login(answerer)
     html = client.get(question.get_absolute_url()).content.decode()
-    assert html.count('disabled title="You cannot vote for your own post"') == 1  # her answer, not the question
+    # Her answer's upvote and downvote buttons, not the question's.
+    assert html.count('disabled title="You cannot vote for your own post"') == 2

@@ -55,16 +55,18 @@ def thread_response_times(*, since=None):
 
 
 def flag_queue():
-    """Posts with open flags, most-flagged first, with their flags."""
+    """Posts with open flags, heaviest first (each flag weighs what its reporter's trust
+    level gives it: a regular's report counts more than a newcomer's), with their flags."""
     open_flags = Flag.objects.filter(status=FlagStatus.OPEN).select_related("reporter__profile")
-    from django.db.models import Count
+    from django.db.models import Count, Sum
 
+    is_open = Q(flags__status=FlagStatus.OPEN)
     return (
         Post.objects.filter(flags__status=FlagStatus.OPEN)
-        .annotate(open_flags=Count("flags", filter=Q(flags__status=FlagStatus.OPEN)))
+        .annotate(open_flags=Count("flags", filter=is_open), open_weight=Sum("flags__weight", filter=is_open))
         .select_related("thread", "author__profile")
         .prefetch_related(Prefetch("flags", queryset=open_flags, to_attr="open_flag_list"))
-        .order_by("-open_flags", "created_at")
+        .order_by("-open_weight", "-open_flags", "created_at")
     )
 
 

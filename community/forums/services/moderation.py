@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.activity.services import activity_record
+
 from ..models import (
     Category,
     ErrorAnswer,
@@ -33,10 +35,12 @@ def _require(user, perm: str) -> None:
 
 
 @transaction.atomic
-def post_hide(*, moderator, post: Post, reason: str) -> Post:
+def post_hide(*, moderator, post: Post, reason: str, as_spam: bool = False) -> Post:
+    """Hide a post; `as_spam` removes it as spam (the rewards ledger takes the spam
+    penalty from its author until it is restored)."""
     _require(moderator, "moderate_post")
-    post.is_hidden, post.hidden_reason = True, reason[:200]
-    post.save(update_fields=["is_hidden", "hidden_reason"])
+    post.is_hidden, post.hidden_reason, post.hidden_as_spam = True, reason[:200], as_spam
+    post.save(update_fields=["is_hidden", "hidden_reason", "hidden_as_spam"])
     if post.is_first:
         Thread.objects.filter(pk=post.thread_id).update(is_hidden=True)
     Flag.objects.filter(post=post, status=FlagStatus.OPEN).update(
@@ -51,15 +55,21 @@ def post_hide(*, moderator, post: Post, reason: str) -> Post:
         post=post,
         target_user=post.author,
         reason=reason,
+        **({"spam": True} if as_spam else {}),
     )
+    if as_spam:
+        _spam_activity(moderator=moderator, post=post, verb="forum.post.removed_as_spam")
     return post
 
 
 @transaction.atomic
 def post_restore(*, moderator, post: Post, reason: str = "") -> Post:
+    """Show a hidden post again; one removed as spam is cleared of it."""
     _require(moderator, "moderate_post")
-    post.is_hidden, post.hidden_reason = False, ""
-    post.save(update_fields=["is_hidden", "hidden_reason"])
+    # As stored (locked), not as the caller's copy says: a spam removal is cleared once.
+    was_spam = Post.objects.select_for_update().values_list("hidden_as_spam", flat=True).get(pk=post.pk)
+    post.is_hidden, post.hidden_reason, post.hidden_as_spam = False, "", False
+    post.save(update_fields=["is_hidden", "hidden_reason", "hidden_as_spam"])
     if post.is_first:
         Thread.objects.filter(pk=post.thread_id).update(is_hidden=False)
     thread_search_text_rebuild(thread=post.thread)
@@ -72,7 +82,24 @@ def post_restore(*, moderator, post: Post, reason: str = "") -> Post:
         target_user=post.author,
         reason=reason,
     )
+    if was_spam:
+        _spam_activity(moderator=moderator, post=post, verb="forum.post.spam_cleared")
     return post
+
+
+def _spam_activity(*, moderator, post: Post, verb: str) -> None:
+    activity_record(
+        actor=moderator,
+        verb=verb,
+        target=post,
+        properties={
+            "thread": post.thread_id,
+            "post": post.pk,
+            "post_author": post.author_id,
+            "category": post.thread.category_id,
+            "is_question": post.is_first,
+        },
+    )
 
 
 def flags_dismiss(*, moderator, post: Post, reason: str = "") -> int:

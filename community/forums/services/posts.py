@@ -14,18 +14,31 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.activity.services import activity_record
+from community.trust.selectors import privilege_level, privileges_of
 from portal.apikeys.keyformat import redact_keylike
 from portal.highlight import clean as without_highlight_marks
 from portal.markdown import to_text
 
 from .. import permissions
-from ..models import Category, Flag, ModerationActionKind, Post, PostRevision, Thread, ThreadRead, Vote, Watch
+from ..models import (
+    Category,
+    Flag,
+    ModerationActionKind,
+    Post,
+    PostRevision,
+    Thread,
+    ThreadRead,
+    Vote,
+    VoteValue,
+    Watch,
+)
+from ..selectors import POSTS_PER_PAGE
 from .log import moderation_log_write
 from .publishing import (
     PreparedBody,
     body_hash,
     check_may_post,
-    check_new_account_limits,
+    check_post_limits,
     draft_body,
     key_leak_recorded,
     mentions_in,
@@ -138,11 +151,11 @@ def post_edit(*, editor, post: Post, body: str, title: str | None = None) -> Pos
     new_title = title.strip() if (title is not None and post.is_first) else thread.title
     if body == post.body and new_title == thread.title:
         return post
-    trusted = permissions.is_trusted(editor)
+    privileges = privileges_of(user=editor)
     draft = draft_body(
         author=editor,
         body=body,
-        check=None if trusted else lambda _s, rendered: check_new_account_limits(rendered=rendered),
+        check=lambda _s, rendered: check_post_limits(rendered=rendered, privileges=privileges),
     )
     source_url = settings.SITE_URL + post.get_absolute_url()
     prepared = publish_body(draft, source_url=source_url)
@@ -211,7 +224,7 @@ def thread_search_text_rebuild(*, thread: Thread) -> None:
 def post_delete(*, actor, post: Post) -> Post:
     """Soft-delete: the author (or a moderator) removes a post; the first post takes the thread."""
     post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
-    if not permissions.can_edit_post(actor, post):
+    if not permissions.can_delete_post(actor, post):
         raise PermissionDenied(_("You cannot delete this post."))
     post.is_deleted = True
     post.deleted_at = timezone.now()
@@ -233,42 +246,71 @@ def post_delete(*, actor, post: Post) -> Post:
     return post
 
 
-def post_vote(*, user, post: Post) -> tuple[bool, int]:
-    """Toggle the member's upvote. Own posts cannot be voted on; one vote per member."""
+VOTE_DIRECTIONS = {"up": VoteValue.UP, "down": VoteValue.DOWN}
+
+
+def post_vote(*, user, post: Post, direction: str = "up") -> tuple[int, int]:
+    """Vote a post up or down: the same vote again withdraws it, the other one switches.
+
+    Returns the member's vote now (1, -1, or 0 for none) and the post's score (ups minus
+    downs). Own posts cannot be voted on; downvoting needs the trust privilege."""
     if not user.is_authenticated:
         raise PermissionDenied
+    if direction not in VOTE_DIRECTIONS:
+        raise ValidationError(_("Vote up or down."))
     if not post.thread.category.has_votes:
         raise ValidationError(_("Posts in this category are not voted on."))
     if post.author_id == user.pk:
         raise ValidationError(_("You cannot vote on your own post."), code="self_vote")
     if post.is_deleted or post.is_hidden:
         raise ValidationError(_("This post cannot be voted on."))
+    value = VOTE_DIRECTIONS[direction]
     with transaction.atomic():
-        deleted, _rows = Vote.objects.filter(post=post, user=user).delete()
-        if deleted:
-            delta, voted = -1, False
-        else:
+        existing = Vote.objects.select_for_update().filter(post=post, user=user).first()
+        # Withdrawing a downvote is always allowed; casting one needs the privilege.
+        casting_down = value == VoteValue.DOWN and not (existing is not None and existing.value == value)
+        if casting_down and not privileges_of(user=user).can_downvote:
+            raise ValidationError(
+                _("Downvoting needs trust level %(level)s.") % {"level": privilege_level("downvote").label},
+                code="privilege",
+            )
+        if existing is None:
             try:
                 with transaction.atomic():
-                    Vote.objects.create(post=post, user=user)
+                    Vote.objects.create(post=post, user=user, value=value)
             except IntegrityError:  # a concurrent click already voted
-                return True, Post.objects.get(pk=post.pk).score
-            delta, voted = 1, True
+                current = Vote.objects.filter(post=post, user=user).values_list("value", flat=True).first() or 0
+                return current, Post.objects.values_list("score", flat=True).get(pk=post.pk)
+            changes, now = [(value, False)], int(value)
+        elif existing.value == value:
+            existing.delete()
+            changes, now = [(value, True)], 0
+        else:
+            old = existing.value
+            existing.value = value
+            existing.save(update_fields=["value"])
+            changes, now = [(old, True), (value, False)], int(value)
+        delta = sum(-vote if withdrawn else vote for vote, withdrawn in changes)
         Post.objects.filter(pk=post.pk).update(score=F("score") + delta)
         if post.is_first:
             Thread.objects.filter(pk=post.thread_id).update(score=F("score") + delta)
-        activity_record(
-            actor=user,
-            verb="forum.post.voted",
-            target=post,
-            properties={
-                "value": delta,
-                "thread": post.thread_id,
-                "post_author": post.author_id,
-                "category_kind": post.thread.category.kind,
-            },
-        )
-    return voted, Post.objects.values_list("score", flat=True).get(pk=post.pk)
+        for vote, withdrawn in changes:
+            activity_record(
+                actor=user,
+                verb="forum.post.voted",
+                target=post,
+                properties={
+                    "value": -vote if withdrawn else vote,
+                    "direction": "up" if vote == VoteValue.UP else "down",
+                    "withdrawn": withdrawn,
+                    "thread": post.thread_id,
+                    "post_author": post.author_id,
+                    "is_question": post.is_first,
+                    "category": post.thread.category_id,
+                    "category_kind": post.thread.category.kind,
+                },
+            )
+    return now, Post.objects.values_list("score", flat=True).get(pk=post.pk)
 
 
 @transaction.atomic
@@ -296,7 +338,12 @@ def _answer_activity(*, user, verb: str, thread: Thread, post_id: int) -> None:
         actor=user,
         verb=verb,
         target=("forums.post", post_id),
-        properties={"thread": thread.pk, "answer_author": author_id, "asker": thread.author_id},
+        properties={
+            "thread": thread.pk,
+            "answer_author": author_id,
+            "asker": thread.author_id,
+            "category": thread.category_id,
+        },
     )
 
 
@@ -306,7 +353,9 @@ def post_flag(*, reporter, post: Post, reason: str, note: str = "") -> Flag:
         raise ValidationError(_("You cannot flag your own post."))
     # Moderators read the note: a live key in it is revoked, and nothing key-shaped is kept.
     note = redact_keylike(redact_leaked_keys(text=note.strip(), source_url=settings.SITE_URL + post.get_absolute_url()))
-    flag = Flag(post=post, reporter=reporter, reason=reason, note=note)
+    # A member trusted more weighs more in the moderators' queue (selectors.flag_queue).
+    weight = privileges_of(user=reporter).flag_weight
+    flag = Flag(post=post, reporter=reporter, reason=reason, note=note, weight=max(weight, 1))
     flag.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
@@ -323,20 +372,38 @@ def post_flag(*, reporter, post: Post, reason: str, note: str = "") -> Flag:
 
 
 def thread_mark_read(*, user, thread: Thread) -> None:
+    """Move the member's read marker; a visit that shows them something new records
+    ``forum.thread.read`` (a first visit enters a topic; the posts new to them are read)."""
     if not user.is_authenticated:
         return
     # Rereading a thread with nothing new writes nothing. The thread page has read the
     # marker already (selectors.thread_reader_state); otherwise one indexed read tells.
     if hasattr(thread, "read_at"):
-        if thread.read_at is not None and thread.read_at >= thread.last_activity_at:
-            return
-    elif ThreadRead.objects.filter(user=user, thread=thread, read_at__gte=thread.last_activity_at).exists():
+        read_at, posts_seen = thread.read_at, getattr(thread, "posts_seen", 0)
+    else:
+        marker = ThreadRead.objects.filter(user=user, thread=thread).values_list("read_at", "posts_seen").first()
+        read_at, posts_seen = marker or (None, 0)
+    if read_at is not None and read_at >= thread.last_activity_at:
         return
+    posts = thread.reply_count + 1
     ThreadRead.objects.bulk_create(
-        [ThreadRead(user=user, thread=thread, read_at=timezone.now())],
+        [ThreadRead(user=user, thread=thread, read_at=timezone.now(), posts_seen=posts)],
         update_conflicts=True,
         unique_fields=["user", "thread"],
-        update_fields=["read_at"],
+        update_fields=["read_at", "posts_seen"],
+    )
+    activity_record(
+        actor=user,
+        verb="forum.thread.read",
+        target=thread,
+        properties={
+            "thread": thread.pk,
+            "category": thread.category_id,
+            "first_visit": read_at is None,
+            # A page shows this many posts: a long thread's later pages are read when opened.
+            "posts_read": max(min(posts - (posts_seen or 0), POSTS_PER_PAGE), 0),
+            "seconds": 0,
+        },
     )
 
 

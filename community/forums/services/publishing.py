@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image, UnidentifiedImageError
 
+from community.trust.levels import Level
+from community.trust.selectors import Privileges, privileges_of
 from portal.accounts.selectors import handles_of_active_members
 from portal.apikeys import keyformat
 from portal.markdown import MEMBER, MENTION_LINK, Rendered, render_markdown
@@ -103,7 +105,8 @@ def publish_body(draft: PreparedBody, *, source_url: str) -> PreparedBody:
 
 
 def check_may_post(*, user, body: str, rendered: Rendered) -> None:
-    """Suspension, new-account limits, flood and duplicate protection (ValidationError)."""
+    """Suspension, flood and duplicate protection, and the limits of the member's trust
+    level (ValidationError)."""
     suspension = suspension_active(user=user)
     if suspension:
         raise PermissionDenied(
@@ -120,44 +123,50 @@ def check_may_post(*, user, body: str, rendered: Rendered) -> None:
         window = _limit("FORUM_DUPLICATE_WINDOW", timedelta(hours=24))
         if recent.filter(body_hash=published_body_hash(body), created_at__gt=now - window, is_deleted=False).exists():
             raise ValidationError(_("You already posted exactly this. Edit that post instead."), code="duplicate")
-    if permissions.is_trusted(user):
-        return
-    per_hour = _limit("FORUM_NEW_USER_POSTS_PER_HOUR", 3)
-    if recent.filter(created_at__gt=now - timedelta(hours=1)).count() >= per_hour:
+    privileges = privileges_of(user=user)
+    per_hour = privileges.posts_per_hour
+    if per_hour is not None and recent.filter(created_at__gt=now - timedelta(hours=1)).count() >= per_hour:
         raise ValidationError(
             ngettext(
-                "New accounts can post %(n)s time an hour. Please come back a little later.",
-                "New accounts can post %(n)s times an hour. Please come back a little later.",
+                "Until you reach trust level %(level)s, you can post %(n)s time an hour. Please come back a little "
+                "later.",
+                "Until you reach trust level %(level)s, you can post %(n)s times an hour. Please come back a little "
+                "later.",
                 per_hour,
             )
-            % {"n": per_hour},
+            % {"n": per_hour, "level": _lifted_at()},
             code="rate",
         )
-    check_new_account_limits(rendered=rendered)
+    check_post_limits(rendered=rendered, privileges=privileges)
 
 
-def check_new_account_limits(*, rendered: Rendered) -> None:
-    """Links and images a member who is not yet trusted may put in one post."""
-    max_links = _limit("FORUM_NEW_USER_MAX_LINKS", 2)
-    if rendered.link_count - len(rendered.mentions) > max_links:
+def _lifted_at() -> str:
+    """The level at which the new members' limits are lifted."""
+    return str(Level.BASIC.label)
+
+
+def check_post_limits(*, rendered: Rendered, privileges: Privileges) -> None:
+    """Links and images the member's trust level allows in one post (new members: a few)."""
+    max_links = privileges.max_links
+    if max_links is not None and rendered.link_count - len(rendered.mentions) > max_links:
         raise ValidationError(
             ngettext(
-                "New accounts can include at most %(n)s link in a post.",
-                "New accounts can include at most %(n)s links in a post.",
+                "Until you reach trust level %(level)s, a post can include at most %(n)s link.",
+                "Until you reach trust level %(level)s, a post can include at most %(n)s links.",
                 max_links,
             )
-            % {"n": max_links},
+            % {"n": max_links, "level": _lifted_at()},
             code="links",
         )
-    max_images = _limit("FORUM_NEW_USER_MAX_IMAGES", 1)
-    if rendered.image_count > max_images:
+    max_images = privileges.max_images
+    if max_images is not None and rendered.image_count > max_images:
         raise ValidationError(
             ngettext(
-                "New accounts can include at most %(n)s image in a post.",
-                "New accounts can include at most %(n)s images in a post.",
+                "Until you reach trust level %(level)s, a post can include at most %(n)s image.",
+                "Until you reach trust level %(level)s, a post can include at most %(n)s images.",
                 max_images,
             )
-            % {"n": max_images},
+            % {"n": max_images, "level": _lifted_at()},
             code="images",
         )
 

@@ -2,6 +2,7 @@
 lives in the mixins of views.base, so no view can forget it."""
 
 from .base import CappedPaginator
+from .curation import PostWikiView, ThreadDuplicateView, ThreadReadTimeView, ThreadRetagView
 from .managers import (
     TaxonomyView,
     UnansweredQueueView,
@@ -53,6 +54,7 @@ __all__ = [
     "PostModerateView",
     "PostRedirectView",
     "PostVoteView",
+    "PostWikiView",
     "PreviewView",
     "ReplyCreateView",
     "SearchView",
@@ -60,11 +62,14 @@ __all__ = [
     "SuspensionLiftView",
     "TaxonomyView",
     "ThreadCreateView",
+    "ThreadDuplicateView",
     "ThreadDetailView",
     "ThreadListView",
     "ThreadMergeView",
     "ThreadModerateView",
     "ThreadMoveView",
+    "ThreadReadTimeView",
+    "ThreadRetagView",
     "UnansweredQueueView",
     "UserSuspendView",
     "WatchCategoryView",

@@ -15,10 +15,10 @@ from django.views import View
 
 from .. import selectors, services
 from ..forms import (
+    HideForm,
     MergeForm,
     MoveForm,
     OptionalReasonForm,
-    ReasonForm,
     SuspendForm,
 )
 from ..models import Suspension, Thread
@@ -50,13 +50,14 @@ class PostModerateView(ModeratorMixin, PostScopedMixin, View):
 
     def post(self, request, pk, action):
         post = self.post_obj
-        form = ReasonForm(request.POST) if action == "hide" else OptionalReasonForm(request.POST)
+        form = HideForm(request.POST) if action == "hide" else OptionalReasonForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Give a reason for hiding the post."))
             return redirect(post.get_absolute_url())
         reason = form.cleaned_data["reason"]
         if action == "hide":
-            services.post_hide(moderator=request.user, post=post, reason=reason)
+            as_spam = form.cleaned_data.get("kind") == "spam"
+            services.post_hide(moderator=request.user, post=post, reason=reason, as_spam=as_spam)
         elif action == "restore":
             services.post_restore(moderator=request.user, post=post, reason=reason)
         elif action == "dismiss":

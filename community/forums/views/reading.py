@@ -11,16 +11,19 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 
+from community.trust.selectors import privileges_of
 from portal.markdown import MEMBER, render_markdown
 
 from .. import pagecache, permissions, selectors, services
 from ..forms import (
+    DuplicateForm,
     IdeaStatusForm,
     PreviewForm,
     ReplyForm,
+    RetagForm,
     ThreadForm,
 )
-from ..models import Category, Tag
+from ..models import Category, Tag, Thread
 from .base import CappedPaginator, PostScopedMixin, ThreadScopedMixin, _add_errors, _page, _preview
 
 # --- Reading ------------------------------------------------------------------------------------------
@@ -96,6 +99,8 @@ class ThreadDetailView(ThreadScopedMixin, View):
             "can_accept": permissions.can_accept(user, thread),
             "can_moderate": permissions.can_moderate(user),
             "show_response_time": user.has_perm("forums.view_unanswered_queue") or user.is_staff,
+            "can_edit_wiki": privileges_of(user=user).can_edit_wiki,
+            "can_make_wiki": permissions.can_make_wiki(user),
         }
 
         def render_parts() -> dict[str, str]:
@@ -123,7 +128,7 @@ class ThreadDetailView(ThreadScopedMixin, View):
             state = selectors.thread_reader_state(
                 user=user, thread_id=thread.pk, post_ids=pagecache.vote_targets(*parts.values())
             )
-            thread.watched, thread.read_at, voted = state
+            thread.watched, thread.read_at, voted, thread.posts_seen = state
         services.thread_mark_read(user=user, thread=thread)
         context = {
             part: mark_safe(pagecache.personalize(html, request=request, voted=voted))  # noqa: S308 - our templates
@@ -142,9 +147,28 @@ class ThreadDetailView(ThreadScopedMixin, View):
                 if thread.category.is_ideas and user.has_perm("forums.set_idea_status")
                 else None,
                 **self._error_answer_tools(user, thread),
+                **self._curation_tools(user, thread),
+                # The reading beacon's visit (static/forums/reading.js): signed-in readers only.
+                "reading_visit": services.reading_visit_token(user=user, thread=thread)
+                if user.is_authenticated
+                else "",
                 "csrf_token": pagecache.csrf_token(request),
             },
         )
+
+    def _curation_tools(self, user, thread) -> dict:
+        """The original of a thread closed as a duplicate; the retag and close-as-duplicate
+        forms for those whose trust level (or role) allows them."""
+        tools = {"duplicate_of": None, "retag_form": None, "can_close_duplicates": False}
+        if thread.duplicate_of_id:
+            tools["duplicate_of"] = Thread.objects.visible().filter(pk=thread.duplicate_of_id).first()
+        if user.is_authenticated:
+            if permissions.can_retag(user, thread):
+                tools["retag_form"] = RetagForm(initial={"tags": list(thread.tags.values_list("pk", flat=True))})
+            tools["can_close_duplicates"] = permissions.can_close_duplicates(user)
+        if tools["can_close_duplicates"] and not thread.duplicate_of_id:
+            tools["duplicate_form"] = DuplicateForm()
+        return tools
 
     def _error_answer_tools(self, user, thread) -> dict:
         """For staff, on a thread about an API error: which reply /v1 errors link to."""

@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from community.trust.selectors import privilege_level, privileges_of
+
 from .. import permissions, selectors, services
 from ..forms import (
     FlagForm,
@@ -73,16 +75,26 @@ class PostVoteView(LoginRequiredMixin, PostScopedMixin, View):
     def post(self, request, pk):
         post = self.post_obj
         error = ""
-        voted = post.votes.filter(user=request.user).exists()
+        vote = post.votes.filter(user=request.user).values_list("value", flat=True).first() or 0
         score = post.score
         try:
-            voted, score = services.post_vote(user=request.user, post=post)
+            vote, score = services.post_vote(
+                user=request.user, post=post, direction=request.POST.get("direction", "up")
+            )
         except ValidationError as exc:
             error = exc.messages[0]
         if request.htmx:
-            return render(
-                request, "forums/_vote.html", {"p": post, "score": score, "voted": voted, "error": error}, status=200
-            )
+            privileges = privileges_of(user=request.user)
+            context = {
+                "p": post,
+                "score": score,
+                "vote": vote,
+                "error": error,
+                "can_downvote": privileges.can_downvote,
+                "downvote_needs": _("Downvoting needs trust level %(level)s.")
+                % {"level": privilege_level("downvote").label},
+            }
+            return render(request, "forums/_vote.html", context, status=200)
         if error:
             messages.error(request, error)
         return redirect(post.get_absolute_url())
