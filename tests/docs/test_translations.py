@@ -89,7 +89,7 @@ def test_language_switcher_changes_the_language(client, db):
     assert "快速入门" in client.get("/docs/getting-started/").content.decode()
 
 
-def test_translated_pages_keep_the_english_anchors():
+def test_translated_pages_keep_the_english_anchors(db):
     """Links like /docs/errors/#invalid_api_key work whichever language the reader uses."""
     from portal.docs import pages
 
@@ -247,8 +247,12 @@ def user_content() -> set[str]:
 SIGNED_OUT_PAGES = ["/", "/docs/", "/docs/changelog/", "/community/", "/community/c/qanda/", "/models/"]
 SIGNED_OUT_PAGES += ["/models/smollm2-135m-instruct/", "/models/echo/", "/models/all-minilm-l6-v2/"]
 SIGNED_OUT_PAGES += ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/no-such-page/"]
+SIGNED_OUT_PAGES += ["/rewards/badges/", "/rewards/badges/great-answer/", "/rewards/honors/"]
+SIGNED_OUT_PAGES += ["/rewards/store/"]
 SIGNED_IN_PAGES = [page for page in SIGNED_OUT_PAGES if not page.startswith("/accounts/")]
 SIGNED_IN_PAGES += ["/playground/", "/keys/", "/usage/", "/settings/", "/settings/profile/", "/jobs/", "/jobs/new/"]
+SIGNED_IN_PAGES += ["/rewards/", "/rewards/history/"]
+SIGNED_IN_PAGES += ["/rewards/store/compute-credits-10/", "/rewards/store/atrium-t-shirt/", "/rewards/store/redemptions/"]
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "signed-in"])

@@ -100,6 +100,10 @@ NOT_MEMBER_OBJECTS = {
     "docs:page_feedback": "feedback on a documentation page (anyone may give it)",
     # OpenAI's 404 for any other /v1 path; it serves nothing.
     "v1-unknown": "catch-all 404 of /v1",
+    # A rewards-store item is the same for every member; redeeming it spends the caller's own points.
+    "store:item": "rewards-store item (redeeming spends only the caller's points)",
+    # A badge is defined in code, the same for everyone; its page lists its holders publicly.
+    "badges:detail": "badge page (public: the badge and who earned it)",
 }
 
 
@@ -309,6 +313,31 @@ def _usage_record(w: World):
             record=record, request_body="{}", response_body="{}", expires_at=timezone.now() + timedelta(days=1)
         )
     return record
+
+
+def _store_order(w: World):
+    """A physical rewards-store order of the owner's, waiting for a manager."""
+    import uuid
+
+    from community.rewards.services import points_award
+    from community.store.models import ItemKind, Redemption, StoreItem
+    from community.store.services import redemption_create
+
+    order = Redemption.objects.filter(member=w.owner).first()
+    if order is None:
+        item = StoreItem.objects.create(kind=ItemKind.PHYSICAL, name="Mug", slug="mug", points_price=10, stock=5)
+        points_award(user_id=w.owner.pk, rule="forum.answer.accepted", cause="matrix", amount=10)
+        address = {"shipping_name": "Ada", "shipping_address": "1 Main St", "shipping_country": "UK"}
+        order = redemption_create(member=w.owner, item=item, idempotency_key=uuid.uuid4(), shipping=address).redemption
+    return order
+
+
+def _store_order_state(w: World):
+    from community.rewards.selectors import standing_of
+    from community.store.models import Redemption
+
+    order = _store_order(w)
+    return Redemption.objects.values_list("status", "decided_by").get(pk=order.pk), standing_of(user_id=w.owner.pk)
 
 
 def _first_post(w: World) -> Post:
@@ -576,6 +605,16 @@ ROUTES: dict[str, Route] = {
         proof="manager",
         proof_method="post",
         why="community managers choose the reply that /v1 errors link to",
+    ),
+    # --- The rewards store: managers decide physical orders ------------------------------------------
+    "store:decide": Route(
+        kwargs=lambda w: {"pk": _store_order(w).pk},
+        methods=("get", "post"),
+        state=_store_order_state,
+        writers=frozenset({"manager"}),
+        proof="manager",
+        proof_method="post",
+        why="community managers approve or refuse members' physical orders (refusing refunds the points)",
     ),
     "forums:user_suspend": Route(
         kwargs=lambda w: {"user_id": w.owner.pk},
