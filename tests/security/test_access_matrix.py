@@ -340,6 +340,15 @@ def _store_order_state(w: World):
     return Redemption.objects.values_list("status", "decided_by").get(pk=order.pk), standing_of(user_id=w.owner.pk)
 
 
+def _trust_state(w: World):
+    from community.trust.models import LevelChange, MemberTrust
+
+    return (
+        list(MemberTrust.objects.filter(user=w.owner).values_list("level", "locked")),
+        LevelChange.objects.filter(user=w.owner).count(),
+    )
+
+
 def _first_post(w: World) -> Post:
     return w.question.posts.get(is_first=True)
 
@@ -521,6 +530,53 @@ ROUTES: dict[str, Route] = {
         writers=MEMBERS,
         proof="member",
         why=OWN_ACTION,
+    ),
+    "forums:thread_read_time": Route(
+        # The reading beacon: a signed-in member reports their own reading time (anonymous: 403).
+        kwargs=lambda w: {"pk": w.question.pk},
+        methods=("get", "post"),
+        state=lambda w: (_thread_state(w), _trust_state(w)),
+        writers=MEMBERS,
+        proof="member",
+        proof_method="post",
+        why=OWN_ACTION,
+    ),
+    # --- Forums: trust privileges (the owner and member B are new members; moderators count as leaders) ------
+    "forums:thread_retag": Route(
+        kwargs=lambda w: {"pk": w.question.pk},
+        methods=("get", "post"),
+        state=lambda w: (_thread_state(w), list(w.question.tags.values_list("pk", flat=True))),
+        writers=FORUM_MODERATORS,
+        proof="moderator",
+        proof_method="post",
+        why="retagging others' threads is a trust privilege (member+); moderators and managers count as leaders",
+    ),
+    "forums:thread_duplicate": Route(
+        kwargs=lambda w: {"pk": w.question.pk},
+        methods=("get", "post"),
+        state=lambda w: (_thread_state(w), Thread.objects.values_list("duplicate_of", flat=True).get(pk=w.question.pk)),
+        writers=FORUM_MODERATORS,
+        proof="moderator",
+        proof_method="post",
+        why="closing duplicates is a trust privilege (regular+); moderators and managers count as leaders",
+    ),
+    "forums:post_wiki": Route(
+        kwargs=lambda w: {"pk": _first_post(w).pk},
+        methods=("get", "post"),
+        state=lambda w: (_post_state(w), Post.objects.values_list("is_wiki", flat=True).get(pk=_first_post(w).pk)),
+        writers=FORUM_MODERATORS,
+        proof="moderator",
+        proof_method="post",
+        why="making a post a wiki is a trust privilege (regular+); moderators and managers count as leaders",
+    ),
+    "trust:member_level": Route(
+        kwargs=lambda w: {"user_id": w.owner.pk},
+        methods=("get", "post"),
+        state=_trust_state,
+        readers=frozenset({"manager"}),
+        writers=frozenset({"manager"}),
+        proof="manager",
+        why="community managers set members' trust levels (and alone grant leader)",
     ),
     # --- Forums: the author's own post (moderators may act on it too) -----------------------------------------
     "forums:post_edit": Route(
