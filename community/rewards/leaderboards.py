@@ -99,6 +99,9 @@ def _build(*, now: datetime, full: bool) -> BuildResult:
         LeaderboardBuild.objects.bulk_create([LeaderboardBuild(pk=1)], ignore_conflicts=True)
         build = LeaderboardBuild.objects.select_for_update().get(pk=1)
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Sums, ranks and the diff of a few hundred thousand rows sort and hash in memory.
+                cursor.execute("SET LOCAL work_mem = '64MB'")
             folded = _fold(cursor, t, build=build, through=fold_through, full=full)
             cursor.execute("DROP TABLE IF EXISTS leaderboard_new")
             cursor.execute(
@@ -168,21 +171,24 @@ def _rank(cursor, t: dict[str, str], *, board: str, start: date, folded_through:
 
 
 def _sync(cursor, t: dict[str, str]) -> tuple[int, int]:
-    """Write the difference between ``leaderboard_new`` and the stored rows."""
+    """Write the difference between ``leaderboard_new`` and the stored rows: one join finds
+    the rows that are new or whose rank or points changed (few, between two refreshes),
+    and only those are written; rows no longer on a board are deleted."""
     rows = t["rows"]
+    same_row = (
+        f"new.board = {rows}.board AND new.category_id = {rows}.category_id "
+        f"AND new.period_start = {rows}.period_start AND new.user_id = {rows}.user_id"
+    )
     cursor.execute(
         f"INSERT INTO {rows} (board, period_start, category_id, user_id, points, rank) "  # noqa: S608
-        "SELECT board, period_start, category_id, user_id, points, rank FROM leaderboard_new WHERE true "
+        "SELECT new.board, new.period_start, new.category_id, new.user_id, new.points, new.rank "
+        f"FROM leaderboard_new new LEFT JOIN {rows} ON {same_row} "
+        f"WHERE {rows}.id IS NULL OR {rows}.points <> new.points OR {rows}.rank <> new.rank "
         "ON CONFLICT (board, category_id, period_start, user_id) DO UPDATE "
-        "SET points = excluded.points, rank = excluded.rank "
-        f"WHERE {rows}.points <> excluded.points OR {rows}.rank <> excluded.rank"
+        "SET points = excluded.points, rank = excluded.rank"
     )
     written = cursor.rowcount
-    cursor.execute(
-        f"DELETE FROM {rows} WHERE NOT EXISTS (SELECT 1 FROM leaderboard_new new "  # noqa: S608
-        f"WHERE new.board = {rows}.board AND new.category_id = {rows}.category_id "
-        f"AND new.period_start = {rows}.period_start AND new.user_id = {rows}.user_id)"
-    )
+    cursor.execute(f"DELETE FROM {rows} WHERE NOT EXISTS (SELECT 1 FROM leaderboard_new new WHERE {same_row})")  # noqa: S608
     return written, cursor.rowcount
 
 
