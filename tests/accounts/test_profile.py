@@ -129,8 +129,10 @@ def test_public_profile_renders_registered_sections(client, user, settings, tmp_
 
 
 def test_public_profile_query_count(client, user, django_assert_max_num_queries):
-    # The profile and the forums' section (3), the rewards section's reputation (1).
-    with django_assert_max_num_queries(4):
+    # The profile and the forums' section (3), the rewards section's reputation (1), the trust
+    # section's level (1, and 2 for the member's permissions: staff and moderators count as
+    # leaders), the badges section's badges and honors (2).
+    with django_assert_max_num_queries(8):
         assert client.get(reverse("accounts:profile", args=[user.profile.handle])).status_code == 200
 
 

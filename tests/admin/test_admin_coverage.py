@@ -33,6 +33,10 @@ AUDIT_LABELS = [
     "finetuning.WebhookDelivery",
     "finetuning.FineTuningJobEvent",
     "finetuning.FineTuningCheckpoint",
+    "badges.MemberTally",
+    "badges.PostTally",
+    "rewards.PointsEntry",
+    "rewards.HistoricalRule",
 ]
 
 
@@ -127,7 +131,23 @@ def rows(db, superuser):
         FineTuningCheckpoint.objects.create(job=job, step=1, path="/tmp/x", metrics={})
         endpoint = WebhookEndpoint.objects.create(owner=author, url=f"https://example.com/{i}")
         WebhookDelivery.objects.create(endpoint=endpoint, event_id=f"evt-{i}", event_type="job.succeeded", payload={})
+        _badge_rows(author=author, superuser=superuser, post=post)
     return superuser
+
+
+def _badge_rows(*, author, superuser, post):
+    import uuid
+
+    from community.badges.models import BadgeAward, Honor, HonorKind, MemberTally, PostTally
+    from community.badges.services import badge_rows
+
+    badges = badge_rows()
+    BadgeAward.objects.create(user=author, badge=badges["first-key"])
+    BadgeAward.objects.create(user=author, badge=badges["nice-answer"], cause=f"post:{post.pk}", url=f"/p/{post.pk}/")
+    MemberTally.objects.create(user=author, keys_created=1)
+    PostTally.objects.create(post_id=post.pk, author=author, score=5)
+    kind, _created = HonorKind.objects.get_or_create(slug="technical-pioneer", defaults={"name": "Technical Pioneer"})
+    Honor.objects.create(user=author, kind=kind, citation="Thanks", awarded_by=superuser, key=uuid.uuid4())
 
 
 def test_every_model_of_our_apps_is_registered():
