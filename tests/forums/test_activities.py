@@ -45,13 +45,42 @@ def test_accepting_switching_and_withdrawing_an_answer(question, answer, asker, 
     unaccepted = [a.target[1] for a in _stored("forum.answer.unaccepted")]
     assert accepted == [str(answer.pk), str(other.pk)]
     assert unaccepted == [str(answer.pk), str(other.pk)]
-    assert _stored("forum.answer.accepted")[0].properties["answer_author"] == answerer.pk
+    assert _stored("forum.answer.accepted")[0].properties == {
+        "thread": question.pk,
+        "answer_author": answerer.pk,
+        "asker": asker.pk,
+        "category": question.category_id,
+    }
+    assert _stored("forum.answer.unaccepted")[0].properties["category"] == question.category_id
 
 
 def test_votes_flags_and_moderation(question, answer, asker, answerer, moderator):
     services.post_vote(user=asker, post=answer)
     services.post_vote(user=asker, post=answer)  # withdrawn
-    assert [a.properties["value"] for a in _stored("forum.post.voted")] == [1, -1]
+    services.post_vote(user=answerer, post=question.posts.get(is_first=True), direction="down")
+    votes = _stored("forum.post.voted")
+    assert [a.properties["value"] for a in votes] == [1, -1, -1]
+    assert votes[0].properties == {
+        "value": 1,
+        "direction": "up",
+        "withdrawn": False,
+        "thread": question.pk,
+        "post_author": answerer.pk,
+        "is_question": False,
+        "category": question.category_id,
+        "category_kind": "qa",
+    }
+    assert (votes[1].properties["direction"], votes[1].properties["withdrawn"]) == ("up", True)
+    assert votes[2].properties == {
+        "value": -1,
+        "direction": "down",
+        "withdrawn": False,
+        "thread": question.pk,
+        "post_author": asker.pk,
+        "is_question": True,
+        "category": question.category_id,
+        "category_kind": "qa",
+    }
     services.post_flag(reporter=asker, post=answer, reason="spam")
     [flagged] = _stored("forum.post.flagged")
     assert flagged.properties == {"reason": "spam", "thread": question.pk, "post_author": answerer.pk}
