@@ -107,7 +107,6 @@ def test_median_first_response_counts_real_responses_and_shows_the_unanswered(cl
     it the page says how many of the window's threads still have no response after 24 h,
     instead of "0.0 h" next to a pile of unanswered threads."""
     from community.forums import services
-
     from tests.support.trust import setting_set
 
     settings.FORUM_FLOOD_SECONDS = 0

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from community.forums import services
-from community.trust.levels import Level
 from community.forums.models import Category, CategoryKind, Post, Tag
+from community.trust.levels import Level
 from tests.factories import ThreadFactory, UserFactory
 from tests.support.trust import level_set
 

@@ -91,9 +91,7 @@ def earn_regular(member, reply, third) -> None:
     deliver()
 
 
-def test_new_basic_member_regular_each_earned_by_real_activity(
-    small_requirements, qa, asker, answerer, third, newbie
-):
+def test_new_basic_member_regular_each_earned_by_real_activity(small_requirements, qa, asker, answerer, third, newbie):
     """Reading lifts a new member to basic; visits, a reply, upvotes and reputation to
     member; more of it over the window to regular. Each step once, told and recorded."""
     topics = earn_basic(newbie, qa, asker, answerer)
