@@ -14,6 +14,8 @@ class TrustConfig(AppConfig):
     verbose_name = "Trust levels"
 
     def ready(self):
+        from community.rewards.hub import HubSection
+        from community.rewards.hub import register as hub_section_register
         from portal.accounts.profile_sections import ProfileSection
         from portal.accounts.profile_sections import register as profile_section_register
 
@@ -21,5 +23,7 @@ class TrustConfig(AppConfig):
 
         # The member's level and progress on their profile (/u/<handle>/).
         profile_section_register(ProfileSection(template="trust/_profile_section.html", order=15))
+        # And on the rewards hub (/rewards/).
+        hub_section_register(HubSection(template="trust/_hub_section.html", order=20))
         # Every setting gets its row, so managers find them all in the admin.
         post_migrate.connect(_settings_ensure, sender=self, dispatch_uid="trust.settings_ensure")

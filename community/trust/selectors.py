@@ -307,11 +307,14 @@ class LevelProgress:
         return sum(1 for row in self.requirements if row.met)
 
 
-def level_progress(*, user) -> LevelProgress:
+def level_progress(*, user, reputation: int | None = None) -> LevelProgress:
     """Where the member stands: their level and each requirement of the next one (or,
-    for a regular, of keeping the level), with their current and needed figures."""
-    level = Level(trust_level_of(user=user))
+    for a regular, of keeping the level), with their current and needed figures.
+
+    One query for the member's row, one more for the window when the next level is
+    regular, and the ledger's standing unless the caller has `reputation` already."""
     trust = member_trust_get(user=user)
+    level = Level.LEADER if _is_staff_or_moderator(user) else Level(trust.level if trust else Level.NEW)
     locked = bool(trust and trust.locked)
     if level == Level.LEADER or locked:
         return LevelProgress(level, locked, None, False, None, [])
@@ -323,7 +326,10 @@ def level_progress(*, user) -> LevelProgress:
         stats = stats_window(user_id=user.pk, days=window, last_suspended_at=trust and trust.last_suspended_at)
     else:
         stats = stats_lifetime(trust)
-    rows = requirements_of(level=target, stats=stats, reputation=lambda: reputation_of(user_id=user.pk))
+    if reputation is None:
+        rows = requirements_of(level=target, stats=stats, reputation=lambda: reputation_of(user_id=user.pk))
+    else:
+        rows = requirements_of(level=target, stats=stats, reputation=max(int(reputation), 0))
     return LevelProgress(level, locked, target, keeping, window, rows)
 
 
