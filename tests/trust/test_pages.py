@@ -21,7 +21,7 @@ def test_everyone_sees_the_levels_and_their_privileges(client, django_assert_max
     assert "At most 3 posts an hour" in html and "Downvote posts" in html
     assert "Close topics as duplicates" in html and "Granted by the community managers." in html
     assert "Topics entered: 5" in html  # what basic needs, by default
-    assert "data-testid=\"trust-progress\"" not in html  # no progress for a visitor
+    assert 'data-testid="trust-progress"' not in html  # no progress for a visitor
 
 
 def test_a_member_sees_each_requirement_with_their_figures(client, qa, asker, answerer, newbie):
