@@ -37,6 +37,8 @@ AUDIT_LABELS = [
     "badges.PostTally",
     "rewards.PointsEntry",
     "rewards.HistoricalRule",
+    "trust.MemberDay",
+    "trust.LevelChange",
 ]
 
 
@@ -132,7 +134,16 @@ def rows(db, superuser):
         endpoint = WebhookEndpoint.objects.create(owner=author, url=f"https://example.com/{i}")
         WebhookDelivery.objects.create(endpoint=endpoint, event_id=f"evt-{i}", event_type="job.succeeded", payload={})
         _badge_rows(author=author, superuser=superuser, post=post)
+        _trust_rows(author=author, superuser=superuser)
     return superuser
+
+
+def _trust_rows(*, author, superuser):
+    from community.trust.models import LevelChange, MemberDay, MemberTrust
+
+    MemberTrust.objects.create(user=author, level=1, days_visited=1)
+    MemberDay.objects.create(user=author, day=timezone.now().date(), visited=True)
+    LevelChange.objects.create(user=author, old_level=0, new_level=1, reason="manager", changed_by=superuser)
 
 
 def _badge_rows(*, author, superuser, post):
