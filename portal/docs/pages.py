@@ -23,6 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from portal.docs.live import live_fill
 from portal.markdown import DOCS, Rendered, render_markdown
 from portal.shipped import shipped_register, shipped_translate
 
@@ -34,7 +35,7 @@ NAVIGATION = [
     (_("Start here"), ["getting-started", "authentication"]),
     (_("Using the API"), ["models", "chat-completions", "completions", "embeddings", "fine-tuning"]),
     (_("Going to production"), ["rate-limits", "errors", "security"]),
-    (_("Community"), ["credits", "community-guidelines", "changelog"]),
+    (_("Community"), ["credits", "rewards", "community-guidelines", "changelog"]),
 ]
 PAGE_ORDER = [slug for _section, slugs in NAVIGATION for slug in slugs]
 # Titles of the pages that are English only (shown in English, which the page says): the
@@ -161,13 +162,22 @@ def _render_cached(source: str, language: str) -> Rendered:
         return render_markdown(source, profile=DOCS, permalink_title=str(_("Link to this section")))
 
 
+def page_source(page: DocPage, *, base_url: str, api_key_hint: str) -> str:
+    """The page's Markdown as a reader gets it: personalized, and its live values
+    (``portal/docs/live.py``: the points rules, trust levels, ...) filled in its language."""
+    source = personalize(page.source, base_url=base_url, api_key_hint=api_key_hint)
+    with translation.override(page.language):
+        return live_fill(source)
+
+
 def page_render(page: DocPage, *, base_url: str, api_key_hint: str) -> Rendered:
     """The page's HTML and TOC with the reader's base URL and key hint filled in."""
-    return _render_cached(personalize(page.source, base_url=base_url, api_key_hint=api_key_hint), page.language)
+    return _render_cached(page_source(page, base_url=base_url, api_key_hint=api_key_hint), page.language)
 
 
 def runnable_examples(page: DocPage, *, base_url: str, api_key_hint: str = "") -> list[RunnableExample]:
-    """The code blocks of ``page`` marked ``.runnable``, personalized, dedented."""
+    """The code blocks of ``page`` marked ``.runnable``, personalized, dedented (no live
+    values: the suite collects them before any database is there)."""
     source = personalize(page.source, base_url=base_url, api_key_hint=api_key_hint)
     return [
         RunnableExample(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from community.activity.services import activity_record
 
 from .models import DocSection, PageFeedback, PageView
-from .pages import PAGE_ORDER, DocPage, languages_with_content, page_get, page_render, pages_all, personalize
+from .pages import PAGE_ORDER, DocPage, languages_with_content, page_get, page_render, page_source, pages_all
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def _plain_text(markdown_source: str) -> str:
 
 def _split_sections(page: DocPage) -> list[dict]:
     """The page cut at its h2/h3 headings, each part with the anchor the renderer gives it."""
-    source = personalize(page.source, base_url=settings.SITE_URL + "/v1", api_key_hint="YOUR_API_KEY")
+    source = page_source(page, base_url=settings.SITE_URL + "/v1", api_key_hint="YOUR_API_KEY")
     anchors = [
         entry["id"] for entry in page_render(page, base_url=settings.SITE_URL + "/v1", api_key_hint="YOUR_API_KEY").toc
     ]

@@ -64,7 +64,7 @@ def test_tabs_are_radio_inputs_with_labels():
     assert '<label for="__tabbed_1_2">JavaScript</label>' in html
 
 
-def test_every_page_has_four_language_tabs_where_it_has_tabs():
+def test_every_page_has_four_language_tabs_where_it_has_tabs(db):
     """Wherever a page shows code in tabs, all four languages are there, in the same order."""
     expected = ["curl", "Python (openai)", "Python (huggingface_hub)", "JavaScript"]
     for language in pages.languages_with_content():

@@ -120,6 +120,8 @@ ALLOWED_WORDS = {
     "LoRA", "CPU", "GPU", "CUDA", "Redis", "PostgreSQL", "Celery", "Bearer", "UTF", "ID", "IDs",
     "SmolLM", "SmolLM2", "Instruct", "MiniLM", "Echo", "Llama", "BPE", "GGUF", "Apache", "float",
     "bfloat", "OpenAPI", "Webhook", "Webhooks", "Enter", "Shift",
+    # The communities the rewards are modelled on, and words Chinese writing keeps (Cookie, Wiki).
+    "Stack", "Overflow", "Discourse", "Cookie", "Wiki",
     # The package a code tab uses, as the docs' tabs name it ("Python (openai)").
     "openai",
     # Chinese technical writing keeps "token", the sampling parameter Top P and units as they are.
@@ -249,10 +251,16 @@ SIGNED_OUT_PAGES += ["/models/smollm2-135m-instruct/", "/models/echo/", "/models
 SIGNED_OUT_PAGES += ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/no-such-page/"]
 SIGNED_OUT_PAGES += ["/rewards/badges/", "/rewards/badges/great-answer/", "/rewards/honors/"]
 SIGNED_OUT_PAGES += ["/rewards/store/"]
+SIGNED_OUT_PAGES += ["/rewards/levels/"]  # trust levels: each level, its privileges, the member's progress
+SIGNED_OUT_PAGES += ["/docs/credits/", "/docs/rewards/"]  # the rewards page's tables come from live rules and levels
 SIGNED_IN_PAGES = [page for page in SIGNED_OUT_PAGES if not page.startswith("/accounts/")]
 SIGNED_IN_PAGES += ["/playground/", "/keys/", "/usage/", "/settings/", "/settings/profile/", "/jobs/", "/jobs/new/"]
 SIGNED_IN_PAGES += ["/rewards/", "/rewards/history/"]
-SIGNED_IN_PAGES += ["/rewards/store/compute-credits-10/", "/rewards/store/atrium-t-shirt/", "/rewards/store/redemptions/"]
+SIGNED_IN_PAGES += [
+    "/rewards/store/compute-credits-10/",
+    "/rewards/store/atrium-t-shirt/",
+    "/rewards/store/redemptions/",
+]
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "signed-in"])
