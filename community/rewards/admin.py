@@ -7,7 +7,16 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from portal.admin_base import ReadOnlyAdmin
 
-from .models import AccountSignal, MemberStanding, PointsDay, PointsEntry, Rule
+from .models import (
+    AccountSignal,
+    LeaderboardBuild,
+    LeaderboardRow,
+    LeaderboardTotal,
+    MemberStanding,
+    PointsDay,
+    PointsEntry,
+    Rule,
+)
 
 
 @admin.register(Rule)
@@ -80,3 +89,29 @@ class AccountSignalAdmin(ReadOnlyAdmin):
     @admin.display(description=_("device (keyed hash)"))
     def device_hash_short(self, obj):
         return obj.device_hash[:12]
+
+
+# Leaderboards are rollups the refresh rebuilds (leaderboards.py): staff read them here.
+
+
+@admin.register(LeaderboardRow)
+class LeaderboardRowAdmin(ReadOnlyAdmin):
+    list_display = ["board", "period_start", "category_id", "rank", "user", "points"]
+    list_filter = ["board", "category_id"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    ordering = ["board", "category_id", "rank"]
+
+
+@admin.register(LeaderboardTotal)
+class LeaderboardTotalAdmin(ReadOnlyAdmin):
+    list_display = ["user", "category_id", "points"]
+    list_filter = ["category_id"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    ordering = ["-points"]
+
+
+@admin.register(LeaderboardBuild)
+class LeaderboardBuildAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "folded_through", "refreshed_at", "rebuilt_at"]

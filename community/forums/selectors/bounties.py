@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from community.trust.selectors import privilege_level, privileges_of
+
 from ..models import Bounty, BountyState, CategoryKind, Thread
 
 
 def bounty_offer_allowed(*, user) -> bool:
-    """Whether this member may offer bounties: the trust level's ``can_offer_bounty``."""
+    """Whether this member may offer bounties: their trust level's ``can_offer_bounty``."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return _privileges_allow_bounty(user)
+    return privileges_of(user=user).can_offer_bounty
 
 
-def _privileges_allow_bounty(user) -> bool:
-    from portal.accounts.selectors import email_verified
-
-    # Until community.trust's privileges land, a verified email address is what it takes.
-    return email_verified(user=user)
+def bounty_offer_refusal() -> str:
+    """What a member below the level that offers bounties is told (naming that level)."""
+    return _("Offering a bounty needs trust level %(level)s.") % {"level": privilege_level("offer_bounty").label}
 
 
 def bounty_thread_eligible(*, thread: Thread) -> str:

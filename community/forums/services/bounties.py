@@ -45,7 +45,7 @@ from ..models import (
     Post,
     Thread,
 )
-from ..selectors.bounties import bounty_offer_allowed, bounty_thread_eligible
+from ..selectors.bounties import bounty_offer_allowed, bounty_offer_refusal, bounty_thread_eligible
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +72,7 @@ def bounty_offer(*, user, thread: Thread, amount: int) -> Bounty:
     ``InsufficientPoints``); nothing is written then.
     """
     if not user.is_authenticated or not bounty_offer_allowed(user=user):
-        raise PermissionDenied(
-            _("Offering a bounty needs a verified email address and the trust level that allows it.")
-        )
+        raise PermissionDenied(bounty_offer_refusal())
     if not isinstance(amount, int) or not BOUNTY_MIN_POINTS <= amount <= BOUNTY_MAX_POINTS:
         raise ValidationError(
             {

@@ -33,6 +33,7 @@ class BountyOfferView(LoginRequiredMixin, ThreadScopedMixin, View):
         allowed = bounty_selectors.bounty_offer_allowed(user=request.user)
         context = {
             "allowed": allowed,
+            "refusal": "" if allowed else bounty_selectors.bounty_offer_refusal(),
             "balance": rewards_selectors.standing_of(user_id=request.user.pk).balance if allowed else 0,
             "min_points": BOUNTY_MIN_POINTS,
         }
