@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from portal.accounts.selectors import email_verified
@@ -277,13 +278,13 @@ def points_spend(*, user_id: int, amount: int, cause: str, note: str) -> PointsE
     with transaction.atomic():
         standing = _standing_lock(user_id)
         if standing is None:
-            raise InsufficientPoints("No such member.", code="insufficient_points")
+            raise InsufficientPoints(_("No such member."), code="insufficient_points")
         existing = PointsEntry.objects.filter(user_id=user_id, cause=cause, kind=EntryKind.SPEND).first()
         if existing is not None:
             return existing
         if standing.balance < amount:
             raise InsufficientPoints(
-                "Not enough points: %(balance)s available, %(amount)s needed.",
+                _("Not enough points: %(balance)s available, %(amount)s needed."),
                 code="insufficient_points",
                 params={"balance": max(0, standing.balance), "amount": amount},
             )

@@ -75,8 +75,9 @@ def test_spend_and_refund(user):
     assert points_spend(user_id=user.pk, amount=10, cause="store:1", note="credits") == spend
     assert standing_of(user_id=user.pk).balance == 5
     assert standing_of(user_id=user.pk).reputation == 15
-    with pytest.raises(InsufficientPoints):
+    with pytest.raises(InsufficientPoints) as refused:
         points_spend(user_id=user.pk, amount=6, cause="store:2", note="credits")
+    assert refused.value.messages == ["Not enough points: 5 available, 6 needed."]
     assert not PointsEntry.objects.filter(cause="store:2").exists()
     refund = points_refund(user_id=user.pk, cause="store:1", reason="refused")
     assert refund.amount == 10
