@@ -5,6 +5,7 @@ what they do to screen readers and which one is pressed."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from community.activity.models import ActivityEvent
 from community.forums import services
@@ -12,6 +13,14 @@ from community.forums.models import Post, Thread, Vote
 from tests.support.activity import deliver
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English, whatever language an earlier request left active."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 def _score(post) -> int:

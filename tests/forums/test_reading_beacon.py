@@ -10,12 +10,21 @@ import time
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from community.activity.models import ActivityEvent
 from community.forums import services
 from tests.support.activity import deliver
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English, whatever language an earlier request left active."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 def _reads() -> list:

@@ -4,6 +4,7 @@ once, so the rewards ledger takes the spam penalty and gives it back."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from community.activity.models import ActivityEvent
 from community.forums import services
@@ -11,6 +12,14 @@ from community.forums.models import ModerationAction, Post
 from tests.support.activity import deliver
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English, whatever language an earlier request left active."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 def _verbs(*verbs) -> list:

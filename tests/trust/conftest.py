@@ -2,6 +2,7 @@
 enough that a test earns each level with a few real activities."""
 
 import pytest
+from django.utils import translation
 
 from tests.forums.conftest import (  # noqa: F401 - fixtures shared with the forums' tests
     _forum_settings,
@@ -60,3 +61,11 @@ def manager(db):
     user = make_member("cm@example.org", handle="cm")
     user_set_role(user=user, role=Role.COMMUNITY_MANAGER)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English, whatever language an earlier request left active."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
