@@ -60,18 +60,17 @@ def count_post(activity) -> None:
 
 
 def _upvote_change(properties: dict) -> int:
-    """+1 for an upvote given, -1 for one withdrawn (or switched to a downvote), else 0.
+    """+1 for an upvote given, -1 for one withdrawn, 0 for a downvote.
 
-    ``value`` is the score change; ``direction`` and ``withdrawn`` say which vote it was
-    (before the forums had downvotes a vote was an upvote, and a negative value its withdrawal).
+    ``value`` is the score change; ``direction`` and ``withdrawn`` say which vote it was (a
+    member switching from up to down is two activities: the upvote withdrawn, the downvote
+    given). Before the forums had downvotes a vote was an upvote and a negative value its
+    withdrawal, which activities stored then still say.
     """
     value = int(properties.get("value") or 0)
-    direction = properties.get("direction") or "up"
-    withdrawn = properties.get("withdrawn", value < 0)
-    if direction == "up":
-        return -1 if withdrawn else 1
-    # A downvote that replaces the member's upvote moves the score by two.
-    return -1 if not withdrawn and value <= -2 else 0
+    if (properties.get("direction") or "up") != "up":
+        return 0
+    return -1 if properties.get("withdrawn", value < 0) else 1
 
 
 @activity_handler("forum.post.voted", name="badges.count_votes")

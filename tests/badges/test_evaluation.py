@@ -232,3 +232,57 @@ def test_an_award_is_recorded_as_an_activity(user):
     deliver()  # stores the award's own activity
     [event] = ActivityEvent.objects.filter(verb="rewards.badge.awarded")
     assert event.actor == user and event.properties == {"badge": "first-key", "grade": "bronze", "cause": ""}
+
+
+def _vote(*, voter, post, direction: str, withdrawn: bool = False, is_question: bool = False) -> None:
+    """A vote as the forums record it (downvotes need a trust level the test's members lack)."""
+    sign = 1 if direction == "up" else -1
+    activity_record(
+        actor=voter,
+        verb="forum.post.voted",
+        target=post,
+        properties={
+            "value": -sign if withdrawn else sign,
+            "direction": direction,
+            "withdrawn": withdrawn,
+            "thread": post.thread_id,
+            "post_author": post.author_id,
+            "is_question": is_question,
+            "category": post.thread.category_id,
+            "category_kind": post.thread.category.kind,
+        },
+    )
+
+
+def test_downvotes_lower_the_score_and_a_switch_takes_the_upvote_back(question, answer, answerer):
+    crowd = voters(6)
+    for voter in crowd[:4]:
+        _vote(voter=voter, post=answer, direction="up")
+    # The sixth voter downvotes; the fifth upvotes, then switches to down (two activities).
+    _vote(voter=crowd[5], post=answer, direction="down")
+    _vote(voter=crowd[4], post=answer, direction="up")
+    _vote(voter=crowd[4], post=answer, direction="up", withdrawn=True)
+    _vote(voter=crowd[4], post=answer, direction="down")
+    deliver(times=2)
+    assert PostTally.objects.get(post_id=answer.pk).score == 4 - 2
+    assert MemberTally.objects.get(user=answerer).upvotes_received == 4
+    assert held(answerer, "nice-answer") == []
+    # The downvotes withdrawn and three more upvotes: 7.
+    _vote(voter=crowd[5], post=answer, direction="down", withdrawn=True)
+    _vote(voter=crowd[4], post=answer, direction="down", withdrawn=True)
+    for voter in voters(3, prefix="late"):
+        _vote(voter=voter, post=answer, direction="up")
+    deliver()
+    assert PostTally.objects.get(post_id=answer.pk).score == 7
+    assert len(held(answerer, "nice-answer")) == 1
+
+
+def test_votes_outside_qa_earn_no_post_badges(categories, asker, answerer):
+    idea = ThreadFactory(author=asker, category=categories["ideas"], title="Add a batch API", body="Please add it.")
+    first = idea.posts.get(is_first=True)
+    for voter in voters(10):
+        _vote(voter=voter, post=first, direction="up", is_question=True)
+    deliver()
+    assert not PostTally.objects.filter(post_id=first.pk).exists()
+    assert held(asker, "good-question") == []
+    assert MemberTally.objects.get(user=asker).upvotes_received == 10  # Helpful counts every upvote

@@ -111,17 +111,17 @@ def test_the_worker_mails_the_award_and_runs_the_daily_evaluation(celery_worker,
     api_key_create(user=user, name="laptop")  # commits: the activity is on the stream
     activity_events_flush()
     notification = Notification.objects.get(recipient=user, kind="badge")
-    assert _wait_for(
-        lambda: Notification.objects.filter(pk=notification.pk, emailed_at__isnull=False).exists()
-    ), celery_worker.output
+    assert _wait_for(lambda: Notification.objects.filter(pk=notification.pk, emailed_at__isnull=False).exists()), (
+        celery_worker.output
+    )
     # A badge switched off while other_user qualified: the daily task awards it once it is on again.
     Badge.objects.filter(slug="supporter").update(enabled=False)
     MemberTally.objects.create(user=other_user, upvotes_given=1)
     Badge.objects.filter(slug="supporter").update(enabled=True)
     evaluate_all.delay()
-    assert _wait_for(
-        lambda: BadgeAward.objects.filter(user=other_user, badge__slug="supporter").exists()
-    ), celery_worker.output
+    assert _wait_for(lambda: BadgeAward.objects.filter(user=other_user, badge__slug="supporter").exists()), (
+        celery_worker.output
+    )
     assert _wait_for(
         lambda: Notification.objects.filter(recipient=other_user, kind="badge", emailed_at__isnull=False).exists()
     ), celery_worker.output

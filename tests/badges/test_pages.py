@@ -141,3 +141,17 @@ def test_detail_reads_in_chinese(client, user):
     client.cookies["django_language"] = "zh-hans"
     html = client.get(reverse("badges:detail", kwargs={"slug": "great-answer"})).content.decode()
     assert english_on_page(html, allowed_texts={user.profile.name}) == []
+
+
+def test_the_rewards_hub_shows_my_badges_and_honors(client, user, staff_user):
+    client.force_login(user)
+    html = client.get(reverse("rewards:hub")).content.decode()
+    assert 'id="hub-badges-heading"' in html and "No badges yet." in html
+    award(user, "first-call")
+    kind = HonorKind.objects.get(slug="contributor-of-the-month")
+    honor = Honor.objects.create(user=user, kind=kind, citation="Thanks.", awarded_by=staff_user, key=_key())
+    html = client.get(reverse("rewards:hub")).content.decode()
+    section = html.split('id="hub-badges-heading"')[1].split("</section>")[0]
+    assert "First Call" in section and "Bronze" in section
+    assert f'href="/rewards/honors/#honor-{honor.pk}"' in section and "Contributor of the Month" in section
+    assert 'href="/rewards/badges/"' in section
