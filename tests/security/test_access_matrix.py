@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from community.forums import services as forums
 from community.forums.models import (
+    Bounty,
     Category,
     CategoryKind,
     ErrorAnswer,
@@ -540,6 +541,21 @@ ROUTES: dict[str, Route] = {
         proof="member",
         proof_method="post",
         why=OWN_ACTION,
+    ),
+    "forums:bounty_offer": Route(
+        # GET: the caller's own balance for the offer form; POST spends the caller's own points.
+        kwargs=lambda w: {"pk": w.question.pk},
+        methods=("get", "post"),
+        state=lambda w: (
+            _thread_state(w),
+            list(Bounty.objects.filter(thread=w.question).values_list("pk", "offered_by", "amount", "state")),
+        ),
+        readers=MEMBERS,
+        writers=FORUM_MODERATORS,
+        proof="moderator",
+        proof_method="post",
+        why="a bounty spends the offerer's own points on a public question; offering is a trust privilege "
+        "(member+; moderators and managers count as leaders, and without points they open nothing)",
     ),
     # --- Forums: trust privileges (the owner and member B are new members; moderators count as leaders) ------
     "forums:thread_retag": Route(

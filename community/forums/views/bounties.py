@@ -27,7 +27,8 @@ class BountyOfferForm(forms.Form):
 
 class BountyOfferView(LoginRequiredMixin, ThreadScopedMixin, View):
     """GET (htmx, when the member opens the offer form): whether they may offer and their
-    balance. POST: spend points on this question; the thread page says what happened."""
+    balance. POST: spend points on this question; the thread page says what happened (a
+    member below the level that offers bounties gets 403 instead)."""
 
     def get(self, request, pk):
         allowed = bounty_selectors.bounty_offer_allowed(user=request.user)
@@ -41,6 +42,10 @@ class BountyOfferView(LoginRequiredMixin, ThreadScopedMixin, View):
 
     def post(self, request, pk):
         url = self.thread.get_absolute_url() + "#bounty"
+        if not bounty_selectors.bounty_offer_allowed(user=request.user):
+            # Below the trust level that offers bounties: 403, naming the level (before the form).
+            context = {"message": bounty_selectors.bounty_offer_refusal(), "back": self.thread.get_absolute_url()}
+            return render(request, "forums/refused.html", context, status=403)
         form = BountyOfferForm(request.POST)
         if not form.is_valid():
             for errors in form.errors.values():
