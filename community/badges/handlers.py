@@ -30,8 +30,9 @@ ACTOR_COUNTERS = {
 def count_actor(activity) -> None:
     if activity.actor_id is None:
         return
-    services.tally_add(user_id=activity.actor_id, **{ACTOR_COUNTERS[activity.verb]: 1})
-    services.member_badges_evaluate(user_id=activity.actor_id, activity_id=activity.id)
+    counter = ACTOR_COUNTERS[activity.verb]
+    services.tally_add(user_id=activity.actor_id, **{counter: 1})
+    services.member_badges_evaluate(user_id=activity.actor_id, activity_id=activity.id, counters=[counter])
 
 
 @activity_handler("forum.thread.posted", "forum.reply.posted", name="badges.count_posts")
@@ -51,12 +52,13 @@ def count_post(activity) -> None:
     if author_id is None:
         return
     if is_question:
-        services.tally_add(user_id=author_id, questions=1)
+        counter = "questions"
     elif properties.get("thread_author") != author_id:
-        services.tally_add(user_id=author_id, answers=1)
+        counter = "answers"
     else:
         return
-    services.member_badges_evaluate(user_id=author_id, activity_id=activity.id)
+    services.tally_add(user_id=author_id, **{counter: 1})
+    services.member_badges_evaluate(user_id=author_id, activity_id=activity.id, counters=[counter])
 
 
 def _upvote_change(properties: dict) -> int:
@@ -96,9 +98,9 @@ def count_vote(activity) -> None:
         )
     tally = services.post_score_add(post_id=post_id, delta=int(properties.get("value") or 0))
     if change > 0:
-        for member_id in (voter_id, author_id):
+        for member_id, counter in ((voter_id, "upvotes_given"), (author_id, "upvotes_received")):
             if member_id in members:
-                services.member_badges_evaluate(user_id=member_id, activity_id=activity.id)
+                services.member_badges_evaluate(user_id=member_id, activity_id=activity.id, counters=[counter])
     if tally is not None:
         services.post_badges_evaluate(tally=tally, activity_id=activity.id)
 
@@ -117,4 +119,4 @@ def count_accepted(activity) -> None:
     accepted = activity.verb == "forum.answer.accepted"
     services.tally_add(user_id=author_id, accepted=1 if accepted else -1)
     if accepted:
-        services.member_badges_evaluate(user_id=author_id, activity_id=activity.id)
+        services.member_badges_evaluate(user_id=author_id, activity_id=activity.id, counters=["accepted"])

@@ -156,17 +156,36 @@ def _badge_announce(*, award: BadgeAward) -> None:
     )
 
 
-def member_badges_evaluate(*, user_id: int, activity_id: uuid.UUID | None = None) -> list[BadgeAward]:
-    """Award the member badges whose counters the member has reached and does not hold yet."""
+def member_badges_evaluate(
+    *, user_id: int, activity_id: uuid.UUID | None = None, counters: Iterable[str] | None = None
+) -> list[BadgeAward]:
+    """Award the member badges whose counters the member has reached and does not hold yet
+    (only the badges reading ``counters``, when given: those an activity just moved).
+    Reaching nothing costs one query; a badge in reach two more."""
     tally = MemberTally.objects.select_related("user").filter(user_id=user_id).first()
     if tally is None or not tally.user.is_active:
         return []
+    wanted = set(counters) if counters is not None else TALLY_FIELDS
+    reached = [
+        definition
+        for definition in MEMBER_BADGES
+        if definition.counter in wanted and getattr(tally, definition.counter) >= definition.threshold
+    ]
+    if not reached:
+        return []
+    held = set(
+        BadgeAward.objects.filter(user_id=user_id, cause="", badge__slug__in=[d.slug for d in reached]).values_list(
+            "badge__slug", flat=True
+        )
+    )
+    reached = [definition for definition in reached if definition.slug not in held]
+    if not reached:
+        return []
     rows = badge_rows()
-    held = set(BadgeAward.objects.filter(user_id=user_id, cause="").values_list("badge__slug", flat=True))
     awards = []
-    for definition in MEMBER_BADGES:
+    for definition in reached:
         row = rows[definition.slug]
-        if definition.slug in held or not row.enabled or getattr(tally, definition.counter) < definition.threshold:
+        if not row.enabled:
             continue
         award = badge_award(user=tally.user, badge=row, activity_id=activity_id)
         if award is not None:
