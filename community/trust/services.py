@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -50,17 +51,29 @@ def utc_day(moment: datetime) -> date:
 # --- Counters (from activities) ----------------------------------------------------------------------
 
 
-def _rows(*, user_id: int, day: date) -> None:
+def _member_row(*, user_id: int) -> bool:
+    """The member's row, created on their first counted activity; False for an account
+    deleted since the activity (its counters went with it)."""
+    if MemberTrust.objects.filter(user_id=user_id).exists():
+        return True
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        return False
     MemberTrust.objects.get_or_create(user_id=user_id)
+    return True
+
+
+def _rows(*, user_id: int, day: date) -> bool:
+    if not _member_row(user_id=user_id):
+        return False
     MemberDay.objects.get_or_create(user_id=user_id, day=day)
+    return True
 
 
 def _add(*, user_id: int, day: date, **amounts: int) -> None:
     """Add to the member's lifetime and daily counters (lifetime ones never below zero)."""
     amounts = {name: amount for name, amount in amounts.items() if amount}
-    if not amounts:
+    if not amounts or not _rows(user_id=user_id, day=day):
         return
-    _rows(user_id=user_id, day=day)
     MemberTrust.objects.filter(user_id=user_id).update(
         **{name: Greatest(F(name) + amount, 0) for name, amount in amounts.items()}
     )
@@ -71,7 +84,8 @@ def _add(*, user_id: int, day: date, **amounts: int) -> None:
 
 def stats_visit_record(*, user_id: int, day: date) -> bool:
     """The member visited on `day`; counted once a day. Returns whether it was new."""
-    _rows(user_id=user_id, day=day)
+    if not _rows(user_id=user_id, day=day):
+        return False
     if not MemberDay.objects.filter(user_id=user_id, day=day, visited=False).update(visited=True):
         return False
     MemberTrust.objects.filter(user_id=user_id).update(days_visited=F("days_visited") + 1)
@@ -103,8 +117,8 @@ def stats_reply_record(*, user_id: int, day: date) -> None:
 
 def stats_suspension_record(*, user_id: int, at: datetime) -> None:
     """The forums suspended the member at `at` (the latest suspension is kept)."""
-    MemberTrust.objects.get_or_create(user_id=user_id)
-    MemberTrust.objects.filter(user_id=user_id).exclude(last_suspended_at__gte=at).update(last_suspended_at=at)
+    if _member_row(user_id=user_id):
+        MemberTrust.objects.filter(user_id=user_id).exclude(last_suspended_at__gte=at).update(last_suspended_at=at)
 
 
 # --- Evaluation ----------------------------------------------------------------------------------------

@@ -262,3 +262,16 @@ def test_managers_grant_leader_from_the_admin(client, answerer, manager):
     assert response.status_code == 302
     assert level(answerer) == Level.LEADER
     assert LevelChange.objects.filter(user=answerer, changed_by=manager, new_level=Level.LEADER).exists()
+
+
+def test_activities_about_a_deleted_account_count_nothing(question, answer, asker, answerer):
+    """An upvote delivered after its post's author deleted their account: the voter's
+    counter moves, nothing is kept for the deleted one, and the handler succeeds."""
+    from community.activity.models import HandlerRun
+
+    forums.post_vote(user=asker, post=answer)
+    answerer.delete()
+    deliver()
+    assert MemberTrust.objects.get(user=asker).likes_given == 1
+    assert not MemberTrust.objects.filter(user_id=answerer.pk).exists()
+    assert set(HandlerRun.objects.filter(handler="trust.count_like").values_list("status", flat=True)) == {"succeeded"}
