@@ -10,6 +10,8 @@ Each prints its own figures and its ratios against the baseline it names:
 - forums:   topic list and a 500-reply thread under 10 concurrent readers (100k threads)
 - activity: what recording an activity adds to a request's transaction, and consumer throughput
 - first_call: a new visitor in headless Chromium, from the home page to a successful first call
+- rewards:  leaderboards and a profile under 10 readers (100k members, 5M ledger entries) vs summing
+            the ledger, and activities awarded per second through the real consumer vs storing alone
 
 Options after `--` go to every benchmark (e.g. `python -m bench engine -- --repeats 3`).
 """
@@ -17,7 +19,7 @@ Options after `--` go to every benchmark (e.g. `python -m bench engine -- --repe
 import subprocess
 import sys
 
-BENCHMARKS = ["engine", "batching", "gateway", "finetune", "forums", "activity", "first_call"]
+BENCHMARKS = ["engine", "batching", "gateway", "finetune", "forums", "activity", "first_call", "rewards"]
 
 
 def main() -> None:

@@ -21,23 +21,20 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import http.client
 import os
 import random
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from bench.serving import SIGN_IN_BACKEND, measure, reference_loop_ms, wait_until_up
+from bench.serving import session_cookie as serving_session_cookie
 from bench.stats import ensure_database, percentile
 
 DB_NAME = "atrium_bench_forums"
-# The backend a sign-in with email and password records, so the bench's sessions are real ones.
-SIGN_IN_BACKEND = "portal.accounts.backends.CachedPermissionsBackend"
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
@@ -47,35 +44,20 @@ os.environ["REDIS_URL"] = REDIS
 # As a web process does (portal/asgi.py): connections come from a pool, here and in the server.
 os.environ.setdefault("DB_POOL_MAX_SIZE", "20")
 # Production settings, as deployed (static files from the collected manifest, no test
-# conveniences such as WhiteNoise's autorefresh), behind a TLS proxy (see PROXY_HEADERS).
+# conveniences such as WhiteNoise's autorefresh), behind a TLS proxy (see bench.serving.PROXY_HEADERS).
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
 os.environ.setdefault("SECRET_KEY", "bench-" + hashlib.sha256(b"atrium bench forums").hexdigest())
-# What the TLS-terminating proxy in front of production adds to every request.
-PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
-
-
-def reference_loop_ms() -> float:
-    """CPU time of a fixed pure-Python loop: how fast this (shared, virtual) machine runs now.
-
-    Printed before and after the runs, so that figures taken while the host was slow are
-    seen for what they are (the same loop has taken from 0.65 s to 1.05 s here).
-    """
-    started = time.process_time()
-    total = 0
-    for i in range(2_000_000):
-        total += i * i
-    return (time.process_time() - started) * 1000
 
 
 def generate(*, threads: int, posts: int, big_replies: int, seed: int = 7) -> int:
     """Fill the database with COPY; returns the id of the thread with `big_replies` replies."""
-    from community.forums.rendering import render_markdown
     from django.db import connection
     from django.utils import timezone
 
     from community.forums.demo import seed as seed_forums
     from community.forums.models import Category, Tag, Thread
     from portal.accounts.models import Profile, User
+    from portal.markdown import MEMBER, render_markdown
 
     rng = random.Random(seed)
     existing = Thread.objects.count()
@@ -110,7 +92,7 @@ def generate(*, threads: int, posts: int, big_replies: int, seed: int = 7) -> in
         "> quoted text\n\nI see the same **rate limit** on batch jobs; backoff fixed it for me.",
         "Fine-tuning with LoRA rank 8 on 2k examples took 40 minutes. See https://example.org/notes",
     ]
-    rendered = [render_markdown(b).html for b in bodies]
+    rendered = [render_markdown(b, profile=MEMBER).html for b in bodies]
     digests = [hashlib.sha256(b.encode()).hexdigest() for b in bodies]
 
     replies_total = posts - threads
@@ -164,7 +146,7 @@ def generate(*, threads: int, posts: int, big_replies: int, seed: int = 7) -> in
         print(f"  {threads:,} threads in {time.perf_counter() - started:.0f} s")
         with cursor.connection.cursor().copy(
             "COPY forums_post (thread_id, author_id, is_first, body, body_html, body_hash, is_staff_reply, score,"
-            " created_at, edit_count, is_hidden, hidden_reason, is_deleted) FROM STDIN"
+            " created_at, edit_count, is_hidden, hidden_reason, hidden_as_spam, is_deleted, is_wiki) FROM STDIN"
         ) as copy:
             written = 0
             for i, thread_id in enumerate(thread_ids):
@@ -186,6 +168,8 @@ def generate(*, threads: int, posts: int, big_replies: int, seed: int = 7) -> in
                             False,
                             "",
                             False,
+                            False,
+                            False,
                         )
                     )
                 written += counts[i] + 1
@@ -195,70 +179,9 @@ def generate(*, threads: int, posts: int, big_replies: int, seed: int = 7) -> in
 
 
 def session_cookie() -> str:
-    """The cookies a signed-in browser sends: its session, and the CSRF cookie the site set
-    on its first page (without it every page would mint a new CSRF secret)."""
-    from django.conf import settings
-    from django.test import Client
-
     from portal.accounts.models import User
 
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
-    client.force_login(User.objects.get(email="bench1@example.org"), backend=SIGN_IN_BACKEND)
-    assert client.get("/community/").status_code == 200
-    names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
-    return "; ".join(f"{name}={client.cookies[name].value}" for name in names)
-
-
-def measure(base: str, path: str, *, readers: int, requests: int, cookie: str = "") -> list[float]:
-    """Each reader keeps one connection and sends its share of requests back to back."""
-    host = urlsplit(base)
-    times: list[float] = []
-    lock = threading.Lock()
-    errors: list[str] = []
-
-    def reader(count: int) -> None:
-        conn = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
-        headers = dict(PROXY_HEADERS, **({"Cookie": cookie} if cookie else {}))
-        mine = []
-        try:
-            for _ in range(count):
-                started = time.perf_counter()
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                mine.append((time.perf_counter() - started) * 1000)
-                if response.status != 200:
-                    errors.append(f"{response.status} for {path}")
-        except OSError as exc:
-            errors.append(repr(exc))
-        finally:
-            conn.close()
-        with lock:
-            times.extend(mine)
-
-    per_reader = max(requests // readers, 1)
-    workers = [threading.Thread(target=reader, args=(per_reader,)) for _ in range(readers)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    if errors:
-        raise SystemExit(f"errors: {errors[:3]}")
-    return times
-
-
-def wait_until_up(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz", headers=PROXY_HEADERS)
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
+    return serving_session_cookie(User.objects.get(email="bench1@example.org"), warm_path="/community/")
 
 
 def server_side(path: str, cookie_user: bool, requests: int) -> tuple[str, list[float], float]:
