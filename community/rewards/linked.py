@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from .models import AccountSignal
 
@@ -41,23 +41,17 @@ def account_signal_record(*, user_id: int, ip_hash: str, device_hash: str, signe
 
 
 def accounts_linked(*, user_id: int, other_id: int) -> bool:
-    """Whether the two accounts look like one person's (two queries at most)."""
+    """Whether the two accounts look like one person's (one query)."""
     if user_id == other_id:
         return True
-    devices = AccountSignal.objects.filter(user_id=user_id).exclude(device_hash="").values("device_hash")
-    if AccountSignal.objects.filter(user_id=other_id, device_hash__in=devices).exists():
-        return True
+    mine = AccountSignal.objects.filter(user_id=user_id)
     window = settings.REWARDS_LINKED_SIGNUP_WINDOW
-    close_signup = AccountSignal.objects.filter(
-        user_id=other_id,
+    close_signup = mine.filter(
         signed_up=True,
         ip_hash=OuterRef("ip_hash"),
         first_seen__gte=OuterRef("first_seen") - window,
         first_seen__lte=OuterRef("first_seen") + window,
     )
-    return (
-        AccountSignal.objects.filter(user_id=user_id, signed_up=True)
-        .exclude(ip_hash="")
-        .filter(Exists(close_signup))
-        .exists()
-    )
+    same_device = Q(device_hash__in=mine.exclude(device_hash="").values("device_hash"))
+    signed_up_close = Q(signed_up=True, ip_hash__gt="") & Q(Exists(close_signup))
+    return AccountSignal.objects.filter(same_device | signed_up_close, user_id=other_id).exists()

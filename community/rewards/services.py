@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from portal.accounts.selectors import email_verified
+from portal.accounts.selectors import email_verified_ids
 from portal.shipped import shipped_register
 
 from .linked import accounts_linked
@@ -144,8 +144,7 @@ def _refusal(*, rule: Rule, user_id: int, counterpart_id: int | None) -> str | N
         return None
     if counterpart_id == user_id:
         return REASON_SELF
-    # (email_verified's filter takes a user's id as well as the user.)
-    if rule.vote_capped and not (email_verified(user=user_id) and email_verified(user=counterpart_id)):
+    if rule.vote_capped and len(email_verified_ids(user_ids=(user_id, counterpart_id))) < 2:
         return REASON_UNVERIFIED
     if accounts_linked(user_id=user_id, other_id=counterpart_id):
         return REASON_LINKED
@@ -188,7 +187,9 @@ def points_award(
     entry written (the award, or the refusal), or None when nothing was written (a
     duplicate, a disabled rule, an unknown user).
     """
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction (an activity handler's): nothing here is
+    # caught and carried on from, and a savepoint costs two round trips per award.
+    with transaction.atomic(savepoint=False):
         rule_row = rule_get(key=rule)
         if not rule_row.enabled:
             return None
@@ -237,7 +238,7 @@ def points_reverse(
 ) -> PointsEntry | None:
     """Write the counter-entry of the live award of (user, rule, cause), with ``reason``.
     None when no award is live (never awarded, refused, or reversed already)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         standing = _standing_lock(user_id)
         if standing is None:
             return None

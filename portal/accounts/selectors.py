@@ -34,6 +34,11 @@ def email_verified(*, user) -> bool:
     return EmailAddress.objects.filter(user=user, verified=True).exists()
 
 
+def email_verified_ids(*, user_ids) -> set[int]:
+    """Which of these accounts have confirmed an email address (one query)."""
+    return set(EmailAddress.objects.filter(user_id__in=user_ids, verified=True).values_list("user_id", flat=True))
+
+
 def profile_bio_html(*, profile: Profile) -> str:
     """The bio as sanitized HTML: Markdown rendered with the MEMBER profile (as forum posts
     are), @handles linked only when they name an active member."""
