@@ -15,6 +15,8 @@ from playwright.sync_api import expect
 
 from community.forums import services as forum_services
 from community.forums.models import Category, CategoryKind
+from portal.accounts.roles import Role
+from portal.accounts.services import user_set_role
 from portal.apikeys.models import ApiKey
 from sandbox.finetuning.models import FineTuningJob, TrainingFile
 from sandbox.registry.models import HostedModel
@@ -81,7 +83,8 @@ def _script_src(policy: str) -> str:
 def site(echo_model):
     """What the pages show: a forum thread, a job with a file, a developer and a manager."""
     developer = make_member("dev@example.org", handle="dev")
-    make_member("manager@example.org", handle="manager", is_staff=True)
+    # A community manager: staff, and the role's permissions (awarding honors among them).
+    user_set_role(user=make_member("manager@example.org", handle="manager"), role=Role.COMMUNITY_MANAGER)
     category = Category.objects.create(name="Q&A", slug="qa", kind=CategoryKind.QA, description="Questions")
     thread = forum_services.thread_create(
         author=developer, category=category, title="Streaming with the SDK", body="Does `stream=True` work?"
@@ -148,6 +151,9 @@ def test_every_page_loads_without_csp_violations(browser, asgi_server, celery_wo
             f"/jobs/{site['job'].id}/",
             "/files/",
             "/jobs/webhooks/",
+            "/rewards/badges/",
+            "/rewards/badges/first-question/",
+            "/rewards/honors/",
         ):
             tour.visit(path)
 
@@ -225,6 +231,7 @@ def test_every_page_loads_without_csp_violations(browser, asgi_server, celery_wo
         page.wait_for_url(re.compile(r"days=7"))
         page.wait_for_function("() => window.Chart && Chart.getChart('chart-signups')")
         tour.visit("/admin/")
+        tour.visit("/rewards/honors/award/")
 
         assert not tour.violations, "\n".join(tour.violations)
     finally:
