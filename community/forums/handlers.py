@@ -1,6 +1,6 @@
 """What the forums do when something happens: a bounty pays the answer its question's
 asker accepts. Registered from ``ForumsConfig.ready()`` with the rewards rule bounties pay
-under."""
+under, and the forum categories the leaderboards rank members in."""
 
 from __future__ import annotations
 
