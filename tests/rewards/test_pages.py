@@ -42,8 +42,8 @@ def test_history_explains_every_entry_in_chinese(client, user, other_user):
     client.cookies["django_language"] = "zh-hans"
     chinese = client.get(reverse("rewards:history")).content.decode()
     assert "你的回答获得了赞" in chinese and "投票已撤销。" in chinese
-    assert "自己的帖子或操作不获得积分。 5 积分未计入。" in chinese
-    assert "积分记录" in chinese
+    assert "自己的帖子或操作不获得点数。 5 点数未计入。" in chinese
+    assert "点数记录" in chinese
 
 
 def test_a_rule_a_manager_renamed_shows_as_written(client, user):
