@@ -44,6 +44,7 @@ from django.utils import timezone
 from community.forums import services as forums
 from community.forums.models import Category, CategoryKind, Tag
 from community.notifications.models import DigestFrequency, NotificationPreference
+from community.trust.levels import Level
 from portal.accounts.roles import Role
 from portal.accounts.services import profile_update, user_set_role
 from portal.apikeys.services import api_key_create
@@ -55,6 +56,7 @@ from sandbox.registry.models import HostedModel
 from tests.e2e.conftest import _orm_beside_playwright, browser  # noqa: F401 (fixtures)
 from tests.factories import UserFactory
 from tests.support.processes import start_asgi_server
+from tests.support.trust import level_set
 
 PAYLOADS = [
     line.replace("\\n", "\n")
@@ -222,6 +224,9 @@ def _member(email: str, handle: str, *, role: Role | None = None):
     user.profile.save()
     if role is not None:
         user_set_role(user=user, role=role)
+    # Members of some standing (trust level Member): the corpus posts hundreds of times, with
+    # the links and images new members may not use.
+    level_set(user, Level.MEMBER)
     # No mail: the corpus notifies hundreds of times.
     NotificationPreference.objects.update_or_create(
         user=user,
