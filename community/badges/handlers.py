@@ -30,9 +30,14 @@ ACTOR_COUNTERS = {
 def count_actor(activity) -> None:
     if activity.actor_id is None:
         return
-    counter = ACTOR_COUNTERS[activity.verb]
-    services.tally_add(user_id=activity.actor_id, **{counter: 1})
-    services.member_badges_evaluate(user_id=activity.actor_id, activity_id=activity.id, counters=[counter])
+    _count(user_id=activity.actor_id, activity=activity, **{ACTOR_COUNTERS[activity.verb]: 1})
+
+
+def _count(*, user_id, activity, **deltas: int) -> None:
+    """Move a member's counters and award the badges they just reached."""
+    tally = services.tally_add(user_id=user_id, **deltas)
+    if tally is not None:
+        services.badges_crossed(tally=tally, deltas=deltas, activity_id=activity.id)
 
 
 @activity_handler("forum.thread.posted", "forum.reply.posted", name="badges.count_posts")
@@ -42,7 +47,7 @@ def count_post(activity) -> None:
     if properties.get("category_kind") != QA:
         return
     is_question = activity.verb == "forum.thread.posted"
-    author_id = activity.actor_id
+    author_id = activity.actor_id  # None when the account is gone (the consumer checks)
     services.post_tally_start(
         post_id=int(properties["post"]),
         author_id=author_id,
@@ -52,13 +57,9 @@ def count_post(activity) -> None:
     if author_id is None:
         return
     if is_question:
-        counter = "questions"
+        _count(user_id=author_id, activity=activity, questions=1)
     elif properties.get("thread_author") != author_id:
-        counter = "answers"
-    else:
-        return
-    services.tally_add(user_id=author_id, **{counter: 1})
-    services.member_badges_evaluate(user_id=author_id, activity_id=activity.id, counters=[counter])
+        _count(user_id=author_id, activity=activity, answers=1)
 
 
 def _upvote_change(properties: dict) -> int:
@@ -77,32 +78,29 @@ def _upvote_change(properties: dict) -> int:
 
 @activity_handler("forum.post.voted", name="badges.count_votes")
 def count_vote(activity) -> None:
-    """Upvotes given (Supporter) and received (Helpful), and a Q&A post's score (Nice Answer, ...)."""
+    """Upvotes given (Supporter) and received (Helpful), and a Q&A post's score (Nice Answer, ...):
+    three statements for a vote that reaches no badge."""
     properties = activity.properties
     voter_id, author_id = activity.actor_id, properties.get("post_author")
     change = _upvote_change(properties)
-    members = services.existing_user_ids([voter_id, author_id])
     if change:
-        if voter_id in members:
-            services.tally_add(user_id=voter_id, upvotes_given=change)
-        if author_id in members:
-            services.tally_add(user_id=author_id, upvotes_received=change)
-    post_id = int(activity.target_id)
-    if properties.get("category_kind") == QA:
-        # A post written before the badges app counted (no counter yet) starts counting now.
+        if voter_id is not None:
+            _count(user_id=voter_id, activity=activity, upvotes_given=change)
+        if author_id is not None:
+            _count(user_id=author_id, activity=activity, upvotes_received=change)
+    post_id, delta = int(activity.target_id), int(properties.get("value") or 0)
+    tally = services.post_score_add(post_id=post_id, delta=delta)
+    if tally is None and properties.get("category_kind") == QA:
+        # A Q&A post written before the badges app counted starts counting now.
         services.post_tally_start(
             post_id=post_id,
-            author_id=author_id if author_id in members else None,
+            author_id=author_id if author_id in services.existing_user_ids([author_id]) else None,
             thread_id=properties.get("thread"),
             is_question=bool(properties.get("is_question")),
         )
-    tally = services.post_score_add(post_id=post_id, delta=int(properties.get("value") or 0))
-    if change > 0:
-        for member_id, counter in ((voter_id, "upvotes_given"), (author_id, "upvotes_received")):
-            if member_id in members:
-                services.member_badges_evaluate(user_id=member_id, activity_id=activity.id, counters=[counter])
-    if tally is not None:
-        services.post_badges_evaluate(tally=tally, activity_id=activity.id)
+        tally = services.post_score_add(post_id=post_id, delta=delta)
+    if tally is not None and delta > 0:
+        services.post_badges_evaluate(tally=tally, activity_id=activity.id, delta=delta)
 
 
 @activity_handler("forum.answer.accepted", "forum.answer.unaccepted", name="badges.count_accepted")
@@ -110,13 +108,6 @@ def count_accepted(activity) -> None:
     """Accepted answers (Solved ×10); an asker accepting their own answer does not count."""
     properties = activity.properties
     author_id = properties.get("answer_author")
-    if (
-        author_id is None
-        or author_id == properties.get("asker")
-        or author_id not in services.existing_user_ids([author_id])
-    ):
+    if author_id is None or author_id == properties.get("asker"):
         return
-    accepted = activity.verb == "forum.answer.accepted"
-    services.tally_add(user_id=author_id, accepted=1 if accepted else -1)
-    if accepted:
-        services.member_badges_evaluate(user_id=author_id, activity_id=activity.id, counters=["accepted"])
+    _count(user_id=author_id, activity=activity, accepted=1 if activity.verb == "forum.answer.accepted" else -1)

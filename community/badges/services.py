@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import CharField, Exists, F, OuterRef, Value
-from django.db.models.functions import Cast, Concat, Greatest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -69,6 +69,10 @@ def badge_rows() -> dict[str, Badge]:
 
 
 # --- Counters ------------------------------------------------------------------------------------
+#
+# The handlers run for every vote, post and key on the site, so a counter moves in one statement
+# (an upsert that returns the new values) and a badge is looked at only when its counter crosses
+# its threshold: counters move by one, so "reached" is the moment the new value meets it.
 
 
 def existing_user_ids(user_ids: Iterable[int | None]) -> set[int]:
@@ -79,31 +83,65 @@ def existing_user_ids(user_ids: Iterable[int | None]) -> set[int]:
     return set(get_user_model().objects.filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def tally_add(*, user_id: int, **deltas: int) -> None:
-    """Add to a member's counters (never below zero): e.g. ``tally_add(user_id=1, answers=1)``."""
+def tally_add(*, user_id: int, **deltas: int) -> MemberTally | None:
+    """Add to a member's counters, never below zero (``tally_add(user_id=1, answers=1)``), in one
+    statement; returns the counters as they are now, or None when the account no longer exists."""
     unknown = set(deltas) - TALLY_FIELDS
     if unknown:
         raise ValueError(f"unknown tally counters: {sorted(unknown)}")
-    changes = {field: Greatest(F(field) + delta, Value(0)) for field, delta in deltas.items() if delta}
-    if not changes:
-        return
-    MemberTally.objects.get_or_create(user_id=user_id)
-    MemberTally.objects.filter(user_id=user_id).update(**changes, updated_at=timezone.now())
-
-
-def post_tally_start(*, post_id: int, author_id: int | None, thread_id: int | None, is_question: bool) -> PostTally:
-    """The counter of a new Q&A post (idempotent)."""
-    tally, _created = PostTally.objects.get_or_create(
-        post_id=post_id, defaults={"author_id": author_id, "thread_id": thread_id, "is_question": is_question}
+    deltas = {field: delta for field, delta in deltas.items() if delta}
+    if not deltas:
+        return None
+    qn = connection.ops.quote_name
+    table, users = qn(MemberTally._meta.db_table), qn(get_user_model()._meta.db_table)
+    counters = sorted(TALLY_FIELDS)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    columns = ", ".join(qn(column) for column in ["user_id", *counters, "updated_at"])
+    sets = ", ".join(
+        f"{qn(field)} = CASE WHEN {table}.{qn(field)} + %s < 0 THEN 0 ELSE {table}.{qn(field)} + %s END"
+        for field in deltas
     )
-    return tally
+    sql = (
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608 - names from the models, counters from TALLY_FIELDS
+        f"SELECT %s, {', '.join(['%s'] * len(counters))}, %s FROM {users} WHERE {users}.{qn('id')} = %s "
+        f"ON CONFLICT ({qn('user_id')}) DO UPDATE SET {sets}, {qn('updated_at')} = %s "
+        f"RETURNING {', '.join(qn(field) for field in counters)}"
+    )
+    params = [user_id, *(max(deltas.get(field, 0), 0) for field in counters), now, user_id]
+    params += [value for delta in deltas.values() for value in (delta, delta)] + [now]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return MemberTally(user_id=user_id, **dict(zip(counters, row, strict=True))) if row else None
+
+
+def post_tally_start(*, post_id: int, author_id: int | None, thread_id: int | None, is_question: bool) -> None:
+    """The counter of a new Q&A post (one statement; a counter that exists is kept)."""
+    PostTally.objects.bulk_create(
+        [PostTally(post_id=post_id, author_id=author_id, thread_id=thread_id, is_question=is_question)],
+        ignore_conflicts=True,
+    )
 
 
 def post_score_add(*, post_id: int, delta: int) -> PostTally | None:
-    """Move a post's score by a vote's change; returns the counter (None for a post not counted)."""
-    if not PostTally.objects.filter(post_id=post_id).update(score=F("score") + delta, updated_at=timezone.now()):
+    """Move a post's score by a vote's change, in one statement; returns the counter as it is
+    now (None for a post not counted: outside Q&A)."""
+    qn = connection.ops.quote_name
+    table = qn(PostTally._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {qn('score')} = {qn('score')} + %s, {qn('updated_at')} = %s "  # noqa: S608
+            f"WHERE {qn('post_id')} = %s RETURNING {qn('author_id')}, {qn('thread_id')}, {qn('is_question')}, "
+            f"{qn('score')}",
+            [delta, connection.ops.adapt_datetimefield_value(timezone.now()), post_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
         return None
-    return PostTally.objects.get(post_id=post_id)
+    author_id, thread_id, is_question, score = row
+    return PostTally(
+        post_id=post_id, author_id=author_id, thread_id=thread_id, is_question=bool(is_question), score=score
+    )
 
 
 # --- Awarding badges -----------------------------------------------------------------------------
@@ -193,6 +231,33 @@ def member_badges_evaluate(
     return awards
 
 
+def badges_crossed(
+    *, tally: MemberTally, deltas: dict[str, int], activity_id: uuid.UUID | None = None
+) -> list[BadgeAward]:
+    """Award the member badges whose counters ``deltas`` just carried to their thresholds
+    (``tally`` as it is after them). Nothing reached: no query."""
+    crossed = [
+        definition
+        for definition in MEMBER_BADGES
+        if deltas.get(definition.counter, 0) > 0
+        and getattr(tally, definition.counter)
+        >= definition.threshold
+        > getattr(tally, definition.counter) - deltas[definition.counter]
+    ]
+    if not crossed:
+        return []
+    user = get_user_model().objects.filter(pk=tally.user_id).first()
+    if user is None:
+        return []
+    rows = badge_rows()
+    awards = []
+    for definition in crossed:
+        award = badge_award(user=user, badge=rows[definition.slug], activity_id=activity_id)
+        if award is not None:
+            awards.append(award)
+    return awards
+
+
 def _post_cause(post_id: int) -> str:
     return f"post:{post_id}"
 
@@ -202,9 +267,14 @@ def _post_badges(tally: PostTally) -> list[BadgeDefinition]:
     return [d for d in POST_BADGES if d.post_kind == kind and tally.score >= d.threshold]
 
 
-def post_badges_evaluate(*, tally: PostTally, activity_id: uuid.UUID | None = None) -> list[BadgeAward]:
-    """Award the post badges this post's score has reached to its author (once per post)."""
+def post_badges_evaluate(
+    *, tally: PostTally, activity_id: uuid.UUID | None = None, delta: int | None = None
+) -> list[BadgeAward]:
+    """Award the post badges this post's score has reached to its author (once per post); with
+    ``delta`` (the vote's change), only those it just reached: nothing reached, no query."""
     earned = _post_badges(tally)
+    if delta is not None:
+        earned = [d for d in earned if tally.score - delta < d.threshold]
     if not earned or tally.author_id is None:
         return []
     rows = badge_rows()

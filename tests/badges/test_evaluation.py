@@ -286,3 +286,38 @@ def test_votes_outside_qa_earn_no_post_badges(categories, asker, answerer):
     assert not PostTally.objects.filter(post_id=first.pk).exists()
     assert held(asker, "good-question") == []
     assert MemberTally.objects.get(user=asker).upvotes_received == 10  # Helpful counts every upvote
+
+
+def test_a_vote_that_reaches_no_badge_costs_three_statements(
+    question, answer, answerer, asker, django_assert_max_num_queries
+):
+    """The handler runs for every vote on the site: the voter's and the author's counters and
+    the post's score, one upsert each; badges are looked at only when a threshold is crossed."""
+    import uuid
+
+    from community.activity.models import ActivityEvent
+    from community.badges.handlers import count_vote
+
+    deliver()
+    forums.post_vote(user=asker, post=answer)
+    deliver()  # Supporter for the asker: the threshold crossed once
+    third = voters(1, prefix="third")[0]
+    vote = ActivityEvent(
+        id=uuid.uuid4(),
+        actor=third,
+        verb="forum.post.voted",
+        target_type="forums.post",
+        target_id=str(answer.pk),
+        properties={
+            "value": 1,
+            "direction": "up",
+            "withdrawn": False,
+            "post_author": answerer.pk,
+            "category_kind": "qa",
+        },
+    )
+    MemberTally.objects.create(user=third, upvotes_given=3)
+    with django_assert_max_num_queries(3):
+        count_vote(vote)
+    assert PostTally.objects.get(post_id=answer.pk).score == 2
+    assert MemberTally.objects.get(user=third).upvotes_given == 4
