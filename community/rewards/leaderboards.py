@@ -16,6 +16,9 @@ management command ``leaderboards_rebuild`` (and nightly). A refresh reads littl
   changing once it is over; a day is folded into the totals once it is two days old, which
   leaves a day's margin for entries written just before midnight and committed after.
 
+A new week's or month's boards appear with the first refresh after it begins (within
+minutes); until then its pages are empty.
+
 Ranks are competition ranks (equal points, equal rank, as Stack Overflow's lists); members
 with no points in a period, deactivated accounts and members who opted out
 (``MemberStanding.leaderboard_opt_out``) are left out. The new rows are computed into a
