@@ -36,6 +36,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import LeaderboardBoard, LeaderboardBuild, LeaderboardRow, LeaderboardTotal, MemberStanding, PointsDay
@@ -204,14 +205,23 @@ MAX_PAGES = 20  # the first 1,000 places; the viewer's own place is shown wherev
 def leaderboard_page(*, board: str, category_id: int, page: int, today: date | None = None):
     """One page of a board, in rank order: (rows, has_next). Each row's member comes with
     their profile (avatar, name, link); members who opted out since the last refresh or were
-    deactivated are not shown."""
+    deactivated are not shown.
+
+    A later page starts from the key (rank, member) found by an index-only skip, so the
+    joins run for the page's rows only, not for every row before it."""
     start = period_start(board, today or utc_today())
+    board_rows = LeaderboardRow.objects.filter(board=board, category_id=category_id, period_start=start)
     offset = (page - 1) * PAGE_SIZE
+    if offset:
+        key = board_rows.order_by("rank", "user_id").values_list("rank", "user_id")[offset : offset + 1].first()
+        if key is None:
+            return [], False
+        board_rows = board_rows.filter(Q(rank__gt=key[0]) | Q(rank=key[0], user_id__gte=key[1]))
     rows = list(
-        LeaderboardRow.objects.filter(board=board, category_id=category_id, period_start=start, user__is_active=True)
+        board_rows.filter(user__is_active=True)
         .exclude(user__points_standing__leaderboard_opt_out=True)
         .select_related("user__profile")
-        .order_by("rank", "user_id")[offset : offset + PAGE_SIZE + 1]
+        .order_by("rank", "user_id")[: PAGE_SIZE + 1]
     )
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
