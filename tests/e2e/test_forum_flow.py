@@ -57,26 +57,30 @@ def test_ask_answer_mention_accept_and_notifications(browser, live_server):
         expect(answer.locator(".highlight .k", has_text="for")).to_be_visible()
         expect(answer.locator("a.mention")).to_have_text("@ada")
 
-        # Ada sees one notification: the mention (not a second one for the reply), opens it, accepts.
+        # Ada sees the mention (not a second notification for the reply) beside her First
+        # Question badge, opens the mention, accepts.
         activity_events_flush()  # the activity consumer, which beat runs every second in a deployment
         ada.goto(f"{base}/community/")
-        expect(ada.locator("#notification-bell .badge")).to_have_text("1")
+        expect(ada.locator("#notification-bell .badge")).to_have_text("2")
         ada.locator("#notification-bell").click()
-        expect(ada.locator("#notifications li")).to_have_count(1)
-        expect(ada.locator("#notifications li").first).to_contain_text("mentioned you")
-        ada.locator("#notifications li a").first.click()
+        expect(ada.locator("#notifications li")).to_have_count(2)
+        expect(ada.locator("#notifications li", has_text="First Question")).to_have_count(1)
+        mention = ada.locator("#notifications li", has_text="mentioned you")
+        expect(mention).to_have_count(1)
+        mention.locator("a").first.click()
         expect(ada).to_have_url(re.compile(r"/community/t/\d+/.+#post-\d+$"))
         ada.get_by_role("button", name="Accept answer").click()
         expect(ada.locator(".accepted-answer")).to_contain_text("iterate over the stream")
-        expect(ada.locator("#notification-bell .badge")).to_have_count(0)
+        expect(ada.locator("#notification-bell .badge")).to_have_text("1")  # the mention is read; the badge is not
 
-        # Grace is told her answer was accepted.
+        # Grace is told her answer was accepted (and, earlier, that it earned First Answer).
         activity_events_flush()
         grace.goto(f"{base}/community/")
-        expect(grace.locator("#notification-bell .badge")).to_have_text("1")
+        expect(grace.locator("#notification-bell .badge")).to_have_text("2")
         grace.locator("#notification-bell").click()
         expect(grace.locator("#notifications li").first).to_contain_text("was accepted")
-        expect(grace.locator("#notifications li")).to_have_count(1)
+        expect(grace.locator("#notifications li")).to_have_count(2)
+        expect(grace.locator("#notifications li", has_text="First Answer")).to_have_count(1)
     finally:
         ada_ctx.close()
         grace_ctx.close()
