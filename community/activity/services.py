@@ -23,9 +23,10 @@ import traceback
 import uuid
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from portal.streams import DurableStream
@@ -192,7 +193,9 @@ def _handler_run(*, run_id: int, now: datetime) -> bool:
         try:
             if handler is None:
                 raise LookupError(f"no activity handler named {run.handler!r} is registered in this process")
-            with transaction.atomic():
+            # A handler's texts are the same whichever request ran last in this thread (a
+            # test client's, a view that flushed): the site's language unless it picks one.
+            with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
                 handler.func(run.activity)
         except Exception:
             logger.exception(

@@ -101,6 +101,22 @@ def notify_answer_accepted(activity) -> None:
     )
 
 
+@activity_handler("forum.bounty.awarded", name="notifications.bounty_awarded")
+def notify_bounty_awarded(activity) -> None:
+    """The member whose answer received a bounty hears of it (accepted or best-voted)."""
+    post = forums.post_for_notice(pk=int(activity.properties.get("post") or 0))
+    if post is None or activity.actor is None:
+        return
+    notifications_create(
+        recipients=[activity.actor],
+        kind=NotificationKind.BOUNTY,
+        actor=None,
+        url=post.get_absolute_url(),
+        title=_("Your answer in “%(title)s” received a bounty of %(amount)s points")
+        % {"title": post.thread.title, "amount": activity.properties.get("amount")},
+    )
+
+
 @activity_handler("forum.moderation.action", name="notifications.moderation")
 def notify_moderation(activity) -> None:
     """A hidden post and a suspension are told to the member; a redacted key to its writer."""

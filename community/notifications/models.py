@@ -17,6 +17,7 @@ class NotificationKind(models.TextChoices):
     HONOR = "honor", _("Honor awarded")
     LEVEL = "level", _("Trust level reached")
     STORE = "store", _("Rewards store order")
+    BOUNTY = "bounty", _("Bounty received")
 
 
 class DigestFrequency(models.TextChoices):
@@ -81,4 +82,6 @@ class NotificationPreference(models.Model):
         # Moderation, security and a store order's outcome (a receipt, like a shop's) always mail.
         if kind in (NotificationKind.MODERATION, NotificationKind.SECURITY, NotificationKind.STORE):
             return True
+        if kind == NotificationKind.BOUNTY:  # a bounty is paid to an answer: the accepted-answer choice
+            return self.email_accepted
         return bool(getattr(self, f"email_{kind}", False))

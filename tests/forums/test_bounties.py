@@ -16,6 +16,7 @@ from community.activity.models import ActivityEvent
 from community.forums import services
 from community.forums.models import Bounty, BountyAward, BountyState
 from community.forums.services.bounties import bounties_close_due, bounty_offer
+from community.notifications.models import Notification
 from community.rewards.selectors import points_entries_for_user, standing_of
 from community.rewards.services import points_award
 from community.trust.levels import Level
@@ -35,6 +36,10 @@ def grant(user, points: int) -> None:
 
 def balance(user) -> int:
     return standing_of(user_id=user.pk).balance
+
+
+def notifications_for(user) -> list:
+    return list(Notification.objects.filter(recipient=user))
 
 
 def expire(bounty: Bounty) -> None:
@@ -158,8 +163,11 @@ def test_the_accepted_answer_receives_the_bounty(client, question, offerer, answ
     paid = points_entries_for_user(user=answerer).get(rule_key="forum.bounty.awarded")
     assert paid.amount == 200 and paid.cause == f"bounty:{bounty.pk}" and paid.category_id == question.category_id
     assert balance(answerer) == standing_of(user_id=answerer.pk).reputation >= 200
-    deliver()  # what the handler recorded
+    deliver()  # what the handler recorded, and the notification it brings
     assert ActivityEvent.objects.filter(verb="forum.bounty.awarded", actor_id=answerer.pk).count() == 1
+    told = [n for n in notifications_for(answerer) if n.kind == "bounty"]
+    assert len(told) == 1 and "received a bounty of 200 points" in told[0].title
+    assert told[0].url == answer.get_absolute_url()
 
     # Un-accepting and accepting again, or the activity delivered again, pays nothing more.
     services.post_accept_answer(user=offerer, post=answer)
