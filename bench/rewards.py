@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python -m bench.rewards`` (PostgreSQL and Redis as for ``make test``);
 ``--members`` / ``--entries`` for a smaller database (each size gets its own database,
 ``atrium_bench_rewards_<members>_<entries>``, created, migrated and filled once, reused by
-later runs).
+later runs; Redis database ``BENCH_REDIS_URL``, default 15, whose activity stream it empties).
 
 Filling: members (users, profiles, verified addresses) and the ledger are written by
 PostgreSQL itself (``INSERT ... SELECT`` over ``generate_series``, seeded, so every run of
@@ -50,7 +50,9 @@ from bench.stats import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+# A Redis database of its own: the bench empties the activity stream there, and a test run or
+# another bench on the same database would take or delete its entries.
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 SIGN_IN_BACKEND = "portal.accounts.backends.CachedPermissionsBackend"
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 DAYS = 730  # how far back the ledger goes
