@@ -5,11 +5,16 @@ rows only (leaderboards.py), a fixed handful of queries however many members the
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views import View
 
 from . import leaderboards
 from .models import LeaderboardBoard
 from .selectors import leaderboard_opted_out
+
+
+def _member_html(user) -> str:
+    return render_to_string("accounts/_author_link_32.html", {"member": user})
 
 
 def _int(value, default: int) -> int:
@@ -32,7 +37,9 @@ class LeaderboardView(View):
             category_id = 0
         page = min(max(_int(request.GET.get("page"), 1), 1), leaderboards.MAX_PAGES)
         today = leaderboards.utc_today()
-        rows, has_next = leaderboards.leaderboard_page(board=board, category_id=category_id, page=page, today=today)
+        rows, has_next = leaderboards.leaderboard_page_cached(
+            board=board, category_id=category_id, page=page, today=today, render_member=_member_html
+        )
         mine = leaderboards.leaderboard_position(user=request.user, board=board, category_id=category_id, today=today)
         context = {
             "board": board,

@@ -38,6 +38,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
+
+from portal import cache_versions
 
 from .models import LeaderboardBoard, LeaderboardBuild, LeaderboardRow, LeaderboardTotal, MemberStanding, PointsDay
 
@@ -45,6 +48,17 @@ ALL_TIME_START = date(1970, 1, 1)
 # A day's PointsDay rows are folded into the all-time totals once the day is this old.
 FOLD_AFTER_DAYS = 2
 BOARDS = (LeaderboardBoard.WEEK, LeaderboardBoard.MONTH, LeaderboardBoard.ALL)
+# Rendered pages are shared by all readers until a refresh writes rows or a member opts out.
+PAGES_VERSION_KEY = "rewards:leaderboard:pages"
+PAGES_CACHE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class PageRow:
+    rank: int
+    user_id: int
+    points: int
+    member_html: str
 
 
 def utc_today(now: datetime | None = None) -> date:
@@ -126,6 +140,8 @@ def _build(*, now: datetime, full: bool) -> BuildResult:
         if full:
             build.rebuilt_at = now
         build.save()
+        if written or removed:
+            cache_versions.move(PAGES_VERSION_KEY)
     return BuildResult(rows=rows, written=written, removed=removed, folded=folded)
 
 
@@ -224,6 +240,21 @@ def leaderboard_page(*, board: str, category_id: int, page: int, today: date | N
         .order_by("rank", "user_id")[: PAGE_SIZE + 1]
     )
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def leaderboard_page_cached(*, board: str, category_id: int, page: int, today: date, render_member) -> tuple:
+    """``leaderboard_page`` as plain rows (rank, member id, points, ``render_member(user)``),
+    shared by every reader until the boards change (a refresh that wrote rows, an opt-out)
+    or ``PAGES_CACHE_SECONDS`` pass (a renamed member's new name shows by then). Rendering
+    fifty members' avatars and links was most of a page's time; a cached page is one cache
+    read."""
+    key = f"rewards:leaderboard:{board}:{category_id}:{page}:{period_start(board, today)}:{get_language()}"
+
+    def compute():
+        rows, has_next = leaderboard_page(board=board, category_id=category_id, page=page, today=today)
+        return [PageRow(row.rank, row.user_id, row.points, render_member(row.user)) for row in rows], has_next
+
+    return cache_versions.get_or_compute(key, [PAGES_VERSION_KEY], compute, PAGES_CACHE_SECONDS)
 
 
 def leaderboard_position(*, user, board: str, category_id: int, today: date | None = None) -> LeaderboardRow | None:

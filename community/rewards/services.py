@@ -26,9 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from portal import cache_versions
 from portal.accounts.selectors import email_verified_ids
 from portal.shipped import shipped_register
 
+from .leaderboards import PAGES_VERSION_KEY
 from .linked import accounts_linked
 from .models import EntryKind, MemberStanding, PointsDay, PointsEntry, Rule
 from .rules import rule_default
@@ -324,6 +326,7 @@ def leaderboard_opt_out_set(*, user, opt_out: bool) -> None:
     with transaction.atomic():
         MemberStanding.objects.bulk_create([MemberStanding(user_id=user.pk)], ignore_conflicts=True)
         MemberStanding.objects.filter(pk=user.pk).update(leaderboard_opt_out=opt_out, updated_at=timezone.now())
+        cache_versions.move(PAGES_VERSION_KEY)  # pages leave the member out (or show them) at once
 
 
 def serial_votes_reverse(*, day: date) -> int:

@@ -246,3 +246,26 @@ def test_the_beat_task_refreshes_in_the_worker(celery_worker):
     assert LeaderboardRow.objects.filter(user=member, board="week", category_id=QA, points=33).exists(), (
         celery_worker.output
     )
+
+
+def test_a_rendered_page_is_shared_until_the_boards_change(client, members, django_assert_max_num_queries):
+    """The rows of a page are rendered once for every reader; a refresh that changes the board
+    or a member opting out shows on the next view."""
+    ada, bob = members["ada"], members["bob"]
+    today = leaderboards.utc_today()
+    earned(ada, today, 40)
+    earned(bob, today, 30)
+    leaderboards_refresh()
+    url = reverse("rewards:leaderboard")
+    first = client.get(url).content.decode()
+    assert ada.profile.name in first and bob.profile.name in first
+    with django_assert_max_num_queries(1) as cached:  # the categories' names; the rows come from the cache
+        client.get(url)
+    assert not any("rewards_leaderboardrow" in q["sql"] for q in cached.captured_queries)
+
+    leaderboard_opt_out_set(user=ada, opt_out=True)
+    assert ada.profile.name not in client.get(url).content.decode()
+
+    earned(bob, today, 25)
+    leaderboards_refresh()
+    assert ">55<" in client.get(url).content.decode()
