@@ -100,3 +100,21 @@ def test_profile_page_queries_do_not_grow_with_posts(client, qa, asker, answerer
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = profile_html(client, asker)
     assert "<strong>16</strong> accepted answers" in html
+
+
+def test_profile_lists_top_answers_by_score(client, qa, question, answer, asker, answerer, third, moderator):
+    """Answers others upvoted, best first (as Stack Overflow's profile shows them); an answer
+    nobody upvoted is not a top answer, and a member with none gets no list."""
+    other = services.thread_create(author=third, category=qa, title="Why does my key say 401?", body="It is new.")
+    better = services.post_create(author=answerer, thread=other, body="Check the Authorization header format.")
+    unvoted = services.post_create(author=answerer, thread=question, body="Another thought, nobody voted on it.")
+    for voter in (asker, third, moderator):
+        services.post_vote(user=voter, post=better)
+    services.post_vote(user=asker, post=answer)
+
+    grace = section(profile_html(client, answerer))
+    top = grace.split('id="profile-top-answers"')[1].split("</ul>")[0]
+    assert top.index(better.get_absolute_url()) < top.index(answer.get_absolute_url())
+    assert unvoted.get_absolute_url() not in top
+    assert "Why does my key say 401?" in top
+    assert 'id="profile-top-answers"' not in section(profile_html(client, third))

@@ -15,14 +15,17 @@ RECENT = 5
 
 @dataclass
 class MemberActivity:
-    """Counts and the most recent of a member's threads, replies and accepted answers."""
+    """Counts and the most recent of a member's threads, replies and accepted answers, and
+    their best-voted answers."""
 
     threads_count: int = 0
     replies_count: int = 0
     accepted_count: int = 0
+    upvoted_count: int = 0
     threads: list[Thread] = field(default_factory=list)
     replies: list[Post] = field(default_factory=list)
     accepted: list[Post] = field(default_factory=list)
+    top: list[Post] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -39,17 +42,22 @@ def _posts_seen_by(viewer):
 
 
 def member_activity(*, member, viewer, limit: int = RECENT) -> MemberActivity:
-    """The member's threads, replies and accepted answers that `viewer` may see: three
-    counts in one query, then one query per recent list (four in all, however much they wrote)."""
+    """The member's threads, replies, accepted answers and top answers (score above 0, best
+    first) that `viewer` may see: the counts in one query, then one query per list that has
+    anything in it (five at most, however much they wrote)."""
     posts = _posts_seen_by(viewer).filter(author=member)
     is_accepted = Q(thread__accepted_answer=F("pk"))
     counts = posts.aggregate(
         threads=Count("pk", filter=Q(is_first=True)),
         replies=Count("pk", filter=Q(is_first=False)),
         accepted=Count("pk", filter=Q(is_first=False) & is_accepted),
+        upvoted=Count("pk", filter=Q(is_first=False, score__gt=0)),
     )
     activity = MemberActivity(
-        threads_count=counts["threads"], replies_count=counts["replies"], accepted_count=counts["accepted"]
+        threads_count=counts["threads"],
+        replies_count=counts["replies"],
+        accepted_count=counts["accepted"],
+        upvoted_count=counts["upvoted"],
     )
     if activity.is_empty:
         return activity
@@ -63,4 +71,6 @@ def member_activity(*, member, viewer, limit: int = RECENT) -> MemberActivity:
     )
     activity.replies = list(replies[:limit]) if activity.replies_count else []
     activity.accepted = list(replies.filter(is_accepted)[:limit]) if activity.accepted_count else []
+    if activity.upvoted_count:
+        activity.top = list(replies.filter(score__gt=0).order_by("-score", "-created_at", "-pk")[:limit])
     return activity
