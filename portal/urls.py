@@ -48,6 +48,11 @@ urlpatterns = [
     path("rewards/", include("community.rewards.urls")),
     path("rewards/", include("community.badges.urls")),
     path("rewards/store/", include("community.store.urls")),
+    path("events/", include("community.events.urls")),
+    path("hackathons/", include("community.hackathons.urls")),
+    path("showcase/", include("community.showcase.urls")),
+    path("recipes/", include("community.recipes.urls")),
+    path("ambassadors/", include("community.ambassadors.urls")),
     # Last: OpenAI's 404 for any other URL under /v1/ (and /v1/ itself).
     path("v1/", unknown_endpoint, name="v1-root"),
     path("v1/<anytext:path>", unknown_endpoint, name="v1-unknown"),

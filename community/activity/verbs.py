@@ -160,6 +160,85 @@ VERBS: dict[str, str] = {
         "waits for a manager). Actor: the member. Target: store.redemption. Properties: item (id), kind (credits, "
         "rate_limit_boost, physical), points. Once per order."
     ),
+    # Events (community.events.services)
+    "event.published": (
+        "An event was published (by a manager, or an ambassador's event once a manager approved it). Actor: the "
+        "organiser. Target: events.event. Properties: event, kind (meetup, webinar, workshop, hackathon). Once per event."
+    ),
+    "event.cancelled": "A published event was cancelled. Actor: who cancelled it. Target: events.event. Properties: event.",
+    "event.rsvp.registered": (
+        "A member holds a place at an event: registered directly, or promoted from the waitlist. Actor: the member. "
+        "Target: events.event. Properties: event, kind, promoted (bool)."
+    ),
+    "event.rsvp.waitlisted": (
+        "A member joined an event's waitlist (it was full). Actor: the member. Target: events.event. Properties: "
+        "event, position."
+    ),
+    "event.rsvp.cancelled": (
+        "A member gave up their place or left the waitlist. Actor: the member. Target: events.event. Properties: "
+        "event, was (registered, waitlisted)."
+    ),
+    "event.attended": (
+        "A member's attendance was recorded (check-in code, QR, or an organiser marking it). Actor: the member. "
+        "Target: events.event. Properties: event, kind, method (code, organiser), organiser. Once per member and event."
+    ),
+    "event.feedback.given": (
+        "An attendee rated an event afterwards. Actor: the attendee. Target: events.event. Properties: event, rating "
+        "(1-5), has_comment. Once per attendee and event."
+    ),
+    # Hackathons (community.hackathons.services)
+    "hackathon.team.joined": (
+        "A member created or joined a hackathon team. Actor: the member. Target: hackathons.team. Properties: "
+        "hackathon, event, team, created (bool)."
+    ),
+    "hackathon.submitted": (
+        "A team submitted a showcase entry to a hackathon within its window. Actor: the submitter. Target: "
+        "hackathons.submission. Properties: hackathon, event, team, entry. Once per team."
+    ),
+    "hackathon.prize.awarded": (
+        "A hackathon's prize was paid to a member of a winning team (points or compute credits). Actor: the winner. "
+        "Target: hackathons.submission. Properties: hackathon, place, kind (points, credits), amount. Once per winner "
+        "and prize."
+    ),
+    # Showcase (community.showcase.services)
+    "showcase.entry.published": (
+        "A member published an app to the showcase. Actor: the author. Target: showcase.entry. Properties: entry, "
+        "models (names), tags. Once per entry."
+    ),
+    "showcase.entry.voted": (
+        "A vote on a showcase entry was given or withdrawn. Actor: the voter. Target: showcase.entry. Properties: "
+        "entry, entry_author, value (+1, or -1 withdrawn), withdrawn (bool)."
+    ),
+    "showcase.entry.featured": (
+        "A manager featured a showcase entry. Actor: the author. Target: showcase.entry. Properties: entry, "
+        "featured_by. Once per entry."
+    ),
+    # Fine-tuning recipes (community.recipes.services)
+    "recipe.published": (
+        "A member published a succeeded fine-tuning job as a recipe. Actor: the author. Target: recipes.recipe. "
+        "Properties: recipe, base_model. Once per recipe."
+    ),
+    "recipe.forked": (
+        "A member started a fine-tuning job from a recipe. Actor: the forker. Target: recipes.recipe. Properties: "
+        "recipe, recipe_author, job. Once per job."
+    ),
+    "recipe.fork.succeeded": (
+        "A job forked from a recipe succeeded. Actor: the forker. Target: recipes.recipe. Properties: recipe, "
+        "recipe_author, job. Once per job."
+    ),
+    # Ambassadors (community.ambassadors.services)
+    "ambassador.applied": (
+        "A member applied to the ambassador program. Actor: the applicant. Target: ambassadors.application. "
+        "Properties: region."
+    ),
+    "ambassador.accepted": (
+        "A manager accepted an application: the member is an ambassador. Actor: the ambassador. Target: "
+        "ambassadors.application. Properties: region, reviewed_by. Once per application."
+    ),
+    "ambassador.declined": (
+        "A manager declined an application. Actor: the applicant. Target: ambassadors.application. Properties: "
+        "reviewed_by. Once per application."
+    ),
 }
 
 VERB_MAX_LENGTH = 64

@@ -71,6 +71,11 @@ INSTALLED_APPS = [
     "community.trust",
     "community.badges",
     "community.store",
+    "community.events",
+    "community.hackathons",
+    "community.showcase",
+    "community.recipes",
+    "community.ambassadors",
     "community.activity",
 ]
 

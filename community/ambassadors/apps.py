@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AmbassadorsConfig(AppConfig):
+    name = "community.ambassadors"
+    label = "ambassadors"
+    verbose_name = _("Ambassadors")
