@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
@@ -46,6 +47,8 @@ HANDLER_MAX_ATTEMPTS = 5
 HANDLER_RETRY_BASE_SECONDS = 30
 TARGET_ID_MAX_LENGTH = 64
 DEDUPE_KEY_MAX_LENGTH = 200
+# Runs of one handler taken in one transaction.
+HANDLER_BATCH_SIZE = 500
 
 
 def _target(target) -> tuple[str, str]:
@@ -164,57 +167,97 @@ def activity_events_flush(*, batch_size: int = 500, max_batches: int = 20, claim
 
 def handler_runs_process(*, activity_ids: list | None = None, now: datetime | None = None, limit: int = 1000) -> int:
     """Run the pending handler runs that are due (of ``activity_ids`` only, when given);
-    returns how many ran. Concurrent consumers never run the same one at once."""
+    returns how many ran. Concurrent consumers never run the same one at once.
+
+    Runs are taken a handler at a time, up to ``HANDLER_BATCH_SIZE`` in one transaction: a
+    batch handler gets them all in one call, any other handler one activity after another
+    (each in a savepoint), and every run that succeeded is marked in one statement."""
     now = now or timezone.now()
     due = HandlerRun.objects.filter(status=HandlerRun.Status.PENDING, next_attempt_at__lte=now)
     if activity_ids is not None:
         due = due.filter(activity_id__in=activity_ids)
-    run_ids = list(due.order_by("id").values_list("pk", flat=True)[:limit])
-    return sum(_handler_run(run_id=run_id, now=now) for run_id in run_ids)
+    by_handler: dict[str, list[int]] = {}
+    for run_id, name in due.order_by("id").values_list("pk", "handler")[:limit]:
+        by_handler.setdefault(name, []).append(run_id)
+    ran = 0
+    for name, run_ids in by_handler.items():
+        for start in range(0, len(run_ids), HANDLER_BATCH_SIZE):
+            ran += _handler_runs(name=name, run_ids=run_ids[start : start + HANDLER_BATCH_SIZE], now=now)
+    return ran
 
 
 def _retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=HANDLER_RETRY_BASE_SECONDS * 4 ** (attempts - 1))
 
 
-def _handler_run(*, run_id: int, now: datetime) -> bool:
-    """Run one handler on one activity, its effects and its success in one transaction."""
+def _call(handler, activities: list[ActivityEvent]) -> None:
+    """One call of the handler in a savepoint: what it wrote is undone if it raises. A
+    handler's texts are the same whichever request ran last in this thread (a test
+    client's, a view that flushed): the site's language unless it picks one."""
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        if handler.batch:
+            handler.func(activities)
+        else:
+            (activity,) = activities
+            handler.func(activity)
+
+
+def _handler_runs(*, name: str, run_ids: list[int], now: datetime) -> int:
+    """Run one handler on the activities of these runs; their effects and their runs'
+    outcomes commit together. Returns how many runs were taken (the others are done
+    meanwhile, or another consumer holds them)."""
     with transaction.atomic():
-        run = (
+        runs = list(
             HandlerRun.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("activity")
-            .filter(pk=run_id, status=HandlerRun.Status.PENDING, next_attempt_at__lte=now)
-            .first()
+            .filter(pk__in=run_ids, status=HandlerRun.Status.PENDING, next_attempt_at__lte=now)
+            .order_by("activity__occurred_at", "id")
         )
-        if run is None:  # done meanwhile, or another consumer is running it
-            return False
-        handler = handlers.handler_get(run.handler)
-        run.attempts += 1
-        try:
-            if handler is None:
-                raise LookupError(f"no activity handler named {run.handler!r} is registered in this process")
-            # A handler's texts are the same whichever request ran last in this thread (a
-            # test client's, a view that flushed): the site's language unless it picks one.
-            with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-                handler.func(run.activity)
-        except Exception:
-            logger.exception(
-                "activity handler %s failed on %s %s (attempt %d of %d)",
-                run.handler,
-                run.activity.verb,
-                run.activity_id,
-                run.attempts,
-                HANDLER_MAX_ATTEMPTS,
-            )
-            run.last_error = traceback.format_exc()[-4000:]
+        if not runs:
+            return 0
+        handler = handlers.handler_get(name)
+        failed: list[tuple[HandlerRun, str]] = []
+        if handler is None:
+            error = f"LookupError: no activity handler named {name!r} is registered in this process"
+            failed = [(run, error) for run in runs]
+        elif handler.batch and len(runs) > 1:
+            try:
+                _call(handler, [run.activity for run in runs])
+            except Exception:
+                logger.warning("activity handler %s failed on a batch of %d: trying each alone", name, len(runs))
+                failed = _one_by_one(handler, runs)
+        else:
+            failed = _one_by_one(handler, runs)
+        failed_ids = {run.pk for run, _error in failed}
+        HandlerRun.objects.filter(pk__in=[run.pk for run in runs if run.pk not in failed_ids]).update(
+            status=HandlerRun.Status.SUCCEEDED, attempts=F("attempts") + 1, finished_at=timezone.now(), last_error=""
+        )
+        for run, error in failed:
+            run.attempts += 1
+            run.last_error = error[-4000:]
             if run.attempts >= HANDLER_MAX_ATTEMPTS:
                 run.status = HandlerRun.Status.FAILED
                 run.finished_at = timezone.now()
             else:
                 run.next_attempt_at = now + _retry_delay(run.attempts)
-        else:
-            run.status = HandlerRun.Status.SUCCEEDED
-            run.finished_at = timezone.now()
-            run.last_error = ""
-        run.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "finished_at"])
-    return True
+            run.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "finished_at"])
+    return len(runs)
+
+
+def _one_by_one(handler, runs: list[HandlerRun]) -> list[tuple[HandlerRun, str]]:
+    """Each run's activity alone; returns the runs that raised, with their tracebacks."""
+    failed = []
+    for run in runs:
+        try:
+            _call(handler, [run.activity])
+        except Exception:
+            logger.exception(
+                "activity handler %s failed on %s %s (attempt %d of %d)",
+                handler.name,
+                run.activity.verb,
+                run.activity_id,
+                run.attempts + 1,
+                HANDLER_MAX_ATTEMPTS,
+            )
+            failed.append((run, traceback.format_exc()))
+    return failed
