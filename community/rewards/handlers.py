@@ -16,6 +16,9 @@ from .services import (
     REASON_SPAM_CLEARED,
     REASON_UNACCEPTED,
     REASON_VOTE_WITHDRAWN,
+    Award,
+    Reversal,
+    points_apply,
     points_award,
     points_reverse,
 )
@@ -32,14 +35,19 @@ def _post_id(activity) -> int | None:
     return _int(activity.properties.get("post")) or _int(activity.target_id)
 
 
-@activity_handler("forum.post.voted", name="rewards.vote")
-def vote(activity):
+@activity_handler("forum.post.voted", name="rewards.vote", batch=True)
+def votes(activities):
     """Up: +5 (question) or +10 (answer) to the author. Down: -2 to the author and, on
-    answers, -1 to the voter. Withdrawn: the same entries reversed."""
+    answers, -1 to the voter. Withdrawn: the same entries reversed. Every vote on the site
+    comes here: a batch of them is written together (``points_apply``)."""
+    points_apply(operation for activity in activities for operation in _vote_operations(activity))
+
+
+def _vote_operations(activity) -> list[Award | Reversal]:
     props = activity.properties
     author, voter, post = _int(props.get("post_author")), activity.actor_id, _post_id(activity)
     if author is None or voter is None or post is None:
-        return
+        return []
     value = _int(props.get("value")) or 0
     withdrawn = bool(props.get("withdrawn", value < 0))
     direction = props.get("direction") or "up"
@@ -52,46 +60,56 @@ def vote(activity):
         awards = [(author, "forum.post.downvoted", voter)]
         if not is_question:
             awards.append((voter, "forum.downvote.cast", author))
-    for user_id, rule, counterpart in awards:
-        if withdrawn:
-            points_reverse(
-                user_id=user_id, rule=rule, cause=cause, reason=REASON_VOTE_WITHDRAWN, activity_id=activity.id
-            )
-        else:
-            points_award(
-                user_id=user_id,
-                rule=rule,
-                cause=cause,
-                activity_id=activity.id,
-                counterpart_id=counterpart,
-                category_id=category,
-            )
+    if withdrawn:
+        return [
+            Reversal(user_id=user_id, rule=rule, cause=cause, reason=REASON_VOTE_WITHDRAWN, activity_id=activity.id)
+            for user_id, rule, _counterpart in awards
+        ]
+    return [
+        Award(
+            user_id=user_id,
+            rule=rule,
+            cause=cause,
+            activity_id=activity.id,
+            counterpart_id=counterpart,
+            category_id=category,
+        )
+        for user_id, rule, counterpart in awards
+    ]
 
 
-@activity_handler("forum.answer.accepted", "forum.answer.unaccepted", name="rewards.accept")
-def accept(activity):
+@activity_handler("forum.answer.accepted", "forum.answer.unaccepted", name="rewards.accept", batch=True)
+def accepts(activities):
     """+15 to the answer's author, +2 to whoever accepted it (not for their own answer);
     reversed when the answer is un-accepted."""
+    points_apply(operation for activity in activities for operation in _accept_operations(activity))
+
+
+def _accept_operations(activity) -> list[Award | Reversal]:
     props = activity.properties
     author, acceptor, post = _int(props.get("answer_author")), activity.actor_id, _post_id(activity)
     if author is None or post is None:
-        return
+        return []
     cause = f"accept:{post}"
     awards = [(author, "forum.answer.accepted", acceptor)]
     if acceptor is not None and acceptor != author:
         awards.append((acceptor, "forum.answer.accepting", author))
-    for user_id, rule, counterpart in awards:
-        if activity.verb == "forum.answer.unaccepted":
-            points_reverse(user_id=user_id, rule=rule, cause=cause, reason=REASON_UNACCEPTED, activity_id=activity.id)
-        else:
-            points_award(
-                user_id=user_id,
-                rule=rule,
-                cause=cause,
-                activity_id=activity.id,
-                counterpart_id=counterpart,
-                category_id=_int(props.get("category")),
-            )
+    if activity.verb == "forum.answer.unaccepted":
+        return [
+            Reversal(user_id=user_id, rule=rule, cause=cause, reason=REASON_UNACCEPTED, activity_id=activity.id)
+            for user_id, rule, _counterpart in awards
+        ]
+    return [
+        Award(
+            user_id=user_id,
+            rule=rule,
+            cause=cause,
+            activity_id=activity.id,
+            counterpart_id=counterpart,
+            category_id=_int(props.get("category")),
+        )
+        for user_id, rule, counterpart in awards
+    ]
 
 
 @activity_handler("forum.post.removed_as_spam", "forum.post.spam_cleared", name="rewards.spam")

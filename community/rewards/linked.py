@@ -9,11 +9,12 @@ the raw values) and are kept in ``AccountSignal``.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
 
 from .models import AccountSignal
 
@@ -42,16 +43,35 @@ def account_signal_record(*, user_id: int, ip_hash: str, device_hash: str, signe
 
 def accounts_linked(*, user_id: int, other_id: int) -> bool:
     """Whether the two accounts look like one person's (one query)."""
-    if user_id == other_id:
-        return True
-    mine = AccountSignal.objects.filter(user_id=user_id)
-    window = settings.REWARDS_LINKED_SIGNUP_WINDOW
-    close_signup = mine.filter(
-        signed_up=True,
-        ip_hash=OuterRef("ip_hash"),
-        first_seen__gte=OuterRef("first_seen") - window,
-        first_seen__lte=OuterRef("first_seen") + window,
+    return frozenset((user_id, other_id)) in linked_pairs([(user_id, other_id)])
+
+
+def linked_pairs(pairs: Iterable[tuple[int, int]]) -> set[frozenset[int]]:
+    """Which of these pairs of accounts look like one person's (one query, whatever the
+    number of pairs: the ledger asks it for a whole batch of votes)."""
+    pairs = {frozenset(pair) for pair in pairs}
+    linked = {pair for pair in pairs if len(pair) == 1}  # an account and itself
+    users = {pk for pair in pairs - linked for pk in pair}
+    if not users:
+        return linked
+    devices: dict[int, set[str]] = defaultdict(set)
+    signups: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    signals = AccountSignal.objects.filter(user_id__in=users).values_list(
+        "user_id", "ip_hash", "device_hash", "signed_up", "first_seen"
     )
-    same_device = Q(device_hash__in=mine.exclude(device_hash="").values("device_hash"))
-    signed_up_close = Q(signed_up=True, ip_hash__gt="") & Q(Exists(close_signup))
-    return AccountSignal.objects.filter(same_device | signed_up_close, user_id=other_id).exists()
+    for user_id, ip_hash, device_hash, signed_up, first_seen in signals:
+        if device_hash:
+            devices[user_id].add(device_hash)
+        if signed_up and ip_hash:
+            signups[user_id].append((ip_hash, first_seen))
+    window = settings.REWARDS_LINKED_SIGNUP_WINDOW
+    for pair in pairs - linked:
+        one, other = pair
+        close_signup = any(
+            ip == other_ip and abs(seen - other_seen) <= window
+            for ip, seen in signups[one]
+            for other_ip, other_seen in signups[other]
+        )
+        if devices[one] & devices[other] or close_signup:
+            linked.add(pair)
+    return linked

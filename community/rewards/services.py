@@ -15,6 +15,8 @@ other text (a manager's words) is shown as written.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
@@ -31,7 +33,7 @@ from portal.accounts.selectors import email_verified_ids
 from portal.shipped import shipped_register
 
 from .leaderboards import PAGES_VERSION_KEY
-from .linked import accounts_linked
+from .linked import linked_pairs
 from .models import EntryKind, MemberStanding, PointsDay, PointsEntry, Rule
 from .rules import rule_default
 
@@ -90,83 +92,308 @@ def rule_get(*, key: str) -> Rule:
 
 def _standing_lock(user_id: int) -> MemberStanding | None:
     """Lock the member's standing row (created at their first entry); None if no such user."""
-    standing = MemberStanding.objects.select_for_update().filter(pk=user_id).first()
-    if standing is not None:
-        return standing
-    if not get_user_model().objects.filter(pk=user_id).exists():
-        return None
-    MemberStanding.objects.bulk_create([MemberStanding(user_id=user_id)], ignore_conflicts=True)
-    return MemberStanding.objects.select_for_update().get(pk=user_id)
+    return _standings_lock([user_id]).get(user_id)
+
+
+def _standings_lock(user_ids) -> dict[int, MemberStanding]:
+    """Lock the standing rows of these members, in id order (so that two writers locking
+    overlapping sets never deadlock), creating the rows of members who have none yet;
+    accounts that no longer exist are left out."""
+    ids = sorted(set(user_ids))
+    locked = MemberStanding.objects.select_for_update().order_by("user_id")
+    standings = {standing.user_id: standing for standing in locked.filter(user_id__in=ids)}
+    missing = [pk for pk in ids if pk not in standings]
+    if missing:
+        users = sorted(get_user_model().objects.filter(pk__in=missing).values_list("pk", flat=True))
+        if users:
+            MemberStanding.objects.bulk_create([MemberStanding(user_id=pk) for pk in users], ignore_conflicts=True)
+            standings.update((standing.user_id, standing) for standing in locked.filter(user_id__in=users))
+    return standings
 
 
 def _append(standing: MemberStanding, entry: PointsEntry) -> PointsEntry:
     """Write one entry and the sums it changes (the caller holds the standing lock)."""
-    entry.created_at = timezone.now()
-    entry.full_clean(exclude=["user", "counterpart", "reverses"], validate_unique=False, validate_constraints=False)
-    entry.save()
-    counts_toward_reputation = entry.kind in (EntryKind.AWARD, EntryKind.REVERSAL, EntryKind.REFUSED)
-    if entry.amount:
-        if counts_toward_reputation:
-            standing.reputation += entry.amount
-        standing.balance += entry.amount
-        standing.save(update_fields=["reputation", "balance", "updated_at"])
-        if counts_toward_reputation:
-            day = entry.created_at.astimezone(UTC).date()
-            category = entry.category_id or 0
-            rollup = PointsDay.objects.filter(user_id=entry.user_id, day=day, category_id=category)
-            # The standing lock serializes this member's rollup rows too.
-            if not rollup.update(points=F("points") + entry.amount):
-                PointsDay.objects.create(user_id=entry.user_id, day=day, category_id=category, points=entry.amount)
+    ledger = _LedgerBatch(standings={standing.user_id: standing})
+    ledger.append(entry)
+    ledger.write()
     return entry
 
 
-def _live_award(*, user_id: int, rule: str, cause: str) -> PointsEntry | None:
-    return (
-        PointsEntry.objects.filter(
-            user_id=user_id, rule_key=rule, cause=cause, kind=EntryKind.AWARD, reversed_by__isnull=True
+@dataclass(frozen=True)
+class Award:
+    """``rule``'s points (or ``amount``) to the member for ``cause``: see ``points_award``."""
+
+    user_id: int
+    rule: str
+    cause: str
+    activity_id: uuid.UUID | None = None
+    counterpart_id: int | None = None
+    category_id: int | None = None
+    amount: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """The counter-entry of the live award of (user, rule, cause): see ``points_reverse``."""
+
+    user_id: int
+    rule: str
+    cause: str
+    reason: str
+    activity_id: uuid.UUID | None = None
+
+
+class _LedgerBatch:
+    """Entries written together under the locks of their members' standings: the checks
+    (already awarded? refused? capped?) read what is stored once for the whole batch and
+    then what the batch itself has written, so a batch writes what the same operations
+    applied one at a time would, in a dozen statements however many there are."""
+
+    def __init__(self, *, standings: dict[int, MemberStanding]):
+        self.now = timezone.now()
+        self.standings = standings
+        self.pending: list[PointsEntry] = []
+        self.changed: set[int] = set()
+        self.days: dict[tuple[int, date, int], int] = {}
+        # (user, rule, cause) -> its live award; (user, rule, activity, "award" | "reversal") written.
+        self.live: dict[tuple[int, str, str], PointsEntry] = {}
+        self.written: set[tuple[int, str, uuid.UUID, str]] = set()
+        self.rules: dict[str, Rule] = {}
+        self.verified: set[int] = set()
+        self.linked: set[frozenset[int]] = set()
+        # Points earned today: per member from vote-capped rules, per (member, rule) from capped rules.
+        self.vote_earned: dict[int, int] = {}
+        self.rule_earned: dict[tuple[int, str], int] = {}
+
+    # --- Reading what is stored, once -------------------------------------------------------
+
+    def load(self, operations: list[Award | Reversal]) -> None:
+        self.rules = _rules_get({op.rule for op in operations})
+        users = {op.user_id for op in operations}
+        causes = {op.cause for op in operations}
+        activities = {op.activity_id for op in operations if op.activity_id is not None}
+        stored = Q(user_id__in=users, rule_key__in=self.rules, cause__in=causes, kind=EntryKind.AWARD)
+        if activities:
+            stored |= Q(user_id__in=users, activity_id__in=activities)
+        wanted = {(op.user_id, op.rule, op.cause) for op in operations}
+        for entry in PointsEntry.objects.filter(stored).annotate(reversal_id=F("reversed_by__id")):
+            key = (entry.user_id, entry.rule_key, entry.cause)
+            self._remember(entry, live=entry.reversal_id is None and key in wanted)
+        pairs = {
+            (op.user_id, op.counterpart_id)
+            for op in operations
+            if isinstance(op, Award) and op.counterpart_id is not None and op.counterpart_id != op.user_id
+        }
+        if pairs:
+            if any(self.rules[op.rule].vote_capped for op in operations if isinstance(op, Award)):
+                self.verified = email_verified_ids(user_ids={pk for pair in pairs for pk in pair})
+            self.linked = linked_pairs(pairs)
+        vote_users = {op.user_id for op in operations if self.rules[op.rule].vote_capped}
+        if vote_users:
+            capped_keys = Rule.objects.filter(vote_capped=True).values("key")
+            earned = self._earned_today(["user_id"], user_id__in=vote_users, rule_key__in=capped_keys)
+            self.vote_earned = {row["user_id"]: row["total"] for row in earned}
+        rule_users = {(op.user_id, op.rule) for op in operations if self.rules[op.rule].daily_cap is not None}
+        if rule_users:
+            earned = self._earned_today(
+                ["user_id", "rule_key"],
+                user_id__in={user for user, _rule in rule_users},
+                rule_key__in={rule for _user, rule in rule_users},
+            )
+            self.rule_earned = {(row["user_id"], row["rule_key"]): row["total"] for row in earned}
+
+    def _earned_today(self, group: list[str], **filters):
+        """Points awarded (less reversed) today, summed per ``group``."""
+        return (
+            PointsEntry.objects.filter(
+                kind__in=(EntryKind.AWARD, EntryKind.REVERSAL), created_at__gte=_utc_day_start(self.now), **filters
+            )
+            .order_by()
+            .values(*group)
+            .annotate(total=Sum("amount"))
         )
-        .order_by("-id")
-        .first()
-    )
 
+    def _remember(self, entry: PointsEntry, *, live: bool) -> None:
+        if entry.activity_id is not None:
+            side = "reversal" if entry.kind == EntryKind.REVERSAL else "award"
+            self.written.add((entry.user_id, entry.rule_key, entry.activity_id, side))
+        if live and entry.kind == EntryKind.AWARD:
+            self.live[(entry.user_id, entry.rule_key, entry.cause)] = entry
 
-def _earned_today(*, user_id: int, rule_keys, now: datetime) -> int:
-    total = PointsEntry.objects.filter(
-        user_id=user_id,
-        rule_key__in=rule_keys,
-        kind__in=(EntryKind.AWARD, EntryKind.REVERSAL),
-        created_at__gte=_utc_day_start(now),
-    ).aggregate(total=Sum("amount"))["total"]
-    return total or 0
+    # --- Applying operations, in order --------------------------------------------------------
 
+    def award(self, op: Award) -> PointsEntry | None:
+        rule = self.rules[op.rule]
+        standing = self.standings.get(op.user_id)
+        if not rule.enabled or standing is None:
+            return None
+        if (op.user_id, op.rule, op.cause) in self.live or (
+            op.activity_id is not None and (op.user_id, op.rule, op.activity_id, "award") in self.written
+        ):
+            return None
+        points = rule.points if op.amount is None else op.amount
+        fields = {
+            "user_id": op.user_id,
+            "rule_key": op.rule,
+            "cause": op.cause,
+            "activity_id": op.activity_id,
+            "counterpart_id": op.counterpart_id,
+            "category_id": op.category_id,
+            "note": op.note,
+        }
+        if points <= 0:  # penalties are never refused or capped
+            return self.append(PointsEntry(kind=EntryKind.AWARD, amount=points, **fields))
+        refusal = self._refusal(rule, op)
+        if refusal:
+            return self.append(PointsEntry(kind=EntryKind.REFUSED, amount=0, reason=refusal, withheld=points, **fields))
+        allowed, cap_reason = self._cap(rule, op.user_id, points)
+        if allowed == 0:
+            return self.append(
+                PointsEntry(kind=EntryKind.REFUSED, amount=0, reason=cap_reason, withheld=points, **fields)
+            )
+        award = self.append(PointsEntry(kind=EntryKind.AWARD, amount=allowed, **fields))
+        if allowed < points:
+            self.append(
+                PointsEntry(kind=EntryKind.REFUSED, amount=0, reason=cap_reason, withheld=points - allowed, **fields)
+            )
+        return award
 
-def _refusal(*, rule: Rule, user_id: int, counterpart_id: int | None) -> str | None:
-    """Why an award between these members must not count, if it must not."""
-    if counterpart_id is None:
+    def reverse(self, op: Reversal) -> PointsEntry | None:
+        if op.user_id not in self.standings:
+            return None
+        if op.activity_id is not None and (op.user_id, op.rule, op.activity_id, "reversal") in self.written:
+            return None
+        award = self.live.get((op.user_id, op.rule, op.cause))
+        if award is None:
+            return None
+        if award.pk is None:  # written by this batch: stored first, so the reversal can name it
+            self._flush()
+        return self.append(
+            PointsEntry(
+                user_id=op.user_id,
+                kind=EntryKind.REVERSAL,
+                amount=-award.amount,
+                rule_key=op.rule,
+                cause=op.cause,
+                activity_id=op.activity_id,
+                counterpart_id=award.counterpart_id,
+                category_id=award.category_id,
+                reverses=award,
+                reason=op.reason,
+            )
+        )
+
+    def _refusal(self, rule: Rule, op: Award) -> str | None:
+        """Why an award between these members must not count, if it must not."""
+        user_id, counterpart_id = op.user_id, op.counterpart_id
+        if counterpart_id is None:
+            return None
+        if counterpart_id == user_id:
+            return REASON_SELF
+        if rule.vote_capped and not {user_id, counterpart_id} <= self.verified:
+            return REASON_UNVERIFIED
+        if frozenset((user_id, counterpart_id)) in self.linked:
+            return REASON_LINKED
         return None
-    if counterpart_id == user_id:
-        return REASON_SELF
-    if rule.vote_capped and len(email_verified_ids(user_ids=(user_id, counterpart_id))) < 2:
-        return REASON_UNVERIFIED
-    if accounts_linked(user_id=user_id, other_id=counterpart_id):
-        return REASON_LINKED
-    return None
+
+    def _cap(self, rule: Rule, user_id: int, points: int) -> tuple[int, str]:
+        """How many of ``points`` still fit under today's caps, and the cap that cut them."""
+        allowed, reason = points, ""
+        if rule.daily_cap is not None:
+            left = max(0, rule.daily_cap - self.rule_earned.get((user_id, rule.key), 0))
+            if left < allowed:
+                allowed, reason = left, REASON_RULE_CAP
+        if rule.vote_capped:
+            left = max(0, settings.REWARDS_VOTE_DAILY_CAP - self.vote_earned.get(user_id, 0))
+            if left < allowed:
+                allowed, reason = left, REASON_VOTE_CAP
+        return allowed, reason
+
+    def append(self, entry: PointsEntry) -> PointsEntry:
+        """Queue one entry and move the sums it changes (the standing is locked)."""
+        entry.created_at = self.now
+        entry.full_clean(exclude=["user", "counterpart", "reverses"], validate_unique=False, validate_constraints=False)
+        self.pending.append(entry)
+        key = (entry.user_id, entry.rule_key, entry.cause)
+        if entry.kind == EntryKind.REVERSAL:
+            self.live.pop(key, None)
+        self._remember(entry, live=True)
+        counts_toward_reputation = entry.kind in (EntryKind.AWARD, EntryKind.REVERSAL, EntryKind.REFUSED)
+        if entry.kind in (EntryKind.AWARD, EntryKind.REVERSAL):
+            rule = self.rules.get(entry.rule_key)
+            if rule is not None and rule.vote_capped:
+                self.vote_earned[entry.user_id] = self.vote_earned.get(entry.user_id, 0) + entry.amount
+            if rule is not None and rule.daily_cap is not None:
+                self.rule_earned[key[:2]] = self.rule_earned.get(key[:2], 0) + entry.amount
+        if entry.amount:
+            standing = self.standings[entry.user_id]
+            if counts_toward_reputation:
+                standing.reputation += entry.amount
+                day = (entry.user_id, self.now.astimezone(UTC).date(), entry.category_id or 0)
+                self.days[day] = self.days.get(day, 0) + entry.amount
+            standing.balance += entry.amount
+            self.changed.add(entry.user_id)
+        return entry
+
+    # --- Writing ------------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        if self.pending:
+            PointsEntry.objects.bulk_create(self.pending)
+            self.pending = []
+
+    def write(self) -> None:
+        """Store the queued entries, the standings and the daily rollups they moved."""
+        self._flush()
+        if self.changed:
+            changed = [self.standings[pk] for pk in sorted(self.changed)]
+            for standing in changed:
+                standing.updated_at = self.now
+            MemberStanding.objects.bulk_update(changed, ["reputation", "balance", "updated_at"])
+        if self.days:
+            users, days = {user for user, _day, _category in self.days}, {day for _user, day, _category in self.days}
+            # The standing locks serialize these members' rollup rows too.
+            stored = {
+                (row.user_id, row.day, row.category_id): row
+                for row in PointsDay.objects.filter(user_id__in=users, day__in=days)
+            }
+            updated, created = [], []
+            for (user, day, category), points in self.days.items():
+                row = stored.get((user, day, category))
+                if row is None:
+                    created.append(PointsDay(user_id=user, day=day, category_id=category, points=points))
+                elif points:
+                    row.points += points
+                    updated.append(row)
+            if updated:
+                PointsDay.objects.bulk_update(updated, ["points"])
+            if created:
+                PointsDay.objects.bulk_create(created)
+        self.changed, self.days = set(), {}
 
 
-def _cap(*, rule: Rule, user_id: int, points: int) -> tuple[int, str]:
-    """How many of ``points`` still fit under today's caps, and the cap that cut them."""
-    now = timezone.now()
-    allowed, reason = points, ""
-    if rule.daily_cap is not None:
-        left = max(0, rule.daily_cap - _earned_today(user_id=user_id, rule_keys=[rule.key], now=now))
-        if left < allowed:
-            allowed, reason = left, REASON_RULE_CAP
-    if rule.vote_capped:
-        capped_keys = Rule.objects.filter(vote_capped=True).values("key")
-        left = max(0, settings.REWARDS_VOTE_DAILY_CAP - _earned_today(user_id=user_id, rule_keys=capped_keys, now=now))
-        if left < allowed:
-            allowed, reason = left, REASON_VOTE_CAP
-    return allowed, reason
+def _rules_get(keys) -> dict[str, Rule]:
+    rules = {rule.key: rule for rule in Rule.objects.filter(key__in=keys)}
+    for key in set(keys) - set(rules):
+        rules[key] = rule_get(key=key)
+    return rules
+
+
+def points_apply(operations: Iterable[Award | Reversal]) -> list[PointsEntry | None]:
+    """Apply awards and reversals in order, as ``points_award`` and ``points_reverse`` would
+    one after another, in one transaction and a dozen statements: what activity handlers
+    that see every vote on the site use. Returns, for each operation, what it wrote (the
+    award, the refusal or the reversal) or None."""
+    operations = list(operations)
+    if not operations:
+        return []
+    with transaction.atomic(savepoint=False):
+        ledger = _LedgerBatch(standings=_standings_lock(op.user_id for op in operations))
+        ledger.load(operations)
+        results = [ledger.award(op) if isinstance(op, Award) else ledger.reverse(op) for op in operations]
+        ledger.write()
+    return results
 
 
 def points_award(
@@ -191,48 +418,17 @@ def points_award(
     """
     # No savepoint inside a caller's transaction (an activity handler's): nothing here is
     # caught and carried on from, and a savepoint costs two round trips per award.
-    with transaction.atomic(savepoint=False):
-        rule_row = rule_get(key=rule)
-        if not rule_row.enabled:
-            return None
-        standing = _standing_lock(user_id)
-        if standing is None:
-            return None
-        # Already written for this activity, or the cause holds a live award: one query.
-        duplicate = Q(cause=cause, kind=EntryKind.AWARD, reversed_by__isnull=True)
-        if activity_id is not None:
-            duplicate |= Q(activity_id=activity_id, kind__in=(EntryKind.AWARD, EntryKind.REFUSED))
-        if PointsEntry.objects.filter(duplicate, user_id=user_id, rule_key=rule).exists():
-            return None
-        points = rule_row.points if amount is None else amount
-        fields = {
-            "user_id": user_id,
-            "rule_key": rule,
-            "cause": cause,
-            "activity_id": activity_id,
-            "counterpart_id": counterpart_id,
-            "category_id": category_id,
-            "note": note,
-        }
-        if points <= 0:  # penalties are never refused or capped
-            return _append(standing, PointsEntry(kind=EntryKind.AWARD, amount=points, **fields))
-        refusal = _refusal(rule=rule_row, user_id=user_id, counterpart_id=counterpart_id)
-        if refusal:
-            return _append(
-                standing, PointsEntry(kind=EntryKind.REFUSED, amount=0, reason=refusal, withheld=points, **fields)
-            )
-        allowed, cap_reason = _cap(rule=rule_row, user_id=user_id, points=points)
-        if allowed == 0:
-            return _append(
-                standing, PointsEntry(kind=EntryKind.REFUSED, amount=0, reason=cap_reason, withheld=points, **fields)
-            )
-        award = _append(standing, PointsEntry(kind=EntryKind.AWARD, amount=allowed, **fields))
-        if allowed < points:
-            _append(
-                standing,
-                PointsEntry(kind=EntryKind.REFUSED, amount=0, reason=cap_reason, withheld=points - allowed, **fields),
-            )
-        return award
+    award = Award(
+        user_id=user_id,
+        rule=rule,
+        cause=cause,
+        activity_id=activity_id,
+        counterpart_id=counterpart_id,
+        category_id=category_id,
+        amount=amount,
+        note=note,
+    )
+    return points_apply([award])[0]
 
 
 def points_reverse(
@@ -240,35 +436,7 @@ def points_reverse(
 ) -> PointsEntry | None:
     """Write the counter-entry of the live award of (user, rule, cause), with ``reason``.
     None when no award is live (never awarded, refused, or reversed already)."""
-    with transaction.atomic(savepoint=False):
-        standing = _standing_lock(user_id)
-        if standing is None:
-            return None
-        if (
-            activity_id is not None
-            and PointsEntry.objects.filter(
-                user_id=user_id, rule_key=rule, activity_id=activity_id, kind=EntryKind.REVERSAL
-            ).exists()
-        ):
-            return None
-        award = _live_award(user_id=user_id, rule=rule, cause=cause)
-        if award is None:
-            return None
-        return _append(
-            standing,
-            PointsEntry(
-                user_id=user_id,
-                kind=EntryKind.REVERSAL,
-                amount=-award.amount,
-                rule_key=rule,
-                cause=cause,
-                activity_id=activity_id,
-                counterpart_id=award.counterpart_id,
-                category_id=award.category_id,
-                reverses=award,
-                reason=reason,
-            ),
-        )
+    return points_apply([Reversal(user_id=user_id, rule=rule, cause=cause, reason=reason, activity_id=activity_id)])[0]
 
 
 def points_spend(*, user_id: int, amount: int, cause: str, note: str) -> PointsEntry:

@@ -66,13 +66,13 @@ def test_twenty_concurrent_deliveries_of_one_vote_award_once_and_reverse_once():
     same activity at once, then 20 on 20 separate activities of the same withdrawal."""
     author, voter = UserFactory(), UserFactory()
     up = stored_vote(voter=voter, author=author, post=1)
-    results = run_concurrently(lambda i: handlers.vote(up))
+    results = run_concurrently(lambda i: handlers.votes([up]))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert list(PointsEntry.objects.filter(user=author).values_list("kind", "amount")) == [(EntryKind.AWARD, 10)]
     assert standing_of(user_id=author.pk).reputation == 10
 
     withdrawals = [stored_vote(voter=voter, author=author, post=1, withdrawn=True) for _ in range(THREADS)]
-    results = run_concurrently(lambda i: handlers.vote(withdrawals[i]))
+    results = run_concurrently(lambda i: handlers.votes([withdrawals[i]]))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert PointsEntry.objects.filter(user=author, kind=EntryKind.REVERSAL).count() == 1
     assert standing_of(user_id=author.pk).reputation == 0
@@ -103,7 +103,7 @@ def test_twenty_concurrent_activities_for_one_cause_award_once(verb, props):
         )
         for _ in range(THREADS)
     ]
-    func = handlers.accept if verb.startswith("forum") else handlers.once
+    func = (lambda event: handlers.accepts([event])) if verb.startswith("forum") else handlers.once
     results = run_concurrently(lambda i: func(events[i]))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert PointsEntry.objects.filter(user=author, kind=EntryKind.AWARD).count() == 1
