@@ -41,22 +41,23 @@ def count_read(activity) -> None:
     services.member_evaluate(user_id=activity.actor_id)
 
 
-@activity_handler("forum.post.voted", name="trust.count_like")
-def count_like(activity) -> None:
-    props = activity.properties
-    if props.get("direction", "up") != "up":
-        return
-    withdrawn = props.get("withdrawn", props.get("value", 1) < 0)
-    author_id = props.get("post_author")
-    services.stats_like_record(
-        voter_id=activity.actor_id,
-        author_id=author_id,
-        day=services.utc_day(activity.occurred_at),
-        delta=-1 if withdrawn else 1,
-    )
-    if not withdrawn:
-        for user_id in {activity.actor_id, author_id} - {None}:
-            services.member_evaluate(user_id=user_id)
+@activity_handler("forum.post.voted", name="trust.count_like", batch=True)
+def count_likes(activities) -> None:
+    """Every vote on the site comes here: a batch is counted in a few statements, then the
+    members who gave or received an upvote are evaluated together."""
+    likes, evaluate = [], set()
+    for activity in activities:
+        props = activity.properties
+        if props.get("direction", "up") != "up":
+            continue
+        withdrawn = props.get("withdrawn", props.get("value", 1) < 0)
+        author_id = props.get("post_author")
+        likes.append((activity.actor_id, author_id, services.utc_day(activity.occurred_at), -1 if withdrawn else 1))
+        if not withdrawn:
+            evaluate |= {activity.actor_id, author_id} - {None}
+    services.stats_likes_record(likes=likes)
+    if evaluate:
+        services.members_evaluate(user_ids=evaluate)
 
 
 @activity_handler("forum.reply.posted", name="trust.count_reply")

@@ -12,13 +12,16 @@ manager locked is never changed automatically. Every change records
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import operator
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
+from functools import reduce
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -105,10 +108,55 @@ def stats_read_record(*, user_id: int, day: date, first_visit: bool, posts_read:
 
 def stats_like_record(*, voter_id: int | None, author_id: int | None, day: date, delta: int) -> None:
     """An upvote given (+1) or withdrawn (-1): the voter's given, the author's received."""
-    if voter_id is not None:
-        _add(user_id=voter_id, day=day, likes_given=delta)
-    if author_id is not None:
-        _add(user_id=author_id, day=day, likes_received=delta)
+    stats_likes_record(likes=[(voter_id, author_id, day, delta)])
+
+
+def stats_likes_record(*, likes: Iterable[tuple[int | None, int | None, date, int]]) -> None:
+    """Upvotes given and withdrawn, many at once: (voter, author, day, +1 or -1) each, as
+    ``stats_like_record``, in a handful of statements however many there are."""
+    amounts: dict[tuple[int, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for voter_id, author_id, day, delta in likes:
+        if voter_id is not None:
+            amounts[(voter_id, day)]["likes_given"] += delta
+        if author_id is not None:
+            amounts[(author_id, day)]["likes_received"] += delta
+    _add_many(amounts)
+
+
+def _add_many(amounts: dict[tuple[int, date], dict[str, int]]) -> None:
+    """``_add`` for many (member, day) pairs: rows created where missing, the members' rows
+    locked in id order (two consumers never deadlock), then one UPDATE per table."""
+    amounts = {key: {f: a for f, a in fields.items() if a} for key, fields in amounts.items()}
+    amounts = {key: fields for key, fields in amounts.items() if fields}
+    if not amounts:
+        return
+    users = set(get_user_model().objects.filter(pk__in={user for user, _day in amounts}).values_list("pk", flat=True))
+    amounts = {key: fields for key, fields in amounts.items() if key[0] in users}
+    if not amounts:
+        return
+    MemberTrust.objects.bulk_create([MemberTrust(user_id=pk) for pk in sorted(users)], ignore_conflicts=True)
+    MemberDay.objects.bulk_create(
+        [MemberDay(user_id=user, day=day) for user, day in sorted(amounts)], ignore_conflicts=True
+    )
+    list(MemberTrust.objects.select_for_update().filter(user_id__in=users).order_by("user_id").values_list("pk"))
+    lifetime: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (user, _day), fields in amounts.items():
+        for name, amount in fields.items():
+            lifetime[user][name] += amount
+    names = sorted({name for fields in amounts.values() for name in fields})
+
+    def change(rows: dict, key_of, name: str):
+        return Case(
+            *(When(key_of(key), then=Value(fields[name])) for key, fields in rows.items() if fields.get(name)),
+            default=Value(0),
+        )
+
+    MemberTrust.objects.filter(user_id__in=lifetime).update(
+        **{name: Greatest(F(name) + change(lifetime, lambda user: Q(user_id=user), name), 0) for name in names}
+    )
+    MemberDay.objects.filter(reduce(operator.or_, (Q(user_id=user, day=day) for user, day in amounts))).update(
+        **{name: F(name) + change(amounts, lambda key: Q(user_id=key[0], day=key[1]), name) for name in names}
+    )
 
 
 def stats_reply_record(*, user_id: int, day: date) -> None:
@@ -171,6 +219,23 @@ def level_reached(*, trust: MemberTrust, now: datetime | None = None) -> Level:
         today=utc_day(now),
     )
     return Level.REGULAR if _meets(Level.REGULAR, window, reputation, now) else reached
+
+
+def members_evaluate(*, user_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Promote each of these members to the level they reached (``member_evaluate`` for
+    many: their rows locked and read in one statement). Returns how many were promoted."""
+    now = now or timezone.now()
+    promoted = 0
+    with transaction.atomic():
+        trusts = MemberTrust.objects.select_for_update().filter(user_id__in=set(user_ids)).order_by("user_id")
+        for trust in trusts:
+            if trust.locked or trust.level >= Level.LEADER:
+                continue
+            reached = level_reached(trust=trust, now=now)
+            if reached > trust.level:
+                _level_change(trust=trust, new=reached, reason=LevelChangeReason.PROMOTED, now=now)
+                promoted += 1
+    return promoted
 
 
 def member_evaluate(*, user_id: int, demote: bool = False, now: datetime | None = None) -> Level | None:
