@@ -568,7 +568,7 @@ class HandlerCosts:
         self._saved = dict(handlers._handlers)
         for name, handler in self._saved.items():
             handlers._handlers[name] = handlers.ActivityHandler(
-                name=name, verbs=handler.verbs, func=self._wrap(name, handler.func)
+                name=name, verbs=handler.verbs, func=self._wrap(name, handler.func), batch=handler.batch
             )
         return self
 
@@ -585,14 +585,14 @@ class HandlerCosts:
             self.queries[name] = self.queries.get(name, 0) + 1
             return execute(sql, params, many, context)
 
-        def timed(activity):
+        def timed(activity):  # a list of them for a batch handler
             started = time.perf_counter()
             try:
                 with connection.execute_wrapper(count):
                     return func(activity)
             finally:
                 self.seconds[name] = self.seconds.get(name, 0) + time.perf_counter() - started
-                self.runs[name] = self.runs.get(name, 0) + 1
+                self.runs[name] = self.runs.get(name, 0) + (len(activity) if isinstance(activity, list) else 1)
 
         return timed
 

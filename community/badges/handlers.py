@@ -9,6 +9,8 @@ a few queries, so it commits with the counters that triggered it; the daily beat
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from community.activity.handlers import activity_handler
 
 from . import services
@@ -76,38 +78,60 @@ def _upvote_change(properties: dict) -> int:
     return -1 if properties.get("withdrawn", value < 0) else 1
 
 
-@activity_handler("forum.post.voted", name="badges.count_votes")
-def count_vote(activity) -> None:
-    """Upvotes given (Supporter) and received (Helpful), and a Q&A post's score (Nice Answer, ...):
-    three statements for a vote that reaches no badge."""
-    properties = activity.properties
-    voter_id, author_id = activity.actor_id, properties.get("post_author")
-    change = _upvote_change(properties)
-    if change:
-        if voter_id is not None:
-            _count(user_id=voter_id, activity=activity, upvotes_given=change)
-        if author_id is not None:
-            _count(user_id=author_id, activity=activity, upvotes_received=change)
-    post_id, delta = int(activity.target_id), int(properties.get("value") or 0)
-    tally = services.post_score_add(post_id=post_id, delta=delta)
-    if tally is None and properties.get("category_kind") == QA:
-        # A Q&A post written before the badges app counted starts counting now.
-        services.post_tally_start(
-            post_id=post_id,
-            author_id=author_id if author_id in services.existing_user_ids([author_id]) else None,
-            thread_id=properties.get("thread"),
-            is_question=bool(properties.get("is_question")),
-        )
-        tally = services.post_score_add(post_id=post_id, delta=delta)
-    if tally is not None and delta > 0:
-        services.post_badges_evaluate(tally=tally, activity_id=activity.id, delta=delta)
+@activity_handler("forum.post.voted", name="badges.count_votes", batch=True)
+def count_votes(activities) -> None:
+    """Upvotes given (Supporter) and received (Helpful), and a Q&A post's score (Nice Answer,
+    ...). Every vote on the site comes here: a batch moves the counters in a few
+    statements, and only a counter that crossed a threshold costs a query more."""
+    members: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    scores: dict[int, int] = defaultdict(int)
+    qa_posts: dict[int, dict] = {}
+    last: dict[int, object] = {}  # the activity that last moved a member's or post's counters
+    for activity in activities:
+        properties = activity.properties
+        voter_id, author_id = activity.actor_id, properties.get("post_author")
+        change = _upvote_change(properties)
+        if change:
+            for user_id, field in ((voter_id, "upvotes_given"), (author_id, "upvotes_received")):
+                if user_id is not None:
+                    members[user_id][field] += change
+                    last[("user", user_id)] = activity
+        post_id = int(activity.target_id)
+        scores[post_id] += int(properties.get("value") or 0)
+        last[("post", post_id)] = activity
+        if properties.get("category_kind") == QA:
+            qa_posts[post_id] = properties
+    for tally, deltas in services.tallies_add(deltas=members):
+        services.badges_crossed(tally=tally, deltas=deltas, activity_id=last[("user", tally.user_id)].id)
+    counted = services.post_scores_add(deltas=scores)
+    # Q&A posts written before the badges app counted start counting now.
+    missing = {post_id: qa_posts[post_id] for post_id in qa_posts.keys() - {t.post_id for t, _delta in counted}}
+    if missing:
+        authors = services.existing_user_ids(props.get("post_author") for props in missing.values())
+        for post_id, props in missing.items():
+            services.post_tally_start(
+                post_id=post_id,
+                author_id=props.get("post_author") if props.get("post_author") in authors else None,
+                thread_id=props.get("thread"),
+                is_question=bool(props.get("is_question")),
+            )
+        counted += services.post_scores_add(deltas={post_id: scores[post_id] for post_id in missing})
+    for tally, delta in counted:
+        if delta > 0:
+            services.post_badges_evaluate(tally=tally, activity_id=last[("post", tally.post_id)].id, delta=delta)
 
 
-@activity_handler("forum.answer.accepted", "forum.answer.unaccepted", name="badges.count_accepted")
-def count_accepted(activity) -> None:
+@activity_handler("forum.answer.accepted", "forum.answer.unaccepted", name="badges.count_accepted", batch=True)
+def count_accepted(activities) -> None:
     """Accepted answers (Solved ×10); an asker accepting their own answer does not count."""
-    properties = activity.properties
-    author_id = properties.get("answer_author")
-    if author_id is None or author_id == properties.get("asker"):
-        return
-    _count(user_id=author_id, activity=activity, accepted=1 if activity.verb == "forum.answer.accepted" else -1)
+    members: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    last = {}
+    for activity in activities:
+        properties = activity.properties
+        author_id = properties.get("answer_author")
+        if author_id is None or author_id == properties.get("asker"):
+            continue
+        members[author_id]["accepted"] += 1 if activity.verb == "forum.answer.accepted" else -1
+        last[author_id] = activity
+    for tally, deltas in services.tallies_add(deltas=members):
+        services.badges_crossed(tally=tally, deltas=deltas, activity_id=last[tally.user_id].id)

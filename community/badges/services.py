@@ -115,6 +115,47 @@ def tally_add(*, user_id: int, **deltas: int) -> MemberTally | None:
     return MemberTally(user_id=user_id, **dict(zip(counters, row, strict=True))) if row else None
 
 
+def tallies_add(*, deltas: dict[int, dict[str, int]]) -> list[tuple[MemberTally, dict[str, int]]]:
+    """``tally_add`` for many members at once (``{user_id: {"upvotes_given": 1}}``): the rows
+    created where missing, locked in id order (two consumers never deadlock), moved in one
+    statement. Returns each member's counters as they are now with the deltas applied to
+    them (accounts that no longer exist are left out)."""
+    unknown = {field for fields in deltas.values() for field in fields} - TALLY_FIELDS
+    if unknown:
+        raise ValueError(f"unknown tally counters: {sorted(unknown)}")
+    deltas = {user: {f: d for f, d in fields.items() if d} for user, fields in deltas.items() if user is not None}
+    deltas = {user: fields for user, fields in deltas.items() if fields}
+    users = existing_user_ids(deltas)
+    if not users:
+        return []
+    MemberTally.objects.bulk_create([MemberTally(user_id=pk) for pk in sorted(users)], ignore_conflicts=True)
+    tallies = list(MemberTally.objects.select_for_update().filter(user_id__in=users).order_by("user_id"))
+    now = timezone.now()
+    changed = set()
+    for tally in tallies:
+        for field, delta in deltas[tally.user_id].items():
+            setattr(tally, field, max(getattr(tally, field) + delta, 0))
+            changed.add(field)
+        tally.updated_at = now
+    MemberTally.objects.bulk_update(tallies, [*sorted(changed), "updated_at"])
+    return [(tally, deltas[tally.user_id]) for tally in tallies]
+
+
+def post_scores_add(*, deltas: dict[int, int]) -> list[tuple[PostTally, int]]:
+    """``post_score_add`` for many posts at once: each counted post's counter as it is now,
+    with the change applied to it (posts not counted, outside Q&A, are left out)."""
+    deltas = {post: delta for post, delta in deltas.items() if delta}
+    if not deltas:
+        return []
+    tallies = list(PostTally.objects.select_for_update().filter(post_id__in=deltas).order_by("post_id"))
+    now = timezone.now()
+    for tally in tallies:
+        tally.score += deltas[tally.post_id]
+        tally.updated_at = now
+    PostTally.objects.bulk_update(tallies, ["score", "updated_at"])
+    return [(tally, deltas[tally.post_id]) for tally in tallies]
+
+
 def post_tally_start(*, post_id: int, author_id: int | None, thread_id: int | None, is_question: bool) -> None:
     """The counter of a new Q&A post (one statement; a counter that exists is kept)."""
     PostTally.objects.bulk_create(

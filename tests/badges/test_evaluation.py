@@ -288,36 +288,50 @@ def test_votes_outside_qa_earn_no_post_badges(categories, asker, answerer):
     assert MemberTally.objects.get(user=asker).upvotes_received == 10  # Helpful counts every upvote
 
 
-def test_a_vote_that_reaches_no_badge_costs_three_statements(
+def test_a_batch_of_votes_that_reaches_no_badge_costs_the_same_few_statements_as_one_vote(
     question, answer, answerer, asker, django_assert_max_num_queries
 ):
-    """The handler runs for every vote on the site: the voter's and the author's counters and
-    the post's score, one upsert each; badges are looked at only when a threshold is crossed."""
+    """The handler runs for every vote on the site, a batch at a time: the voters' and authors'
+    counters and the posts' scores move in a fixed number of statements however many votes
+    the batch holds; badges are looked at only when a threshold is crossed."""
     import uuid
 
     from community.activity.models import ActivityEvent
-    from community.badges.handlers import count_vote
+    from community.badges.handlers import count_votes
 
     deliver()
     forums.post_vote(user=asker, post=answer)
     deliver()  # Supporter for the asker: the threshold crossed once
-    third = voters(1, prefix="third")[0]
-    vote = ActivityEvent(
-        id=uuid.uuid4(),
-        actor=third,
-        verb="forum.post.voted",
-        target_type="forums.post",
-        target_id=str(answer.pk),
-        properties={
-            "value": 1,
-            "direction": "up",
-            "withdrawn": False,
-            "post_author": answerer.pk,
-            "category_kind": "qa",
-        },
-    )
-    MemberTally.objects.create(user=third, upvotes_given=3)
-    with django_assert_max_num_queries(3):
-        count_vote(vote)
-    assert PostTally.objects.get(post_id=answer.pk).score == 2
-    assert MemberTally.objects.get(user=third).upvotes_given == 4
+    MemberTally.objects.filter(user=answerer).update(upvotes_received=10)
+    PostTally.objects.filter(post_id=answer.pk).update(score=-20)  # far from Nice Answer's 5
+
+    def votes(count: int, prefix: str) -> list[ActivityEvent]:
+        members = voters(count, prefix=prefix)
+        MemberTally.objects.bulk_create(MemberTally(user=member, upvotes_given=3) for member in members)
+        return [
+            ActivityEvent(
+                id=uuid.uuid4(),
+                actor=member,
+                verb="forum.post.voted",
+                target_type="forums.post",
+                target_id=str(answer.pk),
+                properties={
+                    "value": 1,
+                    "direction": "up",
+                    "withdrawn": False,
+                    "post_author": answerer.pk,
+                    "category_kind": "qa",
+                },
+            )
+            for member in members
+        ]
+
+    one, ten = votes(1, "one"), votes(10, "ten")
+    with django_assert_max_num_queries(6):
+        count_votes(one)
+    with django_assert_max_num_queries(6):
+        count_votes(ten)
+    assert PostTally.objects.get(post_id=answer.pk).score == -9
+    assert MemberTally.objects.get(user=answerer).upvotes_received == 21
+    given = MemberTally.objects.filter(user__email__startswith="ten").values_list("upvotes_given", flat=True)
+    assert sorted(given) == [4] * 10
