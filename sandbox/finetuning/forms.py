@@ -58,6 +58,11 @@ class JobCreateForm(forms.Form):
     )
     suffix = forms.CharField(required=False, max_length=64, label=_("Suffix"))
     seed = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1, label=_("Seed"))
+    # A job forked from a community recipe carries the recipe's id into the job.
+    recipe = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    # What a link may pre-fill (a recipe's "Fork"): the configuration, never the data.
+    PREFILLED = ("model", "n_epochs", "batch_size", "learning_rate_multiplier", "rank", "suffix", "recipe")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,6 +70,23 @@ class JobCreateForm(forms.Form):
         files = TrainingFile.objects.owned_by(user)
         self.fields["training_file"].queryset = files
         self.fields["validation_file"].queryset = files
+
+    @classmethod
+    def initial_from(cls, query) -> dict:
+        """Initial values from a query string (``?model=...&n_epochs=3&recipe=7``); a value
+        that is not valid for its field is left out, so a bad link shows the plain form."""
+        initial = {}
+        for name in cls.PREFILLED:
+            value = query.get(name)
+            if not value:
+                continue
+            field = cls.base_fields[name]
+            try:
+                cleaned = field.clean(value) if name != "model" else value
+            except forms.ValidationError:
+                continue
+            initial[name] = cleaned
+        return initial
 
     def clean(self):
         data = super().clean()

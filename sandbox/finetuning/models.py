@@ -118,6 +118,9 @@ class FineTuningJob(models.Model):
     total_steps = models.PositiveIntegerField(default=0)
     trained_tokens = models.PositiveBigIntegerField(default=0)
     estimated_finish = models.DateTimeField(null=True, blank=True)
+    # The community recipe this job was forked from (its id, not a key: fine-tuning does not
+    # know the recipes app; that app counts forks from the activities that carry it).
+    recipe = models.PositiveIntegerField(null=True, blank=True)
     # Crash safety: which dispatch may run the job, how often it has started, who runs
     # it and when it last proved to be alive.
     dispatch_id = models.CharField(max_length=40, blank=True)

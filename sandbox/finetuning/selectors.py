@@ -132,3 +132,80 @@ def queue_position(job: FineTuningJob) -> int | None:
     if job.status != FineTuningJob.Status.QUEUED:
         return None
     return queue_positions(owner=job.owner_id).get(job.id)
+
+
+def job_get_succeeded_for_user(*, user, job_id: str) -> FineTuningJob:
+    """The caller's own succeeded job (what may be published as a recipe); any other is a 404."""
+    job = job_get_for_user(user=user, job_id=job_id)
+    if job.status != FineTuningJob.Status.SUCCEEDED:
+        raise NotFound(f"No succeeded fine-tuning job: '{job_id}'.")
+    return job
+
+
+HISTOGRAM_BUCKETS = 8
+
+
+def job_training_statistics(*, job: FineTuningJob) -> dict:
+    """Figures about the job's training file, never its content: examples, tokens per epoch
+    and the distribution of example lengths in tokens (the base model's tokenizer on the
+    rendered chat template, as the trainer counts them).
+
+    Raises ``tokens.TokenizerUnavailable`` when the base model's tokenizer cannot be read here."""
+    import json
+    import statistics
+
+    from . import tokens
+
+    count = tokens.example_counter(tokens.CountingModel.of(job.base_model))
+    file = job.training_file
+    trained_total, lengths = 0, []
+    with file.content.open("rb") as handle:
+        for line_number, raw in enumerate(handle, start=1):
+            text = raw.decode("utf-8-sig" if line_number == 1 else "utf-8")
+            if not text.strip():
+                continue
+            trained, length = count(json.loads(text), file.format)
+            trained_total += trained
+            lengths.append(length)
+    if not lengths:
+        return {"examples": 0, "tokens": 0, "lengths": {}, "histogram": []}
+    ordered = sorted(lengths)
+    low, high = ordered[0], ordered[-1]
+    width = max(1, -(-(high - low + 1) // HISTOGRAM_BUCKETS))  # ceiling division
+    histogram = []
+    for start in range(low, high + 1, width):
+        end = start + width - 1
+        histogram.append({"low": start, "high": end, "count": sum(1 for n in ordered if start <= n <= end)})
+    return {
+        "examples": len(ordered),
+        "tokens": trained_total,
+        "lengths": {
+            "min": low,
+            "median": int(statistics.median(ordered)),
+            "p90": ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))],
+            "max": high,
+            "mean": round(sum(ordered) / len(ordered), 1),
+        },
+        "histogram": histogram,
+    }
+
+
+def chat_sample_parse(*, text: str, max_examples: int, max_bytes: int) -> list[dict]:
+    """Examples pasted as JSONL in the chat format (as a training file's lines), validated
+    as an upload is; raises ``validation.TrainingDataInvalid`` (or ``FileTooLarge``) naming
+    the problem by line."""
+    import json
+
+    from . import validation
+
+    raw = (text or "").strip().encode()
+    summary = validation.validate_lines(
+        [raw], max_bytes=max_bytes, min_examples=1, max_example_tokens=2**31, count_tokens=lambda record, fmt: (0, 0)
+    )
+    if summary.format != "chat":
+        raise validation.TrainingDataInvalid([(None, "a sample must be in the chat format (`messages`)")])
+    if summary.example_count > max_examples:
+        raise validation.TrainingDataInvalid(
+            [(None, f"a sample has at most {max_examples} examples; this one has {summary.example_count}")]
+        )
+    return [json.loads(line) for line in raw.decode().splitlines() if line.strip()]

@@ -25,7 +25,12 @@ def job_list(request):
 
 @login_required
 def job_create(request):
-    form = JobCreateForm(request.POST or None, request.FILES or None, user=request.user)
+    form = JobCreateForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial=JobCreateForm.initial_from(request.GET),  # a recipe's "Fork" link
+    )
     estimate_problem = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -43,6 +48,7 @@ def job_create(request):
                 hyperparameters=form.hyperparameters(),
                 suffix=form.cleaned_data["suffix"],
                 seed=form.cleaned_data["seed"],
+                recipe=form.cleaned_data.get("recipe"),
             )
         except services.FineTuningError as exc:
             form.add_error(None, exc.message)

@@ -129,8 +129,12 @@ def finetune_job_create(
     suffix: str | None = None,
     seed: int | None = None,
     idempotency_key: str = "",
+    recipe: int | None = None,
 ) -> tuple[FineTuningJob, bool]:
-    """Validate and queue a job. Returns (job, created); a repeated Idempotency-Key returns the first job."""
+    """Validate and queue a job. Returns (job, created); a repeated Idempotency-Key returns the first job.
+
+    ``recipe``: the id of the community recipe the job was forked from, kept on the job and
+    carried in its activities (the recipes app counts forks from them)."""
     if idempotency_key:
         existing = FineTuningJob.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -174,6 +178,7 @@ def finetune_job_create(
         suffix=suffix or "",
         seed=seed if seed is not None else random.randint(0, 2**31 - 1),
         idempotency_key=idempotency_key,
+        recipe=recipe,
         estimated_tokens=estimate.trained_tokens,
         estimated_device_seconds=estimate.device_seconds,
         estimated_cost=cost,
@@ -208,7 +213,12 @@ def finetune_job_create(
         actor=owner,
         verb="finetune.job.created",
         target=job,
-        properties={"base_model": base.pk, "training_file": train.id, "estimated_cost": str(cost)},
+        properties={
+            "base_model": base.pk,
+            "training_file": train.id,
+            "estimated_cost": str(cost),
+            "recipe": job.recipe,
+        },
     )
     return job, True
 

@@ -34,6 +34,7 @@ def notify_state(job: FineTuningJob) -> None:
                 "base_model": job.base_model_id,
                 "fine_tuned_model": job.fine_tuned_model or None,
                 "error_code": (job.error or {}).get("code"),
+                "recipe": job.recipe,
             },
             dedupe_key=f"finetune.job.{job.status}:{job.id}",
         )
