@@ -127,11 +127,11 @@ VERBS: dict[str, str] = {
     ),
     "finetune.job.created": (
         "A fine-tuning job was created (queued). Actor: its owner. Target: finetuning.finetuningjob. Properties: "
-        "base_model, training_file, estimated_cost."
+        "base_model, training_file, estimated_cost, recipe (the id of the recipe it was forked from, or null)."
     ),
     "finetune.job.succeeded": (
         "A fine-tuning job succeeded. Actor: its owner. Target: finetuning.finetuningjob. Properties: base_model, "
-        "fine_tuned_model. Once per job."
+        "fine_tuned_model, recipe (the id of the recipe it was forked from, or null). Once per job."
     ),
     "finetune.job.failed": (
         "A fine-tuning job failed. Actor: its owner. Target: finetuning.finetuningjob. Properties: base_model, "
@@ -163,9 +163,12 @@ VERBS: dict[str, str] = {
     # Events (community.events.services)
     "event.published": (
         "An event was published (by a manager, or an ambassador's event once a manager approved it). Actor: the "
-        "organiser. Target: events.event. Properties: event, kind (meetup, webinar, workshop, hackathon). Once per event."
+        "organiser. Target: events.event. Properties: event, kind (meetup, webinar, workshop, hackathon). Once per "
+        "event."
     ),
-    "event.cancelled": "A published event was cancelled. Actor: who cancelled it. Target: events.event. Properties: event.",
+    "event.cancelled": (
+        "A published event was cancelled. Actor: who cancelled it. Target: events.event. Properties: event."
+    ),
     "event.rsvp.registered": (
         "A member holds a place at an event: registered directly, or promoted from the waitlist. Actor: the member. "
         "Target: events.event. Properties: event, kind, promoted (bool)."

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from portal.markdown import MEMBER, render_markdown
 from sandbox.finetuning import selectors as finetuning
@@ -17,6 +18,7 @@ from .forms import RecipePublishForm
 PAGE_SIZE = 20
 
 
+@require_safe
 def recipe_list(request):
     sort = request.GET.get("sort", "new")
     if sort not in selectors.SORTS:
@@ -32,6 +34,7 @@ def recipe_list(request):
     )
 
 
+@require_safe
 def recipe_detail(request, recipe_id: int):
     recipe = selectors.recipe_get(recipe_id=recipe_id)
     context = {

@@ -59,7 +59,7 @@ def succeed(job: FineTuningJob, *, losses=(2.5, 2.0, 1.6, 1.4)) -> FineTuningJob
 
 
 @pytest.fixture
-def succeeded_job(dev, base_model):
+def succeeded_job(dev, base_model):  # noqa: F811
     file = upload(dev, secret_rows())
     job, _created = services.finetune_job_create(
         owner=dev, model="tiny-gpt", training_file=file.id, hyperparameters={"n_epochs": 2, "batch_size": 4}

@@ -274,6 +274,27 @@ def _job_state(w: World):
     return FineTuningJob.objects.values_list("status", "finished_at").get(pk=w.job.pk)
 
 
+def _succeeded_job(w: World) -> FineTuningJob:
+    """The owner's job, marked succeeded: only such a job may be published as a recipe."""
+    FineTuningJob.objects.filter(pk=w.job.pk).update(status=FineTuningJob.Status.SUCCEEDED)
+    return w.job
+
+
+def _recipe(w: World):
+    from community.recipes.models import Recipe
+
+    recipe, _created = Recipe.objects.get_or_create(
+        job_id="ftjob-published", defaults={"author": w.owner, "title": "A recipe", "base_model": "tiny-base"}
+    )
+    return recipe
+
+
+def _recipe_state(w: World):
+    from community.recipes.models import Recipe
+
+    return list(Recipe.objects.order_by("pk").values_list("pk", "job_id", "title", "fork_count"))
+
+
 def _files_state(w: World):
     return list(TrainingFile.objects.filter(owner=w.owner).values_list("pk", "bytes"))
 
@@ -450,6 +471,19 @@ ROUTES: dict[str, Route] = {
         methods=("get",),
         state=lambda w: list(w.job.checkpoints.values_list("pk", "step")),
         api=True,
+    ),
+    # --- Fine-tuning recipes: public pages; only the owner publishes their own succeeded job -----------------
+    "recipes:detail": Route(
+        kwargs=lambda w: {"recipe_id": _recipe(w).pk},
+        methods=("get", "post"),
+        state=lambda w: _recipe_state(w),
+        readers=EVERYONE,
+        why="a published recipe is a public page (configuration and figures, never the data)",
+    ),
+    "recipes:publish": Route(
+        kwargs=lambda w: {"job_id": _succeeded_job(w).id},
+        methods=("get", "post"),
+        state=lambda w: _recipe_state(w),
     ),
     # --- Forums: reading -------------------------------------------------------------------------------------
     "forums:category": Route(
