@@ -52,6 +52,8 @@ def test_publish_a_recipe_then_fork_it_and_start_the_job(page, live_server, base
     )
     succeed(job)
     own = uploaded(forker, 2, "forker-data.jsonl")
+    violations = []  # the pages load under the site's Content-Security-Policy
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
 
     log_in(page, base, author)
     page.goto(f"{base}{job.get_absolute_url()}")
@@ -85,3 +87,4 @@ def test_publish_a_recipe_then_fork_it_and_start_the_job(page, live_server, base
     page.goto(f"{base}{recipe.get_absolute_url()}")
     expect(page.locator("#fork-count")).to_have_text("1 fork")
     expect(page.locator("#forks-succeeded")).to_have_text("1 succeeded")
+    assert violations == []
