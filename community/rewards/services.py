@@ -30,6 +30,7 @@ from django.utils.translation import gettext_noop
 
 from portal import cache_versions
 from portal.accounts.selectors import email_verified_ids
+from portal.bulk import rows_update
 from portal.shipped import shipped_register
 
 from .leaderboards import PAGES_VERSION_KEY
@@ -170,16 +171,19 @@ class _LedgerBatch:
 
     def load(self, operations: list[Award | Reversal]) -> None:
         self.rules = _rules_get({op.rule for op in operations})
-        users = {op.user_id for op in operations}
+        # By cause and by activity only (each its own index, one descent per value), the
+        # members and rules matched here.
         causes = {op.cause for op in operations}
         activities = {op.activity_id for op in operations if op.activity_id is not None}
-        stored = Q(user_id__in=users, rule_key__in=self.rules, cause__in=causes, kind=EntryKind.AWARD)
+        stored = Q(cause__in=causes, kind=EntryKind.AWARD)
         if activities:
-            stored |= Q(user_id__in=users, activity_id__in=activities)
+            stored |= Q(activity_id__in=activities)
         wanted = {(op.user_id, op.rule, op.cause) for op in operations}
-        for entry in PointsEntry.objects.filter(stored).annotate(reversal_id=F("reversed_by__id")):
+        written = {(op.user_id, op.rule, op.activity_id) for op in operations if op.activity_id is not None}
+        for entry in PointsEntry.objects.filter(stored).annotate(reversal_id=F("reversed_by__id")).order_by():
             key = (entry.user_id, entry.rule_key, entry.cause)
-            self._remember(entry, live=entry.reversal_id is None and key in wanted)
+            if key in wanted or (entry.user_id, entry.rule_key, entry.activity_id) in written:
+                self._remember(entry, live=entry.reversal_id is None and key in wanted)
         pairs = {
             (op.user_id, op.counterpart_id)
             for op in operations
@@ -313,7 +317,7 @@ class _LedgerBatch:
     def append(self, entry: PointsEntry) -> PointsEntry:
         """Queue one entry and move the sums it changes (the standing is locked)."""
         entry.created_at = self.now
-        entry.full_clean(exclude=["user", "counterpart", "reverses"], validate_unique=False, validate_constraints=False)
+        _check_lengths(entry)
         self.pending.append(entry)
         key = (entry.user_id, entry.rule_key, entry.cause)
         if entry.kind == EntryKind.REVERSAL:
@@ -350,7 +354,7 @@ class _LedgerBatch:
             changed = [self.standings[pk] for pk in sorted(self.changed)]
             for standing in changed:
                 standing.updated_at = self.now
-            MemberStanding.objects.bulk_update(changed, ["reputation", "balance", "updated_at"])
+            rows_update(MemberStanding, changed, ["reputation", "balance", "updated_at"])
         if self.days:
             users, days = {user for user, _day, _category in self.days}, {day for _user, day, _category in self.days}
             # The standing locks serialize these members' rollup rows too.
@@ -366,11 +370,19 @@ class _LedgerBatch:
                 elif points:
                     row.points += points
                     updated.append(row)
-            if updated:
-                PointsDay.objects.bulk_update(updated, ["points"])
-            if created:
-                PointsDay.objects.bulk_create(created)
+            rows_update(PointsDay, updated, ["points"])
+            PointsDay.objects.bulk_create(created)
         self.changed, self.days = set(), {}
+
+
+def _check_lengths(entry: PointsEntry) -> None:
+    """The texts a caller passes (cause, note, reason) fit their columns. Everything else
+    an entry holds comes from the rules and the ledger itself, so this is all of
+    ``full_clean`` that can fail here, at a fraction of its cost per entry."""
+    for name in ("cause", "note", "reason", "rule_key"):
+        limit = PointsEntry._meta.get_field(name).max_length
+        if len(getattr(entry, name)) > limit:
+            raise ValidationError({name: f"longer than {limit} characters"})
 
 
 def _rules_get(keys) -> dict[str, Rule]:
