@@ -14,6 +14,7 @@ from collections import defaultdict
 from community.activity.handlers import activity_handler
 
 from . import services
+from .models import PostTally
 
 QA = "qa"
 
@@ -101,20 +102,27 @@ def count_votes(activities) -> None:
         last[("post", post_id)] = activity
         if properties.get("category_kind") == QA:
             qa_posts[post_id] = properties
-    for tally, deltas in services.tallies_add(deltas=members):
-        services.badges_crossed(tally=tally, deltas=deltas, activity_id=last[("user", tally.user_id)].id)
+    services.badges_crossed_many(
+        moved=[
+            (tally, deltas, last[("user", tally.user_id)].id) for tally, deltas in services.tallies_add(deltas=members)
+        ]
+    )
     counted = services.post_scores_add(deltas=scores)
     # Q&A posts written before the badges app counted start counting now.
     missing = {post_id: qa_posts[post_id] for post_id in qa_posts.keys() - {t.post_id for t, _delta in counted}}
     if missing:
         authors = services.existing_user_ids(props.get("post_author") for props in missing.values())
-        for post_id, props in missing.items():
-            services.post_tally_start(
-                post_id=post_id,
-                author_id=props.get("post_author") if props.get("post_author") in authors else None,
-                thread_id=props.get("thread"),
-                is_question=bool(props.get("is_question")),
-            )
+        services.post_tallies_start(
+            tallies=[
+                PostTally(
+                    post_id=post_id,
+                    author_id=props.get("post_author") if props.get("post_author") in authors else None,
+                    thread_id=props.get("thread"),
+                    is_question=bool(props.get("is_question")),
+                )
+                for post_id, props in missing.items()
+            ]
+        )
         counted += services.post_scores_add(deltas={post_id: scores[post_id] for post_id in missing})
     for tally, delta in counted:
         if delta > 0:
@@ -133,5 +141,6 @@ def count_accepted(activities) -> None:
             continue
         members[author_id]["accepted"] += 1 if activity.verb == "forum.answer.accepted" else -1
         last[author_id] = activity
-    for tally, deltas in services.tallies_add(deltas=members):
-        services.badges_crossed(tally=tally, deltas=deltas, activity_id=last[tally.user_id].id)
+    services.badges_crossed_many(
+        moved=[(tally, deltas, last[tally.user_id].id) for tally, deltas in services.tallies_add(deltas=members)]
+    )

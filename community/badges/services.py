@@ -23,7 +23,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from community.activity.services import activity_record
-from community.notifications.services import NotificationKind, notification_create
+from community.notifications.services import Notice, NotificationKind, notices_send, notification_create
+from portal.bulk import rows_update
 from portal.shipped import shipped_translate
 
 from .definitions import BADGES, MEMBER_BADGES, POST_BADGES, BadgeDefinition, PostKind
@@ -137,7 +138,7 @@ def tallies_add(*, deltas: dict[int, dict[str, int]]) -> list[tuple[MemberTally,
             setattr(tally, field, max(getattr(tally, field) + delta, 0))
             changed.add(field)
         tally.updated_at = now
-    MemberTally.objects.bulk_update(tallies, [*sorted(changed), "updated_at"])
+    rows_update(MemberTally, tallies, [*sorted(changed), "updated_at"])
     return [(tally, deltas[tally.user_id]) for tally in tallies]
 
 
@@ -152,16 +153,20 @@ def post_scores_add(*, deltas: dict[int, int]) -> list[tuple[PostTally, int]]:
     for tally in tallies:
         tally.score += deltas[tally.post_id]
         tally.updated_at = now
-    PostTally.objects.bulk_update(tallies, ["score", "updated_at"])
+    rows_update(PostTally, tallies, ["score", "updated_at"])
     return [(tally, deltas[tally.post_id]) for tally in tallies]
 
 
 def post_tally_start(*, post_id: int, author_id: int | None, thread_id: int | None, is_question: bool) -> None:
     """The counter of a new Q&A post (one statement; a counter that exists is kept)."""
-    PostTally.objects.bulk_create(
-        [PostTally(post_id=post_id, author_id=author_id, thread_id=thread_id, is_question=is_question)],
-        ignore_conflicts=True,
+    post_tallies_start(
+        tallies=[PostTally(post_id=post_id, author_id=author_id, thread_id=thread_id, is_question=is_question)]
     )
+
+
+def post_tallies_start(*, tallies: list[PostTally]) -> None:
+    """The counters of many Q&A posts (one statement; counters that exist are kept)."""
+    PostTally.objects.bulk_create(tallies, ignore_conflicts=True)
 
 
 def post_score_add(*, post_id: int, delta: int) -> PostTally | None:
@@ -208,24 +213,20 @@ def badge_award(
         )
         if not created:
             return None
-        _badge_announce(award=award)
+        _badges_announce(awards=[award])
     return award
 
 
-def _badge_announce(*, award: BadgeAward) -> None:
+def _badge_title(badge: Badge) -> str:
+    return _("You earned the %(grade)s badge “%(name)s”: %(description)s") % {
+        "grade": badge.get_grade_display().lower(),
+        "name": badge.name,
+        "description": badge.description,
+    }
+
+
+def _badge_recorded(award: BadgeAward) -> None:
     badge, user = award.badge, award.user
-    with translation.override(_language_of(user)):
-        title = _("You earned the %(grade)s badge “%(name)s”: %(description)s") % {
-            "grade": badge.get_grade_display().lower(),
-            "name": badge.name,
-            "description": badge.description,
-        }
-    notification_create(
-        recipient=user,
-        kind=NotificationKind.BADGE,
-        title=title,
-        url=award.url or reverse("badges:detail", kwargs={"slug": badge.slug}),
-    )
     activity_record(
         actor=user,
         verb="rewards.badge.awarded",
@@ -272,12 +273,8 @@ def member_badges_evaluate(
     return awards
 
 
-def badges_crossed(
-    *, tally: MemberTally, deltas: dict[str, int], activity_id: uuid.UUID | None = None
-) -> list[BadgeAward]:
-    """Award the member badges whose counters ``deltas`` just carried to their thresholds
-    (``tally`` as it is after them). Nothing reached: no query."""
-    crossed = [
+def _crossed(tally: MemberTally, deltas: dict[str, int]) -> list[BadgeDefinition]:
+    return [
         definition
         for definition in MEMBER_BADGES
         if deltas.get(definition.counter, 0) > 0
@@ -285,18 +282,71 @@ def badges_crossed(
         >= definition.threshold
         > getattr(tally, definition.counter) - deltas[definition.counter]
     ]
-    if not crossed:
-        return []
-    user = get_user_model().objects.filter(pk=tally.user_id).first()
-    if user is None:
-        return []
+
+
+def badges_crossed(
+    *, tally: MemberTally, deltas: dict[str, int], activity_id: uuid.UUID | None = None
+) -> list[BadgeAward]:
+    """Award the member badges whose counters ``deltas`` just carried to their thresholds
+    (``tally`` as it is after them). Nothing reached: no query."""
+    return badges_crossed_many(moved=[(tally, deltas, activity_id)])
+
+
+def badges_crossed_many(*, moved: Iterable[tuple[MemberTally, dict[str, int], uuid.UUID | None]]) -> list[BadgeAward]:
+    """``badges_crossed`` for the counters of many members, as a batch of votes moves them:
+    the badges reached are awarded together (``badges_award_many``)."""
+    wanted = [
+        (tally.user_id, definition.slug, activity_id)
+        for tally, deltas, activity_id in moved
+        for definition in _crossed(tally, deltas)
+    ]
+    return badges_award_many(awards=wanted) if wanted else []
+
+
+def badges_award_many(*, awards: list[tuple[int, str, uuid.UUID | None]]) -> list[BadgeAward]:
+    """Award many (member, badge slug, activity) at once, each unless it is held already:
+    a few statements for the awards, one notification insert per badge and language, and
+    ``rewards.badge.awarded`` recorded for each new award (member badges: no cause)."""
+    users = {user.pk: user for user in get_user_model().objects.filter(pk__in={a[0] for a in awards}, is_active=True)}
     rows = badge_rows()
-    awards = []
-    for definition in crossed:
-        award = badge_award(user=user, badge=rows[definition.slug], activity_id=activity_id)
-        if award is not None:
-            awards.append(award)
-    return awards
+    wanted = {}
+    for user_id, slug, activity_id in awards:
+        if user_id in users and rows[slug].enabled:
+            wanted.setdefault((user_id, slug), activity_id)
+    if not wanted:
+        return []
+    held = set(
+        BadgeAward.objects.filter(
+            user_id__in={user for user, _slug in wanted}, cause="", badge__slug__in={slug for _user, slug in wanted}
+        ).values_list("user_id", "badge__slug")
+    )
+    new = [
+        BadgeAward(user=users[user_id], badge=rows[slug], cause="", url="", activity_id=activity_id)
+        for (user_id, slug), activity_id in wanted.items()
+        if (user_id, slug) not in held
+    ]
+    if not new:
+        return []
+    with transaction.atomic():
+        # A concurrent evaluation that awarded one of these meanwhile fails the batch (the
+        # unique constraint), which the activity stream then retries an activity at a time.
+        created = BadgeAward.objects.bulk_create(new)
+        _badges_announce(awards=created)
+    return created
+
+
+def _badges_announce(*, awards: list[BadgeAward]) -> None:
+    """``_badge_announce`` for many awards: their notifications written together (each in
+    its recipient's language) and each award recorded."""
+    notices = []
+    for award in awards:
+        with translation.override(_language_of(award.user)):
+            title = _badge_title(award.badge)
+        url = award.url or reverse("badges:detail", kwargs={"slug": award.badge.slug})
+        notices.append(Notice(recipient=award.user, kind=NotificationKind.BADGE, title=title, url=url))
+    notices_send(notices=notices)
+    for award in awards:
+        _badge_recorded(award)
 
 
 def _post_cause(post_id: int) -> str:

@@ -12,22 +12,20 @@ manager locked is never changed automatically. Every change records
 
 from __future__ import annotations
 
-import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
-from functools import reduce
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Greatest
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from community.activity.services import activity_record
 from portal import cache_versions
+from portal.bulk import rows_update
 
 from .config import REQUIREMENTS, SETTING_DEFAULTS
 from .levels import Level
@@ -74,15 +72,7 @@ def _rows(*, user_id: int, day: date) -> bool:
 
 def _add(*, user_id: int, day: date, **amounts: int) -> None:
     """Add to the member's lifetime and daily counters (lifetime ones never below zero)."""
-    amounts = {name: amount for name, amount in amounts.items() if amount}
-    if not amounts or not _rows(user_id=user_id, day=day):
-        return
-    MemberTrust.objects.filter(user_id=user_id).update(
-        **{name: Greatest(F(name) + amount, 0) for name, amount in amounts.items()}
-    )
-    MemberDay.objects.filter(user_id=user_id, day=day).update(
-        **{name: F(name) + amount for name, amount in amounts.items()}
-    )
+    _add_many({(user_id, day): amounts})
 
 
 def stats_visit_record(*, user_id: int, day: date) -> bool:
@@ -124,8 +114,9 @@ def stats_likes_record(*, likes: Iterable[tuple[int | None, int | None, date, in
 
 
 def _add_many(amounts: dict[tuple[int, date], dict[str, int]]) -> None:
-    """``_add`` for many (member, day) pairs: rows created where missing, the members' rows
-    locked in id order (two consumers never deadlock), then one UPDATE per table."""
+    """Add to members' lifetime counters (never below zero) and daily ones, for many
+    (member, day) pairs at once: rows created where missing, the members' rows locked in
+    id order (two consumers never deadlock), then one write per table."""
     amounts = {key: {f: a for f, a in fields.items() if a} for key, fields in amounts.items()}
     amounts = {key: fields for key, fields in amounts.items() if fields}
     if not amounts:
@@ -138,25 +129,21 @@ def _add_many(amounts: dict[tuple[int, date], dict[str, int]]) -> None:
     MemberDay.objects.bulk_create(
         [MemberDay(user_id=user, day=day) for user, day in sorted(amounts)], ignore_conflicts=True
     )
-    list(MemberTrust.objects.select_for_update().filter(user_id__in=users).order_by("user_id").values_list("pk"))
-    lifetime: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for (user, _day), fields in amounts.items():
-        for name, amount in fields.items():
-            lifetime[user][name] += amount
     names = sorted({name for fields in amounts.values() for name in fields})
-
-    def change(rows: dict, key_of, name: str):
-        return Case(
-            *(When(key_of(key), then=Value(fields[name])) for key, fields in rows.items() if fields.get(name)),
-            default=Value(0),
-        )
-
-    MemberTrust.objects.filter(user_id__in=lifetime).update(
-        **{name: Greatest(F(name) + change(lifetime, lambda user: Q(user_id=user), name), 0) for name in names}
-    )
-    MemberDay.objects.filter(reduce(operator.or_, (Q(user_id=user, day=day) for user, day in amounts))).update(
-        **{name: F(name) + change(amounts, lambda key: Q(user_id=key[0], day=key[1]), name) for name in names}
-    )
+    trusts = {
+        t.user_id: t for t in MemberTrust.objects.select_for_update().filter(user_id__in=users).order_by("user_id")
+    }
+    days = {
+        (row.user_id, row.day): row
+        for row in MemberDay.objects.filter(user_id__in=users, day__in={day for _user, day in amounts})
+        if (row.user_id, row.day) in amounts
+    }
+    for (user, day), fields in amounts.items():
+        for name, amount in fields.items():
+            setattr(trusts[user], name, max(getattr(trusts[user], name) + amount, 0))
+            setattr(days[(user, day)], name, getattr(days[(user, day)], name) + amount)
+    rows_update(MemberTrust, list(trusts.values()), names)
+    rows_update(MemberDay, list(days.values()), names)
 
 
 def stats_reply_record(*, user_id: int, day: date) -> None:
@@ -172,10 +159,9 @@ def stats_suspension_record(*, user_id: int, at: datetime) -> None:
 # --- Evaluation ----------------------------------------------------------------------------------------
 
 
-def _meets(level: Level, stats: MemberStats, reputation: Callable[[], int], now: datetime) -> bool:
+def _meets(level: Level, stats: MemberStats, reputation: Callable[[], int], now: datetime, values: dict) -> bool:
     """Whether the member meets every requirement of `level` (reputation, which reads the
-    ledger, is looked at last)."""
-    values = trust_settings()
+    ledger, is looked at last); ``values``: the settings (``trust_settings()``)."""
     ordered = sorted(REQUIREMENTS, key=lambda r: r.name == "reputation")
     for requirement in ordered:
         needed = values.get(f"{level.slug}.{requirement.name}", 0)
@@ -194,11 +180,12 @@ def _meets(level: Level, stats: MemberStats, reputation: Callable[[], int], now:
     return True
 
 
-def level_reached(*, trust: MemberTrust, now: datetime | None = None) -> Level:
+def level_reached(*, trust: MemberTrust, now: datetime | None = None, values: dict | None = None) -> Level:
     """The highest automatic level whose requirements, and those of every level below,
     the member meets now (basic and member over their whole history, regular over the
     window)."""
     now = now or timezone.now()
+    values = values or trust_settings()
     memo: dict[str, int] = {}
 
     def reputation() -> int:
@@ -209,29 +196,30 @@ def level_reached(*, trust: MemberTrust, now: datetime | None = None) -> Level:
     lifetime = stats_lifetime(trust)
     reached = Level.NEW
     for level in (Level.BASIC, Level.MEMBER):
-        if not _meets(level, lifetime, reputation, now):
+        if not _meets(level, lifetime, reputation, now, values):
             return reached
         reached = level
     window = stats_window(
         user_id=trust.user_id,
-        days=trust_settings()["regular.window_days"],
+        days=values["regular.window_days"],
         last_suspended_at=trust.last_suspended_at,
         today=utc_day(now),
     )
-    return Level.REGULAR if _meets(Level.REGULAR, window, reputation, now) else reached
+    return Level.REGULAR if _meets(Level.REGULAR, window, reputation, now, values) else reached
 
 
 def members_evaluate(*, user_ids: Iterable[int], now: datetime | None = None) -> int:
     """Promote each of these members to the level they reached (``member_evaluate`` for
     many: their rows locked and read in one statement). Returns how many were promoted."""
     now = now or timezone.now()
+    values = trust_settings()
     promoted = 0
     with transaction.atomic():
         trusts = MemberTrust.objects.select_for_update().filter(user_id__in=set(user_ids)).order_by("user_id")
         for trust in trusts:
             if trust.locked or trust.level >= Level.LEADER:
                 continue
-            reached = level_reached(trust=trust, now=now)
+            reached = level_reached(trust=trust, now=now, values=values)
             if reached > trust.level:
                 _level_change(trust=trust, new=reached, reason=LevelChangeReason.PROMOTED, now=now)
                 promoted += 1
