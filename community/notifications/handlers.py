@@ -17,7 +17,7 @@ from community.forums import selectors as forums
 from portal.accounts.selectors import active_users_by_handles
 
 from .models import NotificationKind
-from .services import notifications_create
+from .services import Notice, notices_send, notifications_create
 
 
 def _name(user) -> str:
@@ -87,18 +87,24 @@ def notify_edit_mentions(activity) -> None:
         )
 
 
-@activity_handler("forum.answer.accepted", name="notifications.answer_accepted")
-def notify_answer_accepted(activity) -> None:
-    post = forums.post_for_notice(pk=int(activity.target_id))
-    if post is None or post.author is None or post.author_id == activity.actor_id:
-        return
-    notifications_create(
-        recipients=[post.author],
-        kind=NotificationKind.ACCEPTED,
-        actor=activity.actor,
-        url=post.get_absolute_url(),
-        title=_("Your answer in “%(title)s” was accepted") % {"title": post.thread.title},
-    )
+@activity_handler("forum.answer.accepted", name="notifications.answer_accepted", batch=True)
+def notify_answers_accepted(activities) -> None:
+    posts = forums.posts_for_notice(pks=[int(activity.target_id) for activity in activities])
+    notices = []
+    for activity in activities:
+        post = posts.get(int(activity.target_id))
+        if post is None or post.author is None or post.author_id == activity.actor_id:
+            continue
+        notices.append(
+            Notice(
+                recipient=post.author,
+                kind=NotificationKind.ACCEPTED,
+                actor=activity.actor,
+                url=post.get_absolute_url(),
+                title=_("Your answer in “%(title)s” was accepted") % {"title": post.thread.title},
+            )
+        )
+    notices_send(notices=notices)
 
 
 @activity_handler("forum.bounty.awarded", name="notifications.bounty_awarded")

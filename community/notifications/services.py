@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -40,36 +41,56 @@ def notification_create(*, recipient, kind: str, title: str, url: str, actor=Non
 
 def notifications_create(*, recipients: Iterable, kind: str, title: str, url: str, actor=None) -> list[Notification]:
     """Notify several members at once (one INSERT); emails are queued after commit."""
+    return notices_send(
+        notices=[Notice(recipient=recipient, kind=kind, title=title, url=url, actor=actor) for recipient in recipients]
+    )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification to write: to whom, what kind, its title and link, and who caused it."""
+
+    recipient: object
+    kind: str
+    title: str
+    url: str
+    actor: object = None
+
+
+def notices_send(*, notices: Iterable[Notice]) -> list[Notification]:
+    """Write many notifications, each its own title and link (one INSERT, whatever their
+    number: what a batch of activities produces), never to a member of their own action nor
+    twice the same to one member; the emails their recipients want are queued after commit,
+    as one task."""
     seen = set()
     rows = []
-    for recipient in recipients:
-        if recipient is None or recipient.pk in seen or (actor is not None and recipient.pk == actor.pk):
+    for notice in notices:
+        recipient, actor = notice.recipient, notice.actor
+        if recipient is None or (actor is not None and recipient.pk == actor.pk) or not recipient.is_active:
             continue
-        if not recipient.is_active:
+        key = (recipient.pk, notice.kind, notice.title, notice.url)
+        if key in seen:
             continue
-        seen.add(recipient.pk)
-        row = Notification(recipient=recipient, kind=kind, title=title[:300], url=url, actor=actor)
-        row.full_clean()
+        seen.add(key)
+        row = Notification(recipient=recipient, kind=notice.kind, title=notice.title[:300], url=notice.url, actor=actor)
+        row.full_clean(exclude=["recipient", "actor"])  # both are the accounts given
         rows.append(row)
     if not rows:
         return []
     created = Notification.objects.bulk_create(rows)
-    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=seen)}
-    missing = [NotificationPreference(user_id=user_id) for user_id in seen if user_id not in prefs]
+    users = {row.recipient_id for row in created}
+    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=users)}
+    missing = [NotificationPreference(user_id=user_id) for user_id in users if user_id not in prefs]
     if missing:
         # Everyone who is notified gets the default preferences (and so the weekly digest).
         NotificationPreference.objects.bulk_create(missing, ignore_conflicts=True)
         prefs.update({p.user_id: p for p in missing})
-    to_mail = [n.pk for n in created if prefs[n.recipient_id].wants_email(kind)]
+    to_mail = [n.pk for n in created if prefs[n.recipient_id].wants_email(n.kind)]
     if to_mail:
-        from .tasks import notification_email_send
+        from .tasks import notification_emails_send
 
-        def enqueue():
-            for notification_id in to_mail:
-                notification_email_send.delay(notification_id=notification_id)
-
-        transaction.on_commit(enqueue)
-    unread_count_forget(user_ids={n.recipient_id for n in created})
+        transaction.on_commit(lambda: notification_emails_send.delay(notification_ids=to_mail))
+    unread_count_forget(user_ids=users)
     return created
 
 

@@ -17,6 +17,21 @@ def notification_email_send(*, notification_id: int) -> None:
 
 
 @shared_task(
+    name="community.notifications.tasks.notification_emails_send",
+    ignore_result=True,
+    autoretry_for=(ConnectionError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def notification_emails_send(*, notification_ids: list[int]) -> None:
+    """The emails of a batch of notifications (one task for what one write created: a
+    batch of badges costs one message on the queue, not one each). Each is sent once:
+    a retry skips those already mailed."""
+    for notification_id in notification_ids:
+        services.notification_email_send(notification_id=notification_id)
+
+
+@shared_task(
     name="community.notifications.tasks.digest_send",
     ignore_result=True,
     autoretry_for=(ConnectionError, OSError),

@@ -50,6 +50,7 @@ from .staff import (
     post_for_notice,
     posters_count,
     posting_weeks,
+    posts_for_notice,
     thread_for_notice,
     thread_response_times,
     unanswered_queue,
@@ -59,6 +60,7 @@ from .staff import (
 __all__ = [
     "moderation_action_get",
     "post_for_notice",
+    "posts_for_notice",
     "thread_for_notice",
     "watchers",
     "HEADLINE_OPTIONS",

@@ -169,6 +169,12 @@ def post_for_notice(*, pk: int) -> Post | None:
     return Post.objects.select_related("thread__category", "author__profile").filter(pk=pk).first()
 
 
+def posts_for_notice(*, pks) -> dict[int, Post]:
+    """``post_for_notice`` for many posts at once (one query), by id."""
+    posts = Post.objects.select_related("thread__category", "author__profile").filter(pk__in=set(pks))
+    return {post.pk: post for post in posts}
+
+
 def thread_for_notice(*, pk: int) -> Thread | None:
     return Thread.objects.select_related("category", "author__profile").defer("search_text").filter(pk=pk).first()
 
