@@ -177,12 +177,17 @@ def handler_runs_process(*, activity_ids: list | None = None, now: datetime | No
     if activity_ids is not None:
         due = due.filter(activity_id__in=activity_ids)
     by_handler: dict[str, list[int]] = {}
-    for run_id, name in due.order_by("id").values_list("pk", "handler")[:limit]:
+    activity_ids = set()
+    for run_id, name, activity_id in due.order_by("id").values_list("pk", "handler", "activity_id")[:limit]:
         by_handler.setdefault(name, []).append(run_id)
+        activity_ids.add(activity_id)
+    # Read once for all their handlers (an activity never changes once stored).
+    activities = ActivityEvent.objects.in_bulk(activity_ids) if activity_ids else {}
     ran = 0
     for name, run_ids in by_handler.items():
         for start in range(0, len(run_ids), HANDLER_BATCH_SIZE):
-            ran += _handler_runs(name=name, run_ids=run_ids[start : start + HANDLER_BATCH_SIZE], now=now)
+            batch = run_ids[start : start + HANDLER_BATCH_SIZE]
+            ran += _handler_runs(name=name, run_ids=batch, now=now, activities=activities)
     return ran
 
 
@@ -202,19 +207,21 @@ def _call(handler, activities: list[ActivityEvent]) -> None:
             handler.func(activity)
 
 
-def _handler_runs(*, name: str, run_ids: list[int], now: datetime) -> int:
-    """Run one handler on the activities of these runs; their effects and their runs'
-    outcomes commit together. Returns how many runs were taken (the others are done
-    meanwhile, or another consumer holds them)."""
+def _handler_runs(*, name: str, run_ids: list[int], now: datetime, activities: dict) -> int:
+    """Run one handler on the activities of these runs (``activities``: by id); their
+    effects and their runs' outcomes commit together. Returns how many runs were taken
+    (the others are done meanwhile, or another consumer holds them)."""
     with transaction.atomic():
         runs = list(
-            HandlerRun.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("activity")
-            .filter(pk__in=run_ids, status=HandlerRun.Status.PENDING, next_attempt_at__lte=now)
-            .order_by("activity__occurred_at", "id")
+            HandlerRun.objects.select_for_update(skip_locked=True).filter(
+                pk__in=run_ids, status=HandlerRun.Status.PENDING, next_attempt_at__lte=now
+            )
         )
         if not runs:
             return 0
+        for run in runs:
+            run.activity = activities[run.activity_id]
+        runs.sort(key=lambda run: (run.activity.occurred_at, run.pk))
         handler = handlers.handler_get(name)
         failed: list[tuple[HandlerRun, str]] = []
         if handler is None:
