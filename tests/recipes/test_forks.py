@@ -63,6 +63,12 @@ def test_fork_opens_the_job_form_pre_filled_with_the_recipe(client, other_dev, r
     # A tampered link shows the plain form, never an error page.
     bad = client.get(reverse("finetuning:job_create"), {"n_epochs": "lots", "recipe": "-3", "model": "<b>"})
     assert bad.status_code == 200 and 'name="recipe" value' not in bad.content.decode()
+    own = upload(other_dev, testing.chat_dataset(12, seed=9))
+    forged = client.post(
+        reverse("finetuning:job_create"), {"model": "tiny-gpt", "training_file": own.id, "recipe": "-3"}
+    )
+    assert forged.status_code == 200 and "greater than or equal to 1" in forged.content.decode()
+    assert not FineTuningJob.objects.filter(owner=other_dev).exists()
 
 
 def test_forks_are_counted_and_paid_once_each(client, dev, other_dev, recipe):
