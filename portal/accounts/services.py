@@ -11,7 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
+from portal import cache_versions
+
 from .models import Profile, User
+from .profile_sections import profile_version_key
 from .roles import Role
 from .validators import HANDLE_MAX_LENGTH, HANDLE_MIN_LENGTH, RESERVED_HANDLES
 
@@ -73,6 +76,7 @@ def profile_update(*, profile: Profile, display_name: str, handle: str, bio: str
             profile.save()
     except IntegrityError as exc:  # another account took the handle since full_clean()
         raise ValidationError({"handle": _("This handle is already taken.")}, code="unique") from exc
+    cache_versions.move(profile_version_key(profile.user_id))  # visitors see the edit at once
     return profile
 
 

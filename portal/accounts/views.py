@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from .avatars import avatar_png, avatar_size
 from .forms import AccountDeleteForm, ProfileForm
-from .profile_sections import profile_section_templates
+from .profile_sections import profile_sections_html
 from .selectors import profile_exists_public, profile_get_public
 from .services import account_delete, profile_ensure, profile_update
 
@@ -19,10 +19,10 @@ from .services import account_delete, profile_ensure, profile_update
 @require_safe  # a public page that changes nothing: other methods get 405
 def profile_detail(request, handle):
     profile = profile_get_public(handle=handle)
+    is_owner = request.user == profile.user
+    sections = profile_sections_html(request=request, profile=profile, is_owner=is_owner)
     return render(
-        request,
-        "accounts/profile_detail.html",
-        {"profile": profile, "sections": profile_section_templates(), "is_owner": request.user == profile.user},
+        request, "accounts/profile_detail.html", {"profile": profile, "sections_html": sections, "is_owner": is_owner}
     )
 
 

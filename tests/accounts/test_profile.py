@@ -128,12 +128,37 @@ def test_public_profile_renders_registered_sections(client, user, settings, tmp_
         PROFILE_SECTIONS.remove(section)
 
 
-def test_public_profile_query_count(client, user, django_assert_max_num_queries):
+def test_public_profile_query_count(client, user, other_user, django_assert_max_num_queries):
     # The profile and the forums' section (3), the rewards section's reputation (1), the trust
     # section's level (1, and 2 for the member's permissions: staff and moderators count as
-    # leaders), the badges section's badges and honors (2).
-    with django_assert_max_num_queries(8):
-        assert client.get(reverse("accounts:profile", args=[user.profile.handle])).status_code == 200
+    # leaders), the badges section's badges and honors (2), the recipes section's list (1).
+    url = reverse("accounts:profile", args=[user.profile.handle])
+    with django_assert_max_num_queries(9):
+        assert client.get(url).status_code == 200
+    # Every other visitor or developer gets the same sections, rendered once and shared: the
+    # profile itself is all that is read (and the signed-in viewer's permissions, cached).
+    client.force_login(other_user)
+    with django_assert_max_num_queries(5) as first_signed_in:  # the viewer, their permissions, the bell
+        assert client.get(url).status_code == 200
+    assert not any("forums_post" in query["sql"] for query in first_signed_in.captured_queries)
+    with django_assert_max_num_queries(1):
+        assert client.get(url).status_code == 200
+
+
+def test_a_profile_edit_shows_at_once_to_visitors_who_saw_it_before(client, user):
+    from portal.accounts.services import profile_update
+
+    url = reverse("accounts:profile", args=[user.profile.handle])
+    assert "Tuning small models" not in client.get(url).content.decode()
+    profile_update(
+        profile=user.profile,
+        display_name="Ada",
+        handle=user.profile.handle,
+        bio="Tuning small models.",
+        github="",
+        website="",
+    )
+    assert "Tuning small models" in client.get(url).content.decode()
 
 
 def test_profile_ensure_is_idempotent(user):
