@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from community.rewards.rules import DEFAULT_RULES
+from community.rewards.rules import DEFAULT_RULES, rule_defaults
 from portal.docs import pages
 from portal.docs.live import MARKER, live_fill, live_names
 
@@ -24,14 +24,21 @@ def _rules_table(html: str) -> dict[str, str]:
 
 
 def _expected() -> dict[str, str]:
-    """DEFAULT_RULES with their points, and the bounty, which pays what was offered, in the active language."""
-    expected = {translation.gettext(rule.description): f"{rule.points:+d}" for rule in DEFAULT_RULES}
-    expected[translation.gettext("Your answer received a bounty")] = translation.gettext("the amount offered")
+    """Every rule code defines (DEFAULT_RULES and those later apps register) with its points;
+    a 0-point rule (the bounty) pays what was offered. In the active language."""
+    assert {rule.key for rule in DEFAULT_RULES} <= {rule.key for rule in rule_defaults()}
+    expected = {
+        translation.gettext(rule.description): f"{rule.points:+d}"
+        if rule.points
+        else translation.gettext("the amount offered")
+        for rule in rule_defaults()
+    }
+    assert expected[translation.gettext("Your answer received a bounty")] == translation.gettext("the amount offered")
     return expected
 
 
 def test_the_rules_table_shows_every_default_rule_with_its_points(client):
-    """A fresh site shows DEFAULT_RULES exactly: every rule that earns or costs points, with its amount."""
+    """A fresh site shows every rule exactly: each rule that earns or costs points, with its amount."""
     shown = _rules_table(client.get(URL).content.decode())
     assert shown == _expected()
 
