@@ -10,7 +10,7 @@ written are absolute.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.db import connections, models, router
 
@@ -42,3 +42,24 @@ def rows_update(model: type[models.Model], rows: Sequence[models.Model], fields:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def rows_locked(
+    model: type[models.Model], *, field: str, keys: Iterable, create: Callable[[list], list[models.Model]]
+) -> dict:
+    """Lock the rows whose ``field`` is one of ``keys``, in key order (two writers locking
+    overlapping sets never deadlock), and return them by key. Keys without a row get the
+    rows ``create(missing_keys)`` returns (it may leave some out, e.g. deleted accounts),
+    inserted ignoring any created meanwhile, then locked too: one statement when every row
+    exists, as on every batch but a member's first."""
+    keys = sorted(set(keys))
+    locked = model.objects.select_for_update().order_by(field)
+    attname = model._meta.get_field(field).attname
+    rows = {getattr(row, attname): row for row in locked.filter(**{f"{field}__in": keys})}
+    missing = [key for key in keys if key not in rows]
+    if missing:
+        new = create(missing)
+        if new:
+            model.objects.bulk_create(new, ignore_conflicts=True)
+            rows.update((getattr(row, attname), row) for row in locked.filter(**{f"{field}__in": missing}))
+    return rows

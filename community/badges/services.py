@@ -22,9 +22,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from community.activity.services import activity_record
+from community.activity.services import activities_record, activity_record
 from community.notifications.services import Notice, NotificationKind, notices_send, notification_create
-from portal.bulk import rows_update
+from portal.bulk import rows_locked, rows_update
 from portal.shipped import shipped_translate
 
 from .definitions import BADGES, MEMBER_BADGES, POST_BADGES, BadgeDefinition, PostKind
@@ -126,11 +126,14 @@ def tallies_add(*, deltas: dict[int, dict[str, int]]) -> list[tuple[MemberTally,
         raise ValueError(f"unknown tally counters: {sorted(unknown)}")
     deltas = {user: {f: d for f, d in fields.items() if d} for user, fields in deltas.items() if user is not None}
     deltas = {user: fields for user, fields in deltas.items() if fields}
-    users = existing_user_ids(deltas)
-    if not users:
+    if not deltas:
         return []
-    MemberTally.objects.bulk_create([MemberTally(user_id=pk) for pk in sorted(users)], ignore_conflicts=True)
-    tallies = list(MemberTally.objects.select_for_update().filter(user_id__in=users).order_by("user_id"))
+    tallies = rows_locked(
+        MemberTally,
+        field="user",
+        keys=deltas,
+        create=lambda missing: [MemberTally(user_id=pk) for pk in existing_user_ids(missing)],
+    ).values()
     now = timezone.now()
     changed = set()
     for tally in tallies:
@@ -225,15 +228,16 @@ def _badge_title(badge: Badge) -> str:
     }
 
 
-def _badge_recorded(award: BadgeAward) -> None:
-    badge, user = award.badge, award.user
-    activity_record(
-        actor=user,
-        verb="rewards.badge.awarded",
-        target=award,
-        properties={"badge": badge.slug, "grade": badge.grade, "cause": award.cause},
-        dedupe_key=f"rewards.badge.awarded:{award.pk}",
-    )
+def _badge_activity(award: BadgeAward) -> dict:
+    """``rewards.badge.awarded`` for a new award (``activity_record``'s arguments)."""
+    badge = award.badge
+    return {
+        "actor": award.user,
+        "verb": "rewards.badge.awarded",
+        "target": award,
+        "properties": {"badge": badge.slug, "grade": badge.grade, "cause": award.cause},
+        "dedupe_key": f"rewards.badge.awarded:{award.pk}",
+    }
 
 
 def member_badges_evaluate(
@@ -345,8 +349,7 @@ def _badges_announce(*, awards: list[BadgeAward]) -> None:
         url = award.url or reverse("badges:detail", kwargs={"slug": award.badge.slug})
         notices.append(Notice(recipient=award.user, kind=NotificationKind.BADGE, title=title, url=url))
     notices_send(notices=notices)
-    for award in awards:
-        _badge_recorded(award)
+    activities_record(_badge_activity(award) for award in awards)
 
 
 def _post_cause(post_id: int) -> str:

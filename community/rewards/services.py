@@ -30,7 +30,7 @@ from django.utils.translation import gettext_noop
 
 from portal import cache_versions
 from portal.accounts.selectors import email_verified_ids
-from portal.bulk import rows_update
+from portal.bulk import rows_locked, rows_update
 from portal.shipped import shipped_register
 
 from .leaderboards import PAGES_VERSION_KEY
@@ -100,16 +100,12 @@ def _standings_lock(user_ids) -> dict[int, MemberStanding]:
     """Lock the standing rows of these members, in id order (so that two writers locking
     overlapping sets never deadlock), creating the rows of members who have none yet;
     accounts that no longer exist are left out."""
-    ids = sorted(set(user_ids))
-    locked = MemberStanding.objects.select_for_update().order_by("user_id")
-    standings = {standing.user_id: standing for standing in locked.filter(user_id__in=ids)}
-    missing = [pk for pk in ids if pk not in standings]
-    if missing:
-        users = sorted(get_user_model().objects.filter(pk__in=missing).values_list("pk", flat=True))
-        if users:
-            MemberStanding.objects.bulk_create([MemberStanding(user_id=pk) for pk in users], ignore_conflicts=True)
-            standings.update((standing.user_id, standing) for standing in locked.filter(user_id__in=users))
-    return standings
+    return rows_locked(MemberStanding, field="user", keys=user_ids, create=_new_standings)
+
+
+def _new_standings(user_ids: list[int]) -> list[MemberStanding]:
+    existing = get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True)
+    return [MemberStanding(user_id=pk) for pk in existing]
 
 
 def _append(standing: MemberStanding, entry: PointsEntry) -> PointsEntry:

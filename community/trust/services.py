@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from community.activity.services import activity_record
 from portal import cache_versions
-from portal.bulk import rows_update
+from portal.bulk import rows_locked, rows_update
 
 from .config import REQUIREMENTS, SETTING_DEFAULTS
 from .levels import Level
@@ -121,23 +121,25 @@ def _add_many(amounts: dict[tuple[int, date], dict[str, int]]) -> None:
     amounts = {key: fields for key, fields in amounts.items() if fields}
     if not amounts:
         return
-    users = set(get_user_model().objects.filter(pk__in={user for user, _day in amounts}).values_list("pk", flat=True))
-    amounts = {key: fields for key, fields in amounts.items() if key[0] in users}
+    trusts = rows_locked(
+        MemberTrust,
+        field="user",
+        keys={user for user, _day in amounts},
+        create=lambda missing: [
+            MemberTrust(user_id=pk)
+            for pk in get_user_model().objects.filter(pk__in=missing).values_list("pk", flat=True)
+        ],
+    )
+    amounts = {key: fields for key, fields in amounts.items() if key[0] in trusts}  # accounts deleted since
     if not amounts:
         return
-    MemberTrust.objects.bulk_create([MemberTrust(user_id=pk) for pk in sorted(users)], ignore_conflicts=True)
-    MemberDay.objects.bulk_create(
-        [MemberDay(user_id=user, day=day) for user, day in sorted(amounts)], ignore_conflicts=True
-    )
     names = sorted({name for fields in amounts.values() for name in fields})
-    trusts = {
-        t.user_id: t for t in MemberTrust.objects.select_for_update().filter(user_id__in=users).order_by("user_id")
-    }
-    days = {
-        (row.user_id, row.day): row
-        for row in MemberDay.objects.filter(user_id__in=users, day__in={day for _user, day in amounts})
-        if (row.user_id, row.day) in amounts
-    }
+    days_of = MemberDay.objects.filter(user_id__in=trusts, day__in={day for _user, day in amounts})
+    days = {(row.user_id, row.day): row for row in days_of if (row.user_id, row.day) in amounts}
+    if len(days) < len(amounts):
+        new = [MemberDay(user_id=user, day=day) for user, day in amounts if (user, day) not in days]
+        MemberDay.objects.bulk_create(new, ignore_conflicts=True)
+        days = {(row.user_id, row.day): row for row in days_of.all() if (row.user_id, row.day) in amounts}
     for (user, day), fields in amounts.items():
         for name, amount in fields.items():
             setattr(trusts[user], name, max(getattr(trusts[user], name) + amount, 0))
