@@ -21,6 +21,7 @@ import json
 import logging
 import traceback
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
+from portal.redis_client import get_redis
 from portal.streams import DurableStream
 
 from . import handlers
@@ -81,15 +83,45 @@ def activity_record(
     If Redis cannot take the entry after the commit, the activity is lost and the error
     logged: the user's action has already succeeded and is never failed for it.
     """
+    payload = _payload(
+        actor=actor,
+        verb=verb,
+        target=target,
+        properties=properties,
+        dedupe_key=dedupe_key,
+        occurred_at=occurred_at,
+    )
+    transaction.on_commit(lambda: events_stream.append(payload), robust=True)
+    return uuid.UUID(payload["id"])
+
+
+def activities_record(records: Iterable[dict]) -> list[uuid.UUID]:
+    """``activity_record`` for many activities at once (each a dict of its keyword
+    arguments), appended to the stream in one round trip once the transaction commits:
+    what a batch handler that causes an activity per member (badges) uses."""
+    payloads = [_payload(**record) for record in records]
+    if payloads:
+
+        def append() -> None:
+            with get_redis().pipeline(transaction=False) as pipe:
+                for payload in payloads:
+                    events_stream.append(payload, pipe=pipe)
+                pipe.execute()
+
+        transaction.on_commit(append, robust=True)
+    return [uuid.UUID(payload["id"]) for payload in payloads]
+
+
+def _payload(*, actor, verb, target=None, properties=None, dedupe_key=None, occurred_at=None) -> dict:
+    """An activity as the stream carries it, checked (mistakes raise here, not in the consumer)."""
     verb_validate(verb)
     target_type, target_id = _target(target)
     if len(target_type) > TARGET_ID_MAX_LENGTH or len(target_id) > TARGET_ID_MAX_LENGTH:
         raise ValueError(f"activity target too long: {target_type!r} {target_id!r}")
     if dedupe_key is not None and len(dedupe_key) > DEDUPE_KEY_MAX_LENGTH:
         raise ValueError(f"dedupe_key longer than {DEDUPE_KEY_MAX_LENGTH} characters")
-    activity_id = uuid.uuid4()
-    payload = {
-        "id": str(activity_id),
+    return {
+        "id": str(uuid.uuid4()),
         "actor_id": actor if isinstance(actor, int) else getattr(actor, "pk", None),
         "verb": verb,
         "target_type": target_type,
@@ -98,8 +130,6 @@ def activity_record(
         "dedupe_key": dedupe_key,
         "occurred_at": (occurred_at or timezone.now()).isoformat(),
     }
-    transaction.on_commit(lambda: events_stream.append(payload), robust=True)
-    return activity_id
 
 
 def _event_from_payload(payload: dict) -> ActivityEvent | None:
