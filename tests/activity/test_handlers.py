@@ -118,3 +118,62 @@ def test_the_admin_only_reads_the_stream(client, manager, user, committed):
         assert not model_admin.has_add_permission(request)
         assert not model_admin.has_change_permission(request)
         assert not model_admin.has_delete_permission(request)
+
+
+def _batch_handler(seen: list, poison: str | None = None):
+    """A batch handler that records each call's activities (in order), writing an effect per
+    activity; an activity whose property ``n`` is ``poison`` makes it raise."""
+
+    def handle(activities) -> None:
+        seen.append([activity.properties["n"] for activity in activities])
+        for activity in activities:
+            if activity.properties["n"] == poison:
+                raise RuntimeError("poisoned activity")
+            handlers_for_tests._effect(activity, "tests.batch")
+
+    return handle
+
+
+def test_a_batch_handler_gets_the_activities_together_in_the_order_they_happened(user, effects, committed):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    seen = []
+    handlers.register(verbs=[VERB], name="tests.batch", func=_batch_handler(seen), batch=True)
+    try:
+        now = timezone.now()
+        with committed():
+            ids = [
+                activity_record(actor=user, verb=VERB, properties={"n": n}, occurred_at=now - timedelta(seconds=ago))
+                for ago, n in enumerate(("a", "b", "c"))
+            ]
+        activity_events_flush()
+    finally:
+        handlers.unregister("tests.batch")
+    assert seen == [["c", "b", "a"]]  # one call, oldest first
+    assert sorted(effects()) == sorted((str(activity_id), "tests.batch") for activity_id in ids)
+    statuses = HandlerRun.objects.filter(handler="tests.batch").values_list("status", "attempts")
+    assert sorted(statuses) == [(HandlerRun.Status.SUCCEEDED, 1)] * 3
+
+
+def test_a_batch_that_raises_is_tried_an_activity_at_a_time_and_only_the_bad_one_waits(
+    user, effects, committed, caplog
+):
+    seen = []
+    handlers.register(verbs=[VERB], name="tests.batch", func=_batch_handler(seen, poison="b"), batch=True)
+    try:
+        with committed():
+            ids = {n: activity_record(actor=user, verb=VERB, properties={"n": n}) for n in ("a", "b", "c")}
+        with caplog.at_level(logging.WARNING, logger="community.activity.services"):
+            activity_events_flush()
+    finally:
+        handlers.unregister("tests.batch")
+    assert sorted(seen[0]) == ["a", "b", "c"] and sorted(seen[1:]) == [["a"], ["b"], ["c"]]
+    # The failed batch wrote nothing; each good activity then committed its effect once.
+    assert sorted(effects()) == sorted([(str(ids["a"]), "tests.batch"), (str(ids["c"]), "tests.batch")])
+    runs = {run.activity_id: run for run in HandlerRun.objects.filter(handler="tests.batch")}
+    assert runs[ids["a"]].status == runs[ids["c"]].status == HandlerRun.Status.SUCCEEDED
+    bad = runs[ids["b"]]
+    assert (bad.status, bad.attempts) == (HandlerRun.Status.PENDING, 1) and "poisoned activity" in bad.last_error
+    assert "trying each alone" in caplog.text
