@@ -1,0 +1,43 @@
+"""A batch of votes handled together (``points_apply``) writes exactly what the same votes
+handled one at a time would: in order, each checked against the ones before it."""
+
+from community.rewards.models import EntryKind, PointsEntry
+from community.rewards.selectors import standing_of
+from tests.factories import UserFactory
+
+from .conftest import deliver, vote
+
+
+def kinds(user) -> list[tuple[str, int, int]]:
+    return list(PointsEntry.objects.filter(user=user).order_by("id").values_list("kind", "amount", "withheld"))
+
+
+def test_a_vote_withdrawn_and_given_again_within_one_batch(author, voter):
+    up = vote(voter=voter, author=author, post=1)
+    deliver(up, vote(voter=voter, author=author, post=1, withdrawn=True), vote(voter=voter, author=author, post=1), up)
+    assert kinds(author) == [(EntryKind.AWARD, 10, 0), (EntryKind.REVERSAL, -10, 0), (EntryKind.AWARD, 10, 0)]
+    reversal = PointsEntry.objects.get(user=author, kind=EntryKind.REVERSAL)
+    assert reversal.reverses == PointsEntry.objects.filter(user=author, kind=EntryKind.AWARD).order_by("id").first()
+    assert standing_of(user_id=author.pk).reputation == 10
+
+
+def test_the_daily_vote_cap_counts_the_batch_s_own_awards(author, settings):
+    settings.REWARDS_VOTE_DAILY_CAP = 25
+    voters = [UserFactory() for _ in range(4)]
+    deliver(*(vote(voter=member, author=author, post=n) for n, member in enumerate(voters)))
+    assert kinds(author) == [
+        (EntryKind.AWARD, 10, 0),
+        (EntryKind.AWARD, 10, 0),
+        (EntryKind.AWARD, 5, 0),
+        (EntryKind.REFUSED, 0, 5),
+        (EntryKind.REFUSED, 0, 10),
+    ]
+    standing = standing_of(user_id=author.pk)
+    assert (standing.reputation, standing.balance) == (25, 25)
+
+
+def test_many_members_in_one_batch_each_get_their_own_sums(voter):
+    authors = [UserFactory() for _ in range(30)]
+    deliver(*(vote(voter=voter, author=member, post=n) for n, member in enumerate(authors)))
+    assert [standing_of(user_id=member.pk).reputation for member in authors] == [10] * 30
+    assert PointsEntry.objects.filter(kind=EntryKind.AWARD).count() == 30
