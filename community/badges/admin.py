@@ -76,6 +76,12 @@ class MemberTallyAdmin(ReadOnlyAdmin):
         "upvotes_received",
         "streamed_days",
         "finetunes_succeeded",
+        "events_attended",
+        "showcase_entries",
+        "showcase_featured",
+        "recipe_forks_succeeded",
+        "ambassador",
+        "hackathon_prizes",
         "updated_at",
     ]
     search_fields = ["user__email"]

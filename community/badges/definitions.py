@@ -125,6 +125,51 @@ BADGES: tuple[BadgeDefinition, ...] = (
         25,
         post_kind=PostKind.ANSWER,
     ),
+    # Issue 17: events, the showcase, recipes, ambassadors and hackathons.
+    BadgeDefinition(
+        "attendee", _("Attendee"), Grade.BRONZE, _("Checked in at a first event."), 1, counter="events_attended"
+    ),
+    BadgeDefinition("regular", _("Regular"), Grade.SILVER, _("Checked in at 5 events."), 5, counter="events_attended"),
+    BadgeDefinition(
+        "builder",
+        _("Builder"),
+        Grade.BRONZE,
+        _("Published an app to the showcase."),
+        1,
+        counter="showcase_entries",
+    ),
+    BadgeDefinition(
+        "featured",
+        _("Featured"),
+        Grade.SILVER,
+        _("A showcase entry was featured by the community managers."),
+        1,
+        counter="showcase_featured",
+    ),
+    BadgeDefinition(
+        "recipe-author",
+        _("Recipe Author"),
+        Grade.SILVER,
+        _("Another member's fine-tuning job forked from your recipe succeeded."),
+        1,
+        counter="recipe_forks_succeeded",
+    ),
+    BadgeDefinition(
+        "ambassador",
+        _("Ambassador"),
+        Grade.GOLD,
+        _("Accepted into the community ambassador program."),
+        1,
+        counter="ambassador",
+    ),
+    BadgeDefinition(
+        "hackathon-winner",
+        _("Hackathon Winner"),
+        Grade.GOLD,
+        _("Won a prize at a hackathon."),
+        1,
+        counter="hackathon_prizes",
+    ),
 )
 
 BADGES_BY_SLUG: dict[str, BadgeDefinition] = {badge.slug: badge for badge in BADGES}

@@ -26,6 +26,13 @@ ACTOR_COUNTERS = {
     "finetune.job.succeeded": "finetunes_succeeded",
     # Recorded once per member and UTC day: the count is the days with a streamed reply.
     "playground.reply.streamed": "streamed_days",
+    # Issue 17: each of these is recorded once per member and event, entry, application or prize.
+    "event.attended": "events_attended",
+    "showcase.entry.published": "showcase_entries",
+    # The actor of a featured entry is its author (a manager features it: properties say who).
+    "showcase.entry.featured": "showcase_featured",
+    "ambassador.accepted": "ambassador",
+    "hackathon.prize.awarded": "hackathon_prizes",
 }
 
 
@@ -41,6 +48,16 @@ def _count(*, user_id, activity, **deltas: int) -> None:
     tally = services.tally_add(user_id=user_id, **deltas)
     if tally is not None:
         services.badges_crossed(tally=tally, deltas=deltas, activity_id=activity.id)
+
+
+@activity_handler("recipe.fork.succeeded", name="badges.count_recipe_forks")
+def count_recipe_forks(activity) -> None:
+    """Recipe Author: a job someone else forked from the member's recipe succeeded (the
+    counter is the recipe's author's; forking your own recipe earns nothing)."""
+    author_id = activity.properties.get("recipe_author")
+    if author_id is None or author_id == activity.actor_id:
+        return
+    _count(user_id=int(author_id), activity=activity, recipe_forks_succeeded=1)
 
 
 @activity_handler("forum.thread.posted", "forum.reply.posted", name="badges.count_posts")

@@ -117,6 +117,12 @@ class MemberTally(models.Model):
     upvotes_received = models.PositiveIntegerField(_("upvotes received"), default=0)
     streamed_days = models.PositiveIntegerField(_("days with a streamed reply"), default=0)
     finetunes_succeeded = models.PositiveIntegerField(_("fine-tuning jobs succeeded"), default=0)
+    events_attended = models.PositiveIntegerField(_("events attended"), default=0)
+    showcase_entries = models.PositiveIntegerField(_("showcase entries published"), default=0)
+    showcase_featured = models.PositiveIntegerField(_("showcase entries featured"), default=0)
+    recipe_forks_succeeded = models.PositiveIntegerField(_("others' forks of their recipes succeeded"), default=0)
+    ambassador = models.PositiveIntegerField(_("times accepted as an ambassador"), default=0)
+    hackathon_prizes = models.PositiveIntegerField(_("hackathon prizes won"), default=0)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

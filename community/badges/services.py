@@ -42,6 +42,12 @@ TALLY_FIELDS = frozenset(
         "upvotes_received",
         "streamed_days",
         "finetunes_succeeded",
+        "events_attended",
+        "showcase_entries",
+        "showcase_featured",
+        "recipe_forks_succeeded",
+        "ambassador",
+        "hackathon_prizes",
     }
 )
 
