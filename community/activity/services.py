@@ -180,7 +180,7 @@ def _store(payloads: list[dict]) -> int:
             for handler in handlers.handlers_for(verb)
         ]
         HandlerRun.objects.bulk_create(runs, ignore_conflicts=True)
-    handler_runs_process(activity_ids=[pk for pk, _verb in stored])
+    handler_runs_process(activity_ids=[pk for pk, _verb in stored], known={event.id: event for event in events})
     return len(stored) - before
 
 
@@ -195,7 +195,9 @@ def activity_events_flush(*, batch_size: int = 500, max_batches: int = 20, claim
     return stored
 
 
-def handler_runs_process(*, activity_ids: list | None = None, now: datetime | None = None, limit: int = 1000) -> int:
+def handler_runs_process(
+    *, activity_ids: list | None = None, now: datetime | None = None, limit: int = 1000, known: dict | None = None
+) -> int:
     """Run the pending handler runs that are due (of ``activity_ids`` only, when given);
     returns how many ran. Concurrent consumers never run the same one at once.
 
@@ -211,8 +213,12 @@ def handler_runs_process(*, activity_ids: list | None = None, now: datetime | No
     for run_id, name, activity_id in due.order_by("id").values_list("pk", "handler", "activity_id")[:limit]:
         by_handler.setdefault(name, []).append(run_id)
         activity_ids.add(activity_id)
-    # Read once for all their handlers (an activity never changes once stored).
-    activities = ActivityEvent.objects.in_bulk(activity_ids) if activity_ids else {}
+    # Read once for all their handlers (an activity never changes once stored; ``known``:
+    # those the caller just stored, as they are in the table).
+    activities = {pk: known[pk] for pk in activity_ids if pk in known} if known else {}
+    unknown = activity_ids - activities.keys()
+    if unknown:
+        activities.update(ActivityEvent.objects.in_bulk(unknown))
     ran = 0
     for name, run_ids in by_handler.items():
         for start in range(0, len(run_ids), HANDLER_BATCH_SIZE):
