@@ -35,6 +35,19 @@ def usage_month_totals_by_key(*, user) -> dict[int, tuple[int, int]]:
     return {r["api_key"]: (r["requests"], (r["prompt"] or 0) + (r["completion"] or 0)) for r in rows}
 
 
+def successful_calls_by_model(*, user_id: int, model_ids, since: datetime, until: datetime | None = None) -> dict:
+    """{model id: successful calls (status below 400)} of one account from ``since`` (until
+    ``until``), for each of ``model_ids`` (0 where none): what the showcase's verified usage shows."""
+    model_ids = list(dict.fromkeys(model_ids))
+    records = UsageRecord.objects.filter(
+        user_id=user_id, model_id__in=model_ids, status_code__lt=400, created_at__gte=since
+    )
+    if until is not None:
+        records = records.filter(created_at__lt=until)
+    counts = dict(records.values("model_id").annotate(calls=Count("id")).values_list("model_id", "calls"))
+    return {model_id: counts.get(model_id, 0) for model_id in model_ids}
+
+
 def percentile(sorted_values: list[int], fraction: float) -> int | None:
     """Nearest-rank percentile of an ascending list."""
     if not sorted_values:

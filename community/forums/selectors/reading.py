@@ -65,6 +65,11 @@ def category_get(*, slug: str) -> Category:
         raise Http404 from exc
 
 
+def category_of_kind(*, kind: str) -> Category | None:
+    """The first category of this kind (e.g. where showcase entries get their threads), or None."""
+    return Category.objects.filter(kind=kind).order_by("position", "pk").first()
+
+
 def tag_list():
     return Tag.objects.all()
 
