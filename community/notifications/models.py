@@ -18,6 +18,7 @@ class NotificationKind(models.TextChoices):
     LEVEL = "level", _("Trust level reached")
     STORE = "store", _("Rewards store order")
     BOUNTY = "bounty", _("Bounty received")
+    EVENT = "event", _("Event")
 
 
 class DigestFrequency(models.TextChoices):
