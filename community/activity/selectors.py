@@ -42,3 +42,22 @@ def activity_counts(
         activities = activities.filter(actor=actor)
     rows = activities.order_by().values("verb").annotate(events=Count("pk"), actors=Count("actor", distinct=True))
     return {row["verb"]: ActivityCount(events=row["events"], actors=row["actors"]) for row in rows}
+
+
+def activity_counts_by_actor(
+    *, actor_ids: Iterable[int], verbs: Iterable[str], since: datetime, until: datetime
+) -> dict[str, dict[int, int]]:
+    """Per verb, how many activities each of ``actor_ids`` recorded in [since, until): what
+    a group of members (an event's attendees) did afterwards."""
+    rows = (
+        ActivityEvent.objects.filter(
+            actor_id__in=list(actor_ids), verb__in=list(verbs), occurred_at__gte=since, occurred_at__lt=until
+        )
+        .order_by()
+        .values("verb", "actor_id")
+        .annotate(events=Count("pk"))
+    )
+    counts: dict[str, dict[int, int]] = {}
+    for row in rows:
+        counts.setdefault(row["verb"], {})[row["actor_id"]] = row["events"]
+    return counts

@@ -6,3 +6,11 @@ class EventsConfig(AppConfig):
     name = "community.events"
     label = "events"
     verbose_name = _("Events")
+
+    def ready(self):
+        from community.rewards.rules import rule_register
+
+        from . import handlers
+
+        for rule in handlers.RULES:
+            rule_register(rule)
