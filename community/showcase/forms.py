@@ -72,5 +72,8 @@ class EditForm(EntryForm):
 
     def __init__(self, *args, entry, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["remove_screenshots"].choices = [(shot.pk, shot.pk) for shot in entry.screenshots.all()]
-        self.entry = entry
+        self.fields["remove_screenshots"].choices = [
+            (shot.pk, _("Screenshot %(n)s") % {"n": number}) for number, shot in enumerate(entry.screenshots.all(), 1)
+        ]
+        if not self.fields["remove_screenshots"].choices:
+            del self.fields["remove_screenshots"]

@@ -22,6 +22,8 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("showcase tag")
+        verbose_name_plural = _("showcase tags")
 
     def __str__(self):
         return self.name
@@ -96,6 +98,8 @@ class Vote(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entry", "user"], name="showcase_vote_once")]
+        verbose_name = _("showcase vote")
+        verbose_name_plural = _("showcase votes")
 
     def __str__(self):
         return f"{self.user_id} on {self.entry_id}"
@@ -122,6 +126,8 @@ class Screenshot(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        verbose_name = _("screenshot")
+        verbose_name_plural = _("screenshots")
 
     def __str__(self):
         return self.image.name

@@ -39,6 +39,10 @@ def gallery(request):
     )
     entries = list(page.object_list)
     ids = [entry.pk for entry in entries]
+    thumbnails = selectors.first_screenshots(entry_ids=ids)
+    voted = selectors.voted_entry_ids(user=request.user, entry_ids=ids)
+    for entry in entries:
+        entry.thumbnail, entry.voted = thumbnails.get(entry.pk), entry.pk in voted
     return render(
         request,
         "showcase/gallery.html",
@@ -48,8 +52,6 @@ def gallery(request):
             "sort": sort,
             "tag": tag,
             "tags": selectors.tags_in_use(),
-            "thumbnails": selectors.first_screenshots(entry_ids=ids),
-            "voted": selectors.voted_entry_ids(user=request.user, entry_ids=ids),
         },
     )
 
@@ -132,7 +134,7 @@ def edit(request, slug):
                 tags=data["tags"],
                 verified_usage=data["verified_usage"],
                 screenshots_add=data["screenshots"],
-                screenshots_remove=data["remove_screenshots"],
+                screenshots_remove=data.get("remove_screenshots", ()),
             )
         except ValidationError as exc:
             _form_errors(form, exc)
