@@ -242,6 +242,10 @@ VERBS: dict[str, str] = {
         "A manager declined an application. Actor: the applicant. Target: ambassadors.application. Properties: "
         "reviewed_by. Once per application."
     ),
+    "ambassador.revoked": (
+        "A manager ended a member's ambassador status (event proposing and monthly credits stop). Actor: the "
+        "former ambassador. Target: ambassadors.ambassador. Properties: revoked_by."
+    ),
 }
 
 VERB_MAX_LENGTH = 64

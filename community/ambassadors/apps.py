@@ -6,3 +6,8 @@ class AmbassadorsConfig(AppConfig):
     name = "community.ambassadors"
     label = "ambassadors"
     verbose_name = _("Ambassadors")
+
+    def ready(self):
+        from . import handlers  # registers the activity handlers
+
+        handlers.rules_register()

@@ -405,6 +405,14 @@ CELERY_BEAT_SCHEDULE["credits-grant-monthly"] = {
     "schedule": 3600.0,
 }
 
+# Community ambassadors' compute credits each month (community.ambassadors), paid on the 1st
+# (once per ambassador and month, by the grant's reference: a rerun pays nothing).
+AMBASSADOR_MONTHLY_CREDITS = Decimal(env("AMBASSADOR_MONTHLY_CREDITS", default="20.00"))
+CELERY_BEAT_SCHEDULE["ambassadors-credits-grant-monthly"] = {
+    "task": "community.ambassadors.credits_grant_monthly",
+    "schedule": crontab(day_of_month=1, hour=0, minute=30),
+}
+
 # --- Forums and notifications (community/forums, community/notifications) ------------------
 
 # New members' limits (posts an hour, links, images) come with their trust level

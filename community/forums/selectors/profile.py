@@ -74,3 +74,22 @@ def member_activity(*, member, viewer, limit: int = RECENT) -> MemberActivity:
     if activity.upvoted_count:
         activity.top = list(replies.filter(score__gt=0).order_by("-score", "-created_at", "-pk")[:limit])
     return activity
+
+
+def answers_counts(*, user_id: int, start, end) -> dict[str, int]:
+    """A member's answers to other members' questions in Q&A categories posted in
+    [start, end), and how many of those are accepted now: what the ambassadors' quarter
+    report shows. Public posts only (never hidden, deleted or merged away)."""
+    answers = Post.objects.filter(
+        author_id=user_id,
+        is_first=False,
+        is_deleted=False,
+        is_hidden=False,
+        thread__is_deleted=False,
+        thread__is_hidden=False,
+        thread__merged_into__isnull=True,
+        thread__category__kind="qa",
+        created_at__gte=start,
+        created_at__lt=end,
+    ).exclude(thread__author_id=user_id)
+    return answers.aggregate(answers=Count("pk"), accepted=Count("pk", filter=Q(thread__accepted_answer=F("pk"))))
