@@ -477,6 +477,15 @@ CELERY_BEAT_SCHEDULE["badges-evaluate-all"] = {
     "schedule": crontab(hour=3, minute=10),
 }
 
+# --- Events (community/events) --------------------------------------------------------------
+
+# The day-before and hour-before reminders that are due (each sent once: see ReminderSent).
+CELERY_BEAT_SCHEDULE["events-reminders-send"] = {
+    "task": "community.events.reminders_send",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
+
 # --- Trust levels (community/trust) ---------------------------------------------------------
 
 # Demote regulars who stopped meeting the last 100 days' requirements; promote members whose
