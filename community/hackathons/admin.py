@@ -8,6 +8,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from community.events import selectors as events
+
 from .models import Criterion, Hackathon, Prize, PrizeAward, Score, Submission, Team, TeamMember
 
 
@@ -17,8 +19,6 @@ class HackathonForm(forms.ModelForm):
         fields = ["event_id", "title", "submissions_open_at", "submissions_close_at", "team_size_max", "rules"]
 
     def clean_event_id(self):
-        from community.events import selectors as events
-
         event_id = self.cleaned_data["event_id"]
         try:
             event = events.event_get(event_id=event_id)

@@ -105,6 +105,8 @@ NOT_MEMBER_OBJECTS = {
     "store:item": "rewards-store item (redeeming spends only the caller's points)",
     # A badge is defined in code, the same for everyone; its page lists its holders publicly.
     "badges:detail": "badge page (public: the badge and who earned it)",
+    # An ambassador's referral link is shared publicly; opening it only remembers the visiting browser.
+    "ambassadors:referral": "ambassador's public referral link (redirects to sign-up)",
 }
 
 
@@ -295,6 +297,42 @@ def _recipe_state(w: World):
     return list(Recipe.objects.order_by("pk").values_list("pk", "job_id", "title", "fork_count"))
 
 
+def _hackathon(w: World):
+    """A published hackathon event's hackathon, submissions open, the owner captain of a team."""
+    from community.events import services as events
+    from community.hackathons import services as hackathons
+    from community.hackathons.models import Hackathon
+
+    existing = Hackathon.objects.first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    event = events.event_create(
+        organiser=w.manager,
+        title="Matrix hack",
+        kind="hackathon",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=1),
+        timezone="UTC",
+        online_url="https://meet.example.org/matrix",
+    )
+    events.event_publish(actor=w.manager, event=event)
+    hackathon = hackathons.hackathon_create(event_id=event.pk)
+    hackathons.team_create(user=w.owner, hackathon=hackathon, name="Owners")
+    return hackathon
+
+
+def _hackathon_state(w: World):
+    from community.hackathons.models import Hackathon, Score, Submission, TeamMember
+
+    return (
+        list(TeamMember.objects.order_by("pk").values_list("pk", "team_id", "user_id")),
+        list(Submission.objects.order_by("pk").values_list("pk", "entry_id")),
+        list(Score.objects.order_by("pk").values_list("pk", "value")),
+        list(Hackathon.objects.order_by("pk").values_list("pk", "finalised_at")),
+    )
+
+
 def _files_state(w: World):
     return list(TrainingFile.objects.filter(owner=w.owner).values_list("pk", "bytes"))
 
@@ -368,6 +406,41 @@ def _trust_state(w: World):
     return (
         list(MemberTrust.objects.filter(user=w.owner).values_list("level", "locked")),
         LevelChange.objects.filter(user=w.owner).count(),
+    )
+
+
+def _ambassador_application(w: World):
+    """The owner's ambassador application, waiting for review."""
+    from community.ambassadors.models import Application
+
+    application, _created = Application.objects.get_or_create(
+        user=w.owner,
+        status=Application.Status.PENDING,
+        defaults={"motivation": "I host meetups. " * 5, "region": "europe", "languages": "English"},
+    )
+    return application
+
+
+def _ambassador(w: World):
+    """The owner as an active ambassador."""
+    from community.ambassadors.models import Ambassador, Application
+
+    application = Application.objects.create(
+        user=w.owner, motivation="I host meetups. " * 5, region="europe", languages="English", status="accepted"
+    )
+    ambassador, _created = Ambassador.objects.get_or_create(
+        user=w.owner,
+        defaults={"application": application, "region": "europe", "languages": "English", "referral_code": "matrix"},
+    )
+    return ambassador
+
+
+def _ambassador_state(w: World):
+    from community.ambassadors.models import Ambassador, Application
+
+    return (
+        list(Application.objects.filter(user=w.owner).values_list("pk", "status", "review_note")),
+        list(Ambassador.objects.filter(user=w.owner).values_list("active", "revoked_at")),
     )
 
 
@@ -484,6 +557,84 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w: {"job_id": _succeeded_job(w).id},
         methods=("get", "post"),
         state=lambda w: _recipe_state(w),
+    ),
+    # --- Hackathons: public overview and results; members act on their own team; managers judge ----------
+    "hackathons:detail": Route(
+        kwargs=lambda w: {"hackathon_id": _hackathon(w).pk},
+        methods=("get", "post"),
+        state=_hackathon_state,
+        readers=EVERYONE,
+        why="a published hackathon's rules, prizes, teams and submissions are public",
+    ),
+    "hackathons:results": Route(
+        kwargs=lambda w: {"hackathon_id": _hackathon(w).pk},
+        methods=("get", "post"),
+        state=_hackathon_state,
+        readers=EVERYONE,
+        why="a hackathon's results are public",
+    ),
+    "hackathons:team": Route(
+        kwargs=lambda w: {"hackathon_id": _hackathon(w).pk},
+        methods=("get", "post"),
+        state=_hackathon_state,
+        readers=MEMBERS,
+        writers=MEMBERS,
+        proof_method="post",
+        why="each member creates, joins or leaves their own team (a team is joined only with its invite code)",
+    ),
+    "hackathons:submit": Route(
+        kwargs=lambda w: {"hackathon_id": _hackathon(w).pk},
+        methods=("get", "post"),
+        state=_hackathon_state,
+        readers=MEMBERS,
+        writers=MEMBERS,
+        proof_method="post",
+        why="a member submits for their own team only (the service checks membership and the entry's author)",
+    ),
+    "hackathons:judge": Route(
+        kwargs=lambda w: {"hackathon_id": _hackathon(w).pk},
+        methods=("get", "post"),
+        state=_hackathon_state,
+        readers=frozenset({"manager"}),
+        writers=frozenset({"manager"}),
+        proof="manager",
+        why="community managers judge hackathons",
+    ),
+    "hackathons:finalise": Route(
+        kwargs=lambda w: {"hackathon_id": _hackathon(w).pk},
+        methods=("get", "post"),
+        state=_hackathon_state,
+        writers=frozenset({"manager"}),
+        proof="manager",
+        proof_method="post",
+        why="community managers finalise judging (which pays the prizes)",
+    ),
+    # --- Ambassadors: community managers review applications, end ambassadors' status, read their quarter --
+    "ambassadors:review": Route(
+        kwargs=lambda w: {"application_id": _ambassador_application(w).pk},
+        methods=("get", "post"),
+        state=_ambassador_state,
+        readers=frozenset({"manager"}),
+        writers=frozenset({"manager"}),
+        proof="manager",
+        why="community managers review ambassador applications",
+    ),
+    "ambassadors:revoke": Route(
+        kwargs=lambda w: {"user_id": _ambassador(w).user_id},
+        methods=("get", "post"),
+        state=_ambassador_state,
+        writers=frozenset({"manager"}),
+        proof="manager",
+        proof_method="post",
+        why="community managers end a member's ambassador status",
+    ),
+    "ambassadors:quarter": Route(
+        kwargs=lambda w: {"user_id": _ambassador(w).user_id},
+        methods=("get", "post"),
+        state=_ambassador_state,
+        readers=frozenset({"manager"}),
+        proof="manager",
+        why="community managers read each ambassador's quarter",
     ),
     # --- Forums: reading -------------------------------------------------------------------------------------
     "forums:category": Route(
