@@ -333,6 +333,35 @@ def _hackathon_state(w: World):
     )
 
 
+def _showcase_entry(w: World):
+    """The owner's published showcase entry, with a screenshot."""
+    import io
+
+    from PIL import Image
+
+    from community.showcase.models import Entry
+    from community.showcase.services import entry_create
+
+    existing = Entry.objects.filter(author=w.owner).first()
+    if existing is not None:
+        return existing
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), "#1b6ec2").save(image, format="PNG")
+    shot = SimpleUploadedFile("s.png", image.getvalue(), content_type="image/png")
+    return entry_create(author=w.owner, title="Matrix app", tagline="t", description="d", screenshots=[shot])
+
+
+def _showcase_state(w: World):
+    from community.showcase.models import Entry, Screenshot, Vote
+
+    entry = _showcase_entry(w)
+    return (
+        list(Entry.objects.order_by("pk").values_list("pk", "title", "is_hidden", "featured_at", "vote_count")),
+        list(Vote.objects.order_by("pk").values_list("pk", "user_id")),
+        list(Screenshot.objects.filter(entry=entry).values_list("pk", "token")),
+    )
+
+
 def _files_state(w: World):
     return list(TrainingFile.objects.filter(owner=w.owner).values_list("pk", "bytes"))
 
@@ -608,6 +637,60 @@ ROUTES: dict[str, Route] = {
         proof="manager",
         proof_method="post",
         why="community managers finalise judging (which pays the prizes)",
+    ),
+    # --- Showcase: public entries; the author edits; members vote; managers feature; author or manager hide --
+    "showcase:detail": Route(
+        kwargs=lambda w: {"slug": _showcase_entry(w).slug},
+        methods=("get", "post"),
+        state=_showcase_state,
+        readers=EVERYONE,
+        why="a published showcase entry is a public page",
+    ),
+    "showcase:screenshot": Route(
+        kwargs=lambda w: {"token": _showcase_entry(w).screenshots.get().token, "extension": "png"},
+        methods=("get", "post"),
+        state=_showcase_state,
+        readers=EVERYONE,
+        why="a published entry's screenshots are public (a hidden entry's are not)",
+    ),
+    "showcase:edit": Route(
+        kwargs=lambda w: {"slug": _showcase_entry(w).slug},
+        methods=("get", "post"),
+        state=_showcase_state,
+    ),
+    "showcase:vote": Route(
+        kwargs=lambda w: {"slug": _showcase_entry(w).slug},
+        methods=("get", "post"),
+        state=_showcase_state,
+        writers=MEMBERS,
+        proof="member",
+        proof_method="post",
+        why="each member gives or withdraws their own vote (never on their own entry)",
+    ),
+    "showcase:feature": Route(
+        kwargs=lambda w: {"slug": _showcase_entry(w).slug},
+        methods=("get", "post"),
+        state=_showcase_state,
+        writers=frozenset({"manager"}),
+        proof="manager",
+        proof_method="post",
+        why="community managers choose the featured entries",
+    ),
+    "showcase:hide": Route(
+        kwargs=lambda w: {"slug": _showcase_entry(w).slug},
+        methods=("get", "post"),
+        state=_showcase_state,
+        writers=frozenset({"manager"}),
+        proof_method="post",
+        why="community managers hide entries that break the rules",
+    ),
+    "showcase:delete": Route(
+        kwargs=lambda w: {"slug": _showcase_entry(w).slug},
+        methods=("get", "post"),
+        state=_showcase_state,
+        writers=frozenset({"manager"}),
+        proof_method="post",
+        why="community managers delete entries that break the rules",
     ),
     # --- Ambassadors: community managers review applications, end ambassadors' status, read their quarter --
     "ambassadors:review": Route(
