@@ -30,7 +30,7 @@ def eager_tasks():
 
 def make_event(organiser, *, publish_as=None, starts_in=timedelta(days=2), hours=2, **fields):
     """An event starting ``starts_in`` from now; published when ``publish_as`` (a manager) is given."""
-    starts = timezone.now() + starts_in
+    starts = fields.pop("starts_at", None) or timezone.now() + starts_in
     values = {
         "title": "LoRA night",
         "kind": "meetup",
