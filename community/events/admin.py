@@ -7,7 +7,7 @@ from portal.admin_base import ReadOnlyAdmin
 
 from . import services
 from .images import cover_check
-from .models import AgendaItem, Event, Feedback, Registration
+from .models import AgendaItem, Event, Feedback, Registration, ReminderSent
 
 
 class EventAdminForm(forms.ModelForm):
@@ -109,3 +109,22 @@ class FeedbackAdmin(ReadOnlyAdmin):
     search_fields = ["event__title", "user__email", "comment"]
     list_select_related = ["event", "user"]
     raw_id_fields = ["event", "user"]
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(admin.ModelAdmin):
+    """Agenda items are edited with their event; listed here to search speakers across events."""
+
+    list_display = ["title", "event", "starts_at", "speakers"]
+    search_fields = ["title", "speakers", "event__title"]
+    list_select_related = ["event"]
+    raw_id_fields = ["event"]
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(ReadOnlyAdmin):
+    """The reminders mailed (one row per attendee and kind: what keeps them to once)."""
+
+    list_display = ["registration", "kind", "sent_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["registration"]

@@ -154,6 +154,8 @@ class ReminderSent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["registration", "kind"], name="events_reminder_once")]
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
 
     def __str__(self):
         return f"{self.kind} reminder for {self.registration_id}"
