@@ -12,6 +12,8 @@ from .conftest import deliver
 
 pytestmark = pytest.mark.django_db
 
+OTHER = "other"  # replaced by another member's id: properties name real accounts
+
 
 def held(user, slug: str) -> list[BadgeAward]:
     return list(BadgeAward.objects.filter(user=user, badge__slug=slug))
@@ -22,7 +24,7 @@ def held(user, slug: str) -> list[BadgeAward]:
     [
         (
             "event.attended",
-            {"event": 7, "kind": "meetup", "method": "code", "organiser": 1},
+            {"event": 7, "kind": "meetup", "method": "code", "organiser": OTHER},
             "attendee",
             "events_attended",
             Grade.BRONZE,
@@ -34,8 +36,8 @@ def held(user, slug: str) -> list[BadgeAward]:
             "showcase_entries",
             "bronze",
         ),
-        ("showcase.entry.featured", {"entry": 3, "featured_by": 1}, "featured", "showcase_featured", Grade.SILVER),
-        ("ambassador.accepted", {"region": "europe", "reviewed_by": 1}, "ambassador", "ambassador", Grade.GOLD),
+        ("showcase.entry.featured", {"entry": 3, "featured_by": OTHER}, "featured", "showcase_featured", Grade.SILVER),
+        ("ambassador.accepted", {"region": "europe", "reviewed_by": OTHER}, "ambassador", "ambassador", Grade.GOLD),
         (
             "hackathon.prize.awarded",
             {"hackathon": 1, "place": 1, "kind": "points", "amount": 500},
@@ -47,6 +49,7 @@ def held(user, slug: str) -> list[BadgeAward]:
 )
 def test_actor_badges_are_earned_once(user, other_user, verb, properties, slug, counter, grade):
     """The actor earns the badge at once, counted once though delivered three times; nobody else does."""
+    properties = {key: other_user.pk if value == OTHER else value for key, value in properties.items()}
     activity_record(actor=user, verb=verb, properties=properties, dedupe_key=f"test:{verb}:{user.pk}")
     deliver(times=3)
     [award] = held(user, slug)
