@@ -53,13 +53,15 @@ def rows_locked(
     inserted ignoring any created meanwhile, then locked too: one statement when every row
     exists, as on every batch but a member's first."""
     keys = sorted(set(keys))
-    locked = model.objects.select_for_update().order_by(field)
     attname = model._meta.get_field(field).attname
-    rows = {getattr(row, attname): row for row in locked.filter(**{f"{field}__in": keys})}
+    # By the column itself: ordering or filtering by the relation would join its table
+    # (the user's row), and FOR UPDATE would lock that row too.
+    locked = model.objects.select_for_update(of=("self",)).order_by(attname)
+    rows = {getattr(row, attname): row for row in locked.filter(**{f"{attname}__in": keys})}
     missing = [key for key in keys if key not in rows]
     if missing:
         new = create(missing)
         if new:
             model.objects.bulk_create(new, ignore_conflicts=True)
-            rows.update((getattr(row, attname), row) for row in locked.filter(**{f"{field}__in": missing}))
+            rows.update((getattr(row, attname), row) for row in locked.filter(**{f"{attname}__in": missing}))
     return rows

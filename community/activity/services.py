@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -243,64 +243,88 @@ def _call(handler, activities: list[ActivityEvent]) -> None:
             handler.func(activity)
 
 
+def _constraints_now() -> None:
+    """PostgreSQL checks Django's foreign keys at COMMIT (deferred): check them as each
+    statement runs instead, so a handler that names a deleted account fails inside its
+    savepoint, where its run is marked, not at the commit of the whole transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _runs_lock(run_ids: list[int], now: datetime, activities: dict) -> list[HandlerRun]:
+    """The runs of ``run_ids`` still pending and due, locked (those another consumer holds
+    are skipped), with their activities, oldest first."""
+    runs = HandlerRun.objects.select_for_update(skip_locked=True).filter(
+        pk__in=run_ids, status=HandlerRun.Status.PENDING, next_attempt_at__lte=now
+    )
+    runs = [run for run in runs if run.activity_id in activities]  # an activity purged meanwhile
+    for run in runs:
+        run.activity = activities[run.activity_id]
+    runs.sort(key=lambda run: (run.activity.occurred_at, run.pk))
+    return runs
+
+
+def _runs_succeeded(runs: list[HandlerRun]) -> None:
+    HandlerRun.objects.filter(pk__in=[run.pk for run in runs]).update(
+        status=HandlerRun.Status.SUCCEEDED, attempts=F("attempts") + 1, finished_at=timezone.now(), last_error=""
+    )
+
+
 def _handler_runs(*, name: str, run_ids: list[int], now: datetime, activities: dict) -> int:
-    """Run one handler on the activities of these runs (``activities``: by id); their
-    effects and their runs' outcomes commit together. Returns how many runs were taken
-    (the others are done meanwhile, or another consumer holds them)."""
+    """Run one handler on the activities of these runs (``activities``: by id); each run's
+    effects and its outcome commit together. A batch handler takes them all in one
+    transaction; any other handler, and a batch that raised, one run per transaction (as
+    a run's locks are then held for one activity only, consumers never wait on each other
+    across activities). Returns how many runs were taken (the others are done meanwhile,
+    or another consumer holds them)."""
+    handler = handlers.handler_get(name)
+    if handler is not None and handler.batch and len(run_ids) > 1:
+        try:
+            with transaction.atomic():
+                _constraints_now()
+                runs = _runs_lock(run_ids, now, activities)
+                if not runs:
+                    return 0
+                _call(handler, [run.activity for run in runs])
+                _runs_succeeded(runs)
+            return len(runs)
+        except Exception:
+            logger.warning("activity handler %s failed on a batch of %d: trying each alone", name, len(run_ids))
+    return sum(
+        _handler_run(handler=handler, name=name, run_id=run_id, now=now, activities=activities) for run_id in run_ids
+    )
+
+
+def _handler_run(*, handler, name: str, run_id: int, now: datetime, activities: dict) -> int:
+    """One run in its own transaction: the handler's effects and the run's outcome."""
     with transaction.atomic():
-        runs = list(
-            HandlerRun.objects.select_for_update(skip_locked=True).filter(
-                pk__in=run_ids, status=HandlerRun.Status.PENDING, next_attempt_at__lte=now
-            )
-        )
+        _constraints_now()
+        runs = _runs_lock([run_id], now, activities)
         if not runs:
             return 0
-        for run in runs:
-            run.activity = activities[run.activity_id]
-        runs.sort(key=lambda run: (run.activity.occurred_at, run.pk))
-        handler = handlers.handler_get(name)
-        failed: list[tuple[HandlerRun, str]] = []
-        if handler is None:
-            error = f"LookupError: no activity handler named {name!r} is registered in this process"
-            failed = [(run, error) for run in runs]
-        elif handler.batch and len(runs) > 1:
-            try:
-                _call(handler, [run.activity for run in runs])
-            except Exception:
-                logger.warning("activity handler %s failed on a batch of %d: trying each alone", name, len(runs))
-                failed = _one_by_one(handler, runs)
-        else:
-            failed = _one_by_one(handler, runs)
-        failed_ids = {run.pk for run, _error in failed}
-        HandlerRun.objects.filter(pk__in=[run.pk for run in runs if run.pk not in failed_ids]).update(
-            status=HandlerRun.Status.SUCCEEDED, attempts=F("attempts") + 1, finished_at=timezone.now(), last_error=""
-        )
-        for run, error in failed:
+        (run,) = runs
+        try:
+            if handler is None:
+                raise LookupError(f"no activity handler named {name!r} is registered in this process")
+            _call(handler, [run.activity])
+        except Exception:
+            logger.exception(
+                "activity handler %s failed on %s %s (attempt %d of %d)",
+                name,
+                run.activity.verb,
+                run.activity_id,
+                run.attempts + 1,
+                HANDLER_MAX_ATTEMPTS,
+            )
             run.attempts += 1
-            run.last_error = error[-4000:]
+            run.last_error = traceback.format_exc()[-4000:]
             if run.attempts >= HANDLER_MAX_ATTEMPTS:
                 run.status = HandlerRun.Status.FAILED
                 run.finished_at = timezone.now()
             else:
                 run.next_attempt_at = now + _retry_delay(run.attempts)
             run.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "finished_at"])
-    return len(runs)
-
-
-def _one_by_one(handler, runs: list[HandlerRun]) -> list[tuple[HandlerRun, str]]:
-    """Each run's activity alone; returns the runs that raised, with their tracebacks."""
-    failed = []
-    for run in runs:
-        try:
-            _call(handler, [run.activity])
-        except Exception:
-            logger.exception(
-                "activity handler %s failed on %s %s (attempt %d of %d)",
-                handler.name,
-                run.activity.verb,
-                run.activity_id,
-                run.attempts + 1,
-                HANDLER_MAX_ATTEMPTS,
-            )
-            failed.append((run, traceback.format_exc()))
-    return failed
+        else:
+            _runs_succeeded([run])
+    return 1
