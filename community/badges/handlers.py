@@ -9,8 +9,6 @@ a few queries, so it commits with the counters that triggered it; the daily beat
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from community.activity.handlers import activity_handler
 
 from . import services
@@ -100,33 +98,23 @@ def _upvote_change(properties: dict) -> int:
 def count_votes(activities) -> None:
     """Upvotes given (Supporter) and received (Helpful), and a Q&A post's score (Nice Answer,
     ...). Every vote on the site comes here: a batch moves the counters in a few
-    statements, and only a counter that crossed a threshold costs a query more."""
-    members: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    scores: dict[int, int] = defaultdict(int)
-    qa_posts: dict[int, dict] = {}
-    last: dict[int, object] = {}  # the activity that last moved a member's or post's counters
+    statements, one vote after another in memory, and only a counter that crossed a
+    threshold costs a query more."""
+    members, posts, qa_posts = [], [], {}
     for activity in activities:
         properties = activity.properties
-        voter_id, author_id = activity.actor_id, properties.get("post_author")
         change = _upvote_change(properties)
         if change:
-            for user_id, field in ((voter_id, "upvotes_given"), (author_id, "upvotes_received")):
-                if user_id is not None:
-                    members[user_id][field] += change
-                    last[("user", user_id)] = activity
+            members.append((activity.actor_id, {"upvotes_given": change}, activity.id))
+            members.append((properties.get("post_author"), {"upvotes_received": change}, activity.id))
         post_id = int(activity.target_id)
-        scores[post_id] += int(properties.get("value") or 0)
-        last[("post", post_id)] = activity
+        posts.append((post_id, int(properties.get("value") or 0), activity.id))
         if properties.get("category_kind") == QA:
             qa_posts[post_id] = properties
-    services.badges_crossed_many(
-        moved=[
-            (tally, deltas, last[("user", tally.user_id)].id) for tally, deltas in services.tallies_add(deltas=members)
-        ]
-    )
-    counted = services.post_scores_add(deltas=scores)
+    services.tallies_move(moves=members)
     # Q&A posts written before the badges app counted start counting now.
-    missing = {post_id: qa_posts[post_id] for post_id in qa_posts.keys() - {t.post_id for t, _delta in counted}}
+    counted = services.post_tallies_counted(post_ids=qa_posts)
+    missing = {post_id: props for post_id, props in qa_posts.items() if post_id not in counted}
     if missing:
         authors = services.existing_user_ids(props.get("post_author") for props in missing.values())
         services.post_tallies_start(
@@ -140,24 +128,20 @@ def count_votes(activities) -> None:
                 for post_id, props in missing.items()
             ]
         )
-        counted += services.post_scores_add(deltas={post_id: scores[post_id] for post_id in missing})
-    for tally, delta in counted:
-        if delta > 0:
-            services.post_badges_evaluate(tally=tally, activity_id=last[("post", tally.post_id)].id, delta=delta)
+    services.post_scores_move(moves=posts)
 
 
 @activity_handler("forum.answer.accepted", "forum.answer.unaccepted", name="badges.count_accepted", batch=True)
 def count_accepted(activities) -> None:
     """Accepted answers (Solved ×10); an asker accepting their own answer does not count."""
-    members: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    last = {}
-    for activity in activities:
-        properties = activity.properties
-        author_id = properties.get("answer_author")
-        if author_id is None or author_id == properties.get("asker"):
-            continue
-        members[author_id]["accepted"] += 1 if activity.verb == "forum.answer.accepted" else -1
-        last[author_id] = activity
-    services.badges_crossed_many(
-        moved=[(tally, deltas, last[tally.user_id].id) for tally, deltas in services.tallies_add(deltas=members)]
+    services.tallies_move(
+        moves=[
+            (
+                activity.properties.get("answer_author"),
+                {"accepted": 1 if activity.verb == "forum.answer.accepted" else -1},
+                activity.id,
+            )
+            for activity in activities
+            if activity.properties.get("answer_author") != activity.properties.get("asker")
+        ]
     )

@@ -122,48 +122,84 @@ def tally_add(*, user_id: int, **deltas: int) -> MemberTally | None:
     return MemberTally(user_id=user_id, **dict(zip(counters, row, strict=True))) if row else None
 
 
-def tallies_add(*, deltas: dict[int, dict[str, int]]) -> list[tuple[MemberTally, dict[str, int]]]:
-    """``tally_add`` for many members at once (``{user_id: {"upvotes_given": 1}}``): the rows
-    created where missing, locked in id order (two consumers never deadlock), moved in one
-    statement. Returns each member's counters as they are now with the deltas applied to
-    them (accounts that no longer exist are left out)."""
-    unknown = {field for fields in deltas.values() for field in fields} - TALLY_FIELDS
+def tallies_move(*, moves: list[tuple[int | None, dict[str, int], uuid.UUID | None]]) -> list[BadgeAward]:
+    """Move members' counters one activity after another, as a batch of votes does
+    (``(user_id, {"upvotes_given": 1}, activity_id)`` each, in order; a counter never goes
+    below zero at any step, as with ``tally_add``), and award the member badges a step
+    carried to their threshold. The rows are created where missing, locked in id order
+    (two consumers never deadlock) and written once; accounts that no longer exist are
+    left out."""
+    moves = [(user, {f: d for f, d in deltas.items() if d}, activity) for user, deltas, activity in moves if user]
+    moves = [move for move in moves if move[1]]
+    unknown = {field for _user, deltas, _activity in moves for field in deltas} - TALLY_FIELDS
     if unknown:
         raise ValueError(f"unknown tally counters: {sorted(unknown)}")
-    deltas = {user: {f: d for f, d in fields.items() if d} for user, fields in deltas.items() if user is not None}
-    deltas = {user: fields for user, fields in deltas.items() if fields}
-    if not deltas:
+    if not moves:
         return []
     tallies = rows_locked(
         MemberTally,
         field="user",
-        keys=deltas,
+        keys={user for user, _deltas, _activity in moves},
         create=lambda missing: [MemberTally(user_id=pk) for pk in existing_user_ids(missing)],
-    ).values()
-    now = timezone.now()
-    changed = set()
-    for tally in tallies:
-        for field, delta in deltas[tally.user_id].items():
-            setattr(tally, field, max(getattr(tally, field) + delta, 0))
+    )
+    crossed, changed = [], set()
+    for user_id, deltas, activity_id in moves:
+        tally = tallies.get(user_id)
+        if tally is None:
+            continue
+        for field, delta in deltas.items():
+            old = getattr(tally, field)
+            new = max(old + delta, 0)
+            setattr(tally, field, new)
             changed.add(field)
-        tally.updated_at = now
-    rows_update(MemberTally, tallies, [*sorted(changed), "updated_at"])
-    return [(tally, deltas[tally.user_id]) for tally in tallies]
-
-
-def post_scores_add(*, deltas: dict[int, int]) -> list[tuple[PostTally, int]]:
-    """``post_score_add`` for many posts at once: each counted post's counter as it is now,
-    with the change applied to it (posts not counted, outside Q&A, are left out)."""
-    deltas = {post: delta for post, delta in deltas.items() if delta}
-    if not deltas:
-        return []
-    tallies = list(PostTally.objects.select_for_update().filter(post_id__in=deltas).order_by("post_id"))
+            crossed += [
+                (user_id, definition.slug, activity_id)
+                for definition in MEMBER_BADGES
+                if definition.counter == field and old < definition.threshold <= new
+            ]
     now = timezone.now()
-    for tally in tallies:
-        tally.score += deltas[tally.post_id]
+    for tally in tallies.values():
         tally.updated_at = now
-    rows_update(PostTally, tallies, ["score", "updated_at"])
-    return [(tally, deltas[tally.post_id]) for tally in tallies]
+    rows_update(MemberTally, list(tallies.values()), [*sorted(changed), "updated_at"])
+    return badges_award_many(awards=crossed) if crossed else []
+
+
+def post_scores_move(*, moves: list[tuple[int, int, uuid.UUID | None]]) -> tuple[set[int], list[BadgeAward]]:
+    """Move Q&A posts' scores one vote after another (``(post_id, change, activity_id)``, in
+    order) and award the post badges a step carried to their threshold. Returns the posts
+    counted (those outside Q&A have no counter) and the awards."""
+    moves = [move for move in moves if move[1]]
+    if not moves:
+        return set(), []
+    tallies = {
+        tally.post_id: tally
+        for tally in PostTally.objects.select_for_update().filter(post_id__in={m[0] for m in moves}).order_by("post_id")
+    }
+    reached = []
+    for post_id, delta, activity_id in moves:
+        tally = tallies.get(post_id)
+        if tally is None:
+            continue
+        old, tally.score = tally.score, tally.score + delta
+        kind = PostKind.QUESTION if tally.is_question else PostKind.ANSWER
+        reached += [
+            (tally, definition, activity_id)
+            for definition in POST_BADGES
+            if definition.post_kind == kind and old < definition.threshold <= tally.score
+        ]
+    now = timezone.now()
+    for tally in tallies.values():
+        tally.updated_at = now
+    rows_update(PostTally, list(tallies.values()), ["score", "updated_at"])
+    awards = []
+    for tally, definition, activity_id in reached:
+        awards += _post_badges_award(tally=tally, definitions=[definition], activity_id=activity_id)
+    return set(tallies), awards
+
+
+def post_tallies_counted(*, post_ids) -> set[int]:
+    """Which of these posts have a counter (one query)."""
+    return set(PostTally.objects.filter(post_id__in=set(post_ids)).values_list("post_id", flat=True))
 
 
 def post_tally_start(*, post_id: int, author_id: int | None, thread_id: int | None, is_question: bool) -> None:
@@ -375,8 +411,16 @@ def post_badges_evaluate(
     earned = _post_badges(tally)
     if delta is not None:
         earned = [d for d in earned if tally.score - delta < d.threshold]
-    if not earned or tally.author_id is None:
+    return _post_badges_award(tally=tally, definitions=earned, activity_id=activity_id)
+
+
+def _post_badges_award(
+    *, tally: PostTally, definitions: list[BadgeDefinition], activity_id: uuid.UUID | None
+) -> list[BadgeAward]:
+    """Award these post badges to the post's author, once per post each."""
+    if not definitions or tally.author_id is None:
         return []
+    earned = definitions
     rows = badge_rows()
     author = get_user_model().objects.filter(pk=tally.author_id).first()
     if author is None:

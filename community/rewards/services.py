@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
@@ -159,6 +159,8 @@ class _LedgerBatch:
         self.rules: dict[str, Rule] = {}
         self.verified: set[int] = set()
         self.linked: set[frozenset[int]] = set()
+        # Counterparts whose accounts are gone (an entry cannot name them).
+        self.gone: set[int] = set()
         # Points earned today: per member from vote-capped rules, per (member, rule) from capped rules.
         self.vote_earned: dict[int, int] = {}
         self.rule_earned: dict[tuple[int, str], int] = {}
@@ -228,6 +230,10 @@ class _LedgerBatch:
         standing = self.standings.get(op.user_id)
         if not rule.enabled or standing is None:
             return None
+        if op.counterpart_id in self.gone:  # the account was deleted since the activity
+            if rule.vote_capped:
+                return None  # a deleted account's votes count for nothing
+            op = replace(op, counterpart_id=None)
         if (op.user_id, op.rule, op.cause) in self.live or (
             op.activity_id is not None and (op.user_id, op.rule, op.activity_id, "award") in self.written
         ):
@@ -396,8 +402,11 @@ def points_apply(operations: Iterable[Award | Reversal]) -> list[PointsEntry | N
     operations = list(operations)
     if not operations:
         return []
+    counterparts = {op.counterpart_id for op in operations if isinstance(op, Award) and op.counterpart_id is not None}
+    alive = set(get_user_model().objects.filter(pk__in=counterparts).values_list("pk", flat=True))
     with transaction.atomic(savepoint=False):
         ledger = _LedgerBatch(standings=_standings_lock(op.user_id for op in operations))
+        ledger.gone = counterparts - alive
         ledger.load(operations)
         results = [ledger.award(op) if isinstance(op, Award) else ledger.reverse(op) for op in operations]
         ledger.write()

@@ -44,7 +44,9 @@ def count_read(activity) -> None:
 @activity_handler("forum.post.voted", name="trust.count_like", batch=True)
 def count_likes(activities) -> None:
     """Every vote on the site comes here: a batch is counted in a few statements, then the
-    members who gave or received an upvote are evaluated together."""
+    members who gave or received an upvote are evaluated together, once the batch is
+    counted (a level reached mid-batch and lost again to a withdrawal in the same batch
+    waits for the member's next counted activity, or the daily pass)."""
     likes, evaluate = [], set()
     for activity in activities:
         props = activity.properties

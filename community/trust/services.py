@@ -12,7 +12,6 @@ manager locked is never changed automatically. Every change records
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 
@@ -72,7 +71,7 @@ def _rows(*, user_id: int, day: date) -> bool:
 
 def _add(*, user_id: int, day: date, **amounts: int) -> None:
     """Add to the member's lifetime and daily counters (lifetime ones never below zero)."""
-    _add_many({(user_id, day): amounts})
+    _add_many([(user_id, day, amounts)])
 
 
 def stats_visit_record(*, user_id: int, day: date) -> bool:
@@ -102,45 +101,45 @@ def stats_like_record(*, voter_id: int | None, author_id: int | None, day: date,
 
 
 def stats_likes_record(*, likes: Iterable[tuple[int | None, int | None, date, int]]) -> None:
-    """Upvotes given and withdrawn, many at once: (voter, author, day, +1 or -1) each, as
-    ``stats_like_record``, in a handful of statements however many there are."""
-    amounts: dict[tuple[int, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    """Upvotes given and withdrawn, many at once: (voter, author, day, +1 or -1) each, in
+    order, as ``stats_like_record`` one after another, in a handful of statements however
+    many there are."""
+    moves = []
     for voter_id, author_id, day, delta in likes:
-        if voter_id is not None:
-            amounts[(voter_id, day)]["likes_given"] += delta
-        if author_id is not None:
-            amounts[(author_id, day)]["likes_received"] += delta
-    _add_many(amounts)
+        moves += [(voter_id, day, {"likes_given": delta}), (author_id, day, {"likes_received": delta})]
+    _add_many([move for move in moves if move[0] is not None])
 
 
-def _add_many(amounts: dict[tuple[int, date], dict[str, int]]) -> None:
-    """Add to members' lifetime counters (never below zero) and daily ones, for many
-    (member, day) pairs at once: rows created where missing, the members' rows locked in
-    id order (two consumers never deadlock), then one write per table."""
-    amounts = {key: {f: a for f, a in fields.items() if a} for key, fields in amounts.items()}
-    amounts = {key: fields for key, fields in amounts.items() if fields}
-    if not amounts:
+def _add_many(moves: list[tuple[int, date, dict[str, int]]]) -> None:
+    """Add to members' lifetime counters (never below zero, at any step) and daily ones,
+    one (member, day, amounts) after another, in order: rows created where missing, the
+    members' rows locked in id order (two consumers never deadlock), then one write per
+    table."""
+    moves = [(user, day, {f: a for f, a in fields.items() if a}) for user, day, fields in moves]
+    moves = [move for move in moves if move[2]]
+    if not moves:
         return
     trusts = rows_locked(
         MemberTrust,
         field="user",
-        keys={user for user, _day in amounts},
+        keys={user for user, _day, _fields in moves},
         create=lambda missing: [
             MemberTrust(user_id=pk)
             for pk in get_user_model().objects.filter(pk__in=missing).values_list("pk", flat=True)
         ],
     )
-    amounts = {key: fields for key, fields in amounts.items() if key[0] in trusts}  # accounts deleted since
-    if not amounts:
+    moves = [move for move in moves if move[0] in trusts]  # accounts deleted since
+    if not moves:
         return
-    names = sorted({name for fields in amounts.values() for name in fields})
-    days_of = MemberDay.objects.filter(user_id__in=trusts, day__in={day for _user, day in amounts})
-    days = {(row.user_id, row.day): row for row in days_of if (row.user_id, row.day) in amounts}
-    if len(days) < len(amounts):
-        new = [MemberDay(user_id=user, day=day) for user, day in amounts if (user, day) not in days]
+    names = sorted({name for _user, _day, fields in moves for name in fields})
+    pairs = {(user, day) for user, day, _fields in moves}
+    days_of = MemberDay.objects.filter(user_id__in=trusts, day__in={day for _user, day in pairs})
+    days = {(row.user_id, row.day): row for row in days_of if (row.user_id, row.day) in pairs}
+    if len(days) < len(pairs):
+        new = [MemberDay(user_id=user, day=day) for user, day in pairs if (user, day) not in days]
         MemberDay.objects.bulk_create(new, ignore_conflicts=True)
-        days = {(row.user_id, row.day): row for row in days_of.all() if (row.user_id, row.day) in amounts}
-    for (user, day), fields in amounts.items():
+        days = {(row.user_id, row.day): row for row in days_of.all() if (row.user_id, row.day) in pairs}
+    for user, day, fields in moves:
         for name, amount in fields.items():
             setattr(trusts[user], name, max(getattr(trusts[user], name) + amount, 0))
             setattr(days[(user, day)], name, getattr(days[(user, day)], name) + amount)

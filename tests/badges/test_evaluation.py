@@ -335,3 +335,38 @@ def test_a_batch_of_votes_that_reaches_no_badge_costs_the_same_few_statements_as
     assert MemberTally.objects.get(user=answerer).upvotes_received == 21
     given = MemberTally.objects.filter(user__email__startswith="ten").values_list("upvotes_given", flat=True)
     assert sorted(given) == [4] * 10
+
+
+def test_a_batch_counts_its_votes_one_after_another(question, answer, answerer, asker):
+    """An upvote that reaches Supporter and is withdrawn in the same batch earns it, as the
+    two handled one at a time would; a counter at zero stays at zero through -1 and back."""
+    import uuid
+
+    from django.utils import timezone
+
+    from community.activity.models import ActivityEvent
+    from community.badges.handlers import count_votes
+
+    deliver()
+    member = voters(1, prefix="fresh")[0]
+
+    def event(value: int) -> ActivityEvent:
+        return ActivityEvent(
+            id=uuid.uuid4(),
+            actor=member,
+            verb="forum.post.voted",
+            target_type="forums.post",
+            target_id=str(answer.pk),
+            occurred_at=timezone.now(),
+            properties={
+                "value": value,
+                "direction": "up",
+                "withdrawn": value < 0,
+                "post_author": answerer.pk,
+                "category_kind": "qa",
+            },
+        )
+
+    count_votes([event(-1), event(+1), event(-1)])
+    assert MemberTally.objects.get(user=member).upvotes_given == 0
+    assert [award.badge.slug for award in held(member, "supporter")] == ["supporter"]

@@ -1,6 +1,10 @@
 """A batch of votes handled together (``points_apply``) writes exactly what the same votes
 handled one at a time would: in order, each checked against the ones before it."""
 
+import uuid
+
+from django.utils import timezone
+
 from community.rewards.models import EntryKind, PointsEntry
 from community.rewards.selectors import standing_of
 from tests.factories import UserFactory
@@ -41,3 +45,41 @@ def test_many_members_in_one_batch_each_get_their_own_sums(voter):
     deliver(*(vote(voter=voter, author=member, post=n) for n, member in enumerate(authors)))
     assert [standing_of(user_id=member.pk).reputation for member in authors] == [10] * 30
     assert PointsEntry.objects.filter(kind=EntryKind.AWARD).count() == 30
+
+
+def test_a_vote_by_an_account_deleted_before_its_batch_ran_counts_for_nothing(author):
+    """Stored while the voter existed, handled after the account was deleted: no entry can
+    name them (the foreign key), and a deleted account's votes earn nothing."""
+    from community.activity.models import ActivityEvent
+    from community.rewards import handlers
+
+    gone, kept = UserFactory(), UserFactory()
+    stored = [
+        ActivityEvent.objects.create(id=uuid.uuid4(), actor=member, occurred_at=timezone.now(), **fields(author, n))
+        for n, member in enumerate((gone, kept))
+    ]
+    gone_id = gone.pk
+    gone.delete()
+    stored[0].actor_id = gone_id  # as the consumer held it in memory
+    handlers.votes(stored)
+    assert kinds(author) == [(EntryKind.AWARD, 10, 0)]
+
+
+def fields(author, n) -> dict:
+    body = vote(voter=author, author=author, post=n)
+    return {"verb": body["verb"], "target_type": "forums.post", "target_id": str(n), "properties": body["properties"]}
+
+
+def test_the_member_rows_a_batch_locks_are_its_own_never_the_accounts(author, django_assert_max_num_queries):
+    """Locking standings must not lock the members' user rows (a join in FOR UPDATE would):
+    every vote, login and post of those members would wait for the batch, and two
+    consumers voting each other's way would deadlock on them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from community.rewards.services import _standings_lock
+
+    with CaptureQueriesContext(connection) as queries:
+        _standings_lock([author.pk])
+    locks = [query["sql"] for query in queries.captured_queries if "FOR UPDATE" in query["sql"]]
+    assert locks and not [sql for sql in locks if "accounts_user" in sql]
