@@ -107,6 +107,8 @@ NOT_MEMBER_OBJECTS = {
     "badges:detail": "badge page (public: the badge and who earned it)",
     # An ambassador's referral link is shared publicly; opening it only remembers the visiting browser.
     "ambassadors:referral": "ambassador's public referral link (redirects to sign-up)",
+    # A month of the public events calendar: the same for everyone.
+    "events:calendar_month": "public events calendar (a month)",
 }
 
 
@@ -331,6 +333,46 @@ def _hackathon_state(w: World):
         list(Score.objects.order_by("pk").values_list("pk", "value")),
         list(Hackathon.objects.order_by("pk").values_list("pk", "finalised_at")),
     )
+
+
+def _event(w: World):
+    """A published meetup the owner organises (proposed, approved by the manager), with a
+    third member registered."""
+    from community.events import services as events
+    from community.events.models import Event
+
+    existing = Event.objects.filter(slug__startswith="owners-meetup").first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    event = events.event_create(
+        organiser=w.owner,
+        title="Owners meetup",
+        kind="meetup",
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=1, hours=2),
+        timezone="Europe/Berlin",
+        online_url="https://meet.example.org/owners",
+        capacity=5,
+    )
+    event = events.event_publish(actor=w.manager, event=event)
+    events.rsvp_register(user=w.third, event=event)
+    return event
+
+
+def _event_state(w: World):
+    from community.events.models import Event, Feedback, Registration
+
+    event = _event(w)
+    return (
+        Event.objects.values_list("status", "title", "checkin_code", "capacity", "published_at").get(pk=event.pk),
+        list(Registration.objects.order_by("pk").values_list("pk", "user_id", "status", "attended_at")),
+        list(Feedback.objects.order_by("pk").values_list("pk", "rating")),
+    )
+
+
+EVENT_ORGANISER = "the organiser and community managers run an event (edit, check-in desk, summary)"
+EVENT_MEMBER = "each member registers, cancels, checks in and rates as themselves (never for someone else)"
 
 
 def _showcase_entry(w: World):
@@ -637,6 +679,101 @@ ROUTES: dict[str, Route] = {
         proof="manager",
         proof_method="post",
         why="community managers finalise judging (which pays the prizes)",
+    ),
+    # --- Events: public pages; the organiser and managers run them; members act on their own place ----
+    "events:detail": Route(
+        kwargs=lambda w: {"slug": _event(w).slug},
+        methods=("get", "post"),
+        state=_event_state,
+        readers=EVERYONE,
+        why="a published event is a public page (its online link only for registered attendees)",
+    ),
+    "events:ics": Route(
+        kwargs=lambda w: {"slug": _event(w).slug},
+        methods=("get", "post"),
+        state=_event_state,
+        readers=EVERYONE,
+        why="a published event's calendar file is public (without the online link)",
+    ),
+    "events:edit": Route(
+        kwargs=lambda w: {"slug": _event(w).slug},
+        methods=("get", "post"),
+        state=_event_state,
+        readers=frozenset({"manager"}),
+        writers=frozenset({"manager"}),
+        why=EVENT_ORGANISER,
+    ),
+    "events:attendees": Route(
+        kwargs=lambda w: {"slug": _event(w).slug},
+        methods=("get", "post"),
+        state=_event_state,
+        readers=frozenset({"manager"}),
+        writers=frozenset({"manager"}),
+        why=EVENT_ORGANISER,
+    ),
+    "events:summary": Route(
+        kwargs=lambda w: {"slug": _event(w).slug},
+        methods=("get", "post"),
+        state=_event_state,
+        readers=frozenset({"manager"}),
+        why=EVENT_ORGANISER,
+    ),
+    "events:publish": Route(
+        kwargs=lambda w: {"slug": _event(w).slug},
+        methods=("get", "post"),
+        state=_event_state,
+        writers=frozenset({"manager"}),
+        proof_method="post",
+        why="community managers publish events (an ambassador's after review)",
+    ),
+    "events:return_to_draft": Route(
+        kwargs=lambda w: {"slug": _event(w).slug},
+        methods=("get", "post"),
+        state=_event_state,
+        writers=frozenset({"manager"}),
+        proof="manager",
+        proof_method="post",
+        why="community managers send an event in review back to its organiser",
+    ),
+    "events:cancel": Route(
+        kwargs=lambda w: {"slug": _event(w).slug},
+        methods=("get", "post"),
+        state=_event_state,
+        writers=frozenset({"manager"}),
+        proof_method="post",
+        why=EVENT_ORGANISER,
+    ),
+    "events:rsvp": Route(
+        kwargs=lambda w: {"slug": _event(w).slug},
+        methods=("get", "post"),
+        state=_event_state,
+        writers=MEMBERS,
+        proof_method="post",
+        why=EVENT_MEMBER,
+    ),
+    "events:rsvp_cancel": Route(
+        kwargs=lambda w: {"slug": _event(w).slug},
+        methods=("get", "post"),
+        state=_event_state,
+        writers=MEMBERS,
+        proof_method="post",
+        why=EVENT_MEMBER,
+    ),
+    "events:checkin": Route(
+        kwargs=lambda w: {"slug": _event(w).slug},
+        methods=("get", "post"),
+        state=_event_state,
+        readers=MEMBERS,
+        writers=MEMBERS,
+        why=EVENT_MEMBER,
+    ),
+    "events:feedback": Route(
+        kwargs=lambda w: {"slug": _event(w).slug},
+        methods=("get", "post"),
+        state=_event_state,
+        writers=MEMBERS,
+        proof_method="post",
+        why=EVENT_MEMBER,
     ),
     # --- Showcase: public entries; the author edits; members vote; managers feature; author or manager hide --
     "showcase:detail": Route(
