@@ -254,6 +254,7 @@ SIGNED_OUT_PAGES += ["/rewards/store/"]
 SIGNED_OUT_PAGES += ["/rewards/levels/"]  # trust levels: each level, its privileges, the member's progress
 SIGNED_OUT_PAGES += ["/community/bounties/", "/rewards/leaderboard/"]  # open bounties; this week's leaderboard
 SIGNED_OUT_PAGES += ["/docs/credits/", "/docs/rewards/"]  # the rewards page's tables come from live rules and levels
+SIGNED_OUT_PAGES += ["/events/", "/events/calendar/", "/events/?when=past"]  # the demo webinar, its month
 SIGNED_IN_PAGES = [page for page in SIGNED_OUT_PAGES if not page.startswith("/accounts/")]
 SIGNED_IN_PAGES += ["/playground/", "/keys/", "/usage/", "/settings/", "/settings/profile/", "/jobs/", "/jobs/new/"]
 SIGNED_IN_PAGES += ["/rewards/", "/rewards/history/"]
