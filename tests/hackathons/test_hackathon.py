@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,13 +45,16 @@ def test_only_a_hackathon_event_has_a_hackathon(manager):
         services.hackathon_create(event_id=event.pk)
 
 
-def test_the_event_page_section_links_to_the_hackathon(rf, event, hackathon, manager):
+def test_the_event_page_links_to_the_hackathon(client, event, hackathon):
+    """The events app includes the section registered for hackathon events; others have none."""
     from community.events.sections import event_section_templates
+    from community.events.selectors import event_url
 
     assert "hackathons/_event_section.html" in event_section_templates("hackathon")
     assert "hackathons/_event_section.html" not in event_section_templates("meetup")
-    request = rf.get("/")
-    request.user = manager
-    html = render_to_string("hackathons/_event_section.html", {"event": event, "request": request})
+    page = client.get(event_url(event))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="event-hackathon"' in html
     for name in ("detail", "team", "results"):
         assert reverse(f"hackathons:{name}", kwargs={"hackathon_id": hackathon.pk}) in html
