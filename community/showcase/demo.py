@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from sandbox.registry.selectors import hosted_models_visible
 
 from .models import Entry
-from .services import entry_create
+from .services import entry_create, entry_edit
 
 SLUG = "support-bot"  # the demo entry's slug (its title slugified)
 
@@ -31,9 +31,27 @@ def _screenshot() -> SimpleUploadedFile:
 
 def seed(*, stdout) -> None:
     author = get_user_model().objects.filter(email="dev@atrium.local").first()
-    if author is None or Entry.objects.filter(slug=SLUG).exists():
+    if author is None:
         return
-    models = list(hosted_models_visible(user=author).values_list("model_id", flat=True)[:1])
+    # The default models are prepared after the demo data on the first start: the entry
+    # names one from the next start on.
+    models = list(hosted_models_visible(user=author).exclude(model_id="echo").values_list("model_id", flat=True)[:1])
+    existing = Entry.objects.filter(slug=SLUG, author=author).first()
+    if existing is not None:
+        if models and not existing.model_ids:
+            entry_edit(
+                editor=author,
+                entry=existing,
+                title=existing.title,
+                tagline=existing.tagline,
+                description=existing.description,
+                url=existing.url,
+                repository_url=existing.repository_url,
+                models=models,
+                tags=[tag.name for tag in existing.tags.all()],
+                verified_usage=existing.verified_usage,
+            )
+        return
     try:
         entry_create(
             author=author,
