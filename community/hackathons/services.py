@@ -19,15 +19,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Avg
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from community.activity.services import activity_record
 from community.events import selectors as events
+from community.notifications.services import NotificationKind, notification_create
 from community.rewards.services import points_award
 from community.showcase import selectors as showcase
 from community.showcase import services as showcase_services
@@ -415,10 +418,28 @@ def _prize_pay(*, hackathon: Hackathon, prize: Prize, submission: Submission, us
             amount=prize.amount,
             note=hackathon.title[:200],
         )
+    _prize_announce(hackathon=hackathon, prize=prize, user=user)
     activity_record(
         actor=user,
         verb="hackathon.prize.awarded",
         target=submission,
         properties={"hackathon": hackathon.pk, "place": prize.place, "kind": prize.kind, "amount": prize.amount},
         dedupe_key=f"hackathon.prize:{prize.pk}:{user.pk}",
+    )
+
+
+def _prize_announce(*, hackathon: Hackathon, prize: Prize, user) -> None:
+    """Tell the winner, in their language (the bell, and an email by their preference)."""
+    with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+        amount = {"amount": prize.amount}
+        paid = _("%(amount)s credits") % amount if prize.kind == PrizeKind.CREDITS else _("%(amount)s points") % amount
+        title = _("Your team won a prize at “%(hackathon)s”: %(prize)s.") % {
+            "hackathon": hackathon.title,
+            "prize": paid,
+        }
+    notification_create(
+        recipient=user,
+        kind=NotificationKind.EVENT,
+        title=title,
+        url=reverse("hackathons:results", kwargs={"hackathon_id": hackathon.pk}),
     )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from community.activity.models import ActivityEvent
 from community.hackathons import services
 from community.hackathons.models import PrizeAward
+from community.notifications.models import Notification
 from community.rewards.models import PointsEntry
 from community.rewards.selectors import standing_of
 from portal.billing.models import CreditEntry
@@ -79,6 +80,15 @@ def test_finalise_pays_points_and_credits_once_even_when_run_twice(client, hacka
     assert f'data-metric="balance">{before + 25:.4f}' in home
     results = client.get(reverse("hackathons:results", kwargs={"hackathon_id": hackathon.pk})).content.decode()
     assert "300 points" in results and "25 credits" in results
+    # Each winner is told once.
+    notices = Notification.objects.filter(kind="event", title__contains="won a prize")
+    assert sorted((n.recipient_id, n.title) for n in notices) == sorted(
+        [
+            (ada.pk, f"Your team won a prize at “{hackathon.title}”: 300 points."),
+            (bob.pk, f"Your team won a prize at “{hackathon.title}”: 300 points."),
+            (cy.pk, f"Your team won a prize at “{hackathon.title}”: 25 credits."),
+        ]
+    )
 
 
 @pytest.mark.django_db(transaction=True)
