@@ -10,6 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def _web_links(text: str) -> list[str]:
+    """The lines that are web addresses (the form checks them; an admin edit might not)."""
+    lines = (line.strip() for line in (text or "").splitlines())
+    return [line for line in lines if line.lower().startswith(("https://", "http://"))]
+
+
 class Region(models.TextChoices):
     AFRICA = "africa", _("Africa")
     ASIA_PACIFIC = "asia-pacific", _("Asia-Pacific")
@@ -56,7 +62,7 @@ class Application(models.Model):
 
     @property
     def link_list(self) -> list[str]:
-        return [line.strip() for line in self.links.splitlines() if line.strip()]
+        return _web_links(self.links)
 
 
 class Ambassador(models.Model):
@@ -87,7 +93,7 @@ class Ambassador(models.Model):
 
     @property
     def link_list(self) -> list[str]:
-        return [line.strip() for line in self.links.splitlines() if line.strip()]
+        return _web_links(self.links)
 
 
 class ReferralVisit(models.Model):

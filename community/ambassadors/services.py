@@ -272,7 +272,13 @@ def referral_visit_record(*, code: str, device_hash: str) -> bool:
     ambassador = Ambassador.objects.filter(referral_code=code, active=True).first()
     if ambassador is None or not device_hash:
         return False
-    ReferralVisit.objects.create(ambassador=ambassador, device_hash=device_hash)
+    # One row per browser and ambassador (opening the link again moves its time): reloading
+    # the link a thousand times adds nothing.
+    updated = ReferralVisit.objects.filter(ambassador=ambassador, device_hash=device_hash).update(
+        visited_at=timezone.now()
+    )
+    if not updated:
+        ReferralVisit.objects.create(ambassador=ambassador, device_hash=device_hash)
     return True
 
 
