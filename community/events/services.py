@@ -141,13 +141,18 @@ def event_update(*, actor, event: Event, cover=None, **fields) -> Event:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(event, name, value)
-    event.full_clean()
     with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        capacity_before = event.capacity
+        for name, value in fields.items():
+            setattr(event, name, value)
+        event.full_clean()
         if cover is not None:
             event.cover.save(cover.name, cover, save=False)
         event.save()
+        grew = event.capacity is None or (capacity_before is not None and event.capacity > capacity_before)
+        if event.status == EventStatus.PUBLISHED and grew:
+            _waitlist_promote(event=event)  # more places: the waitlist moves up, in order
     return event
 
 

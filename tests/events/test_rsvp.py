@@ -73,3 +73,36 @@ def test_proposer_goes_to_review_and_manager_publishes(manager, user):
 
     with pytest.raises(PermissionDenied):
         services.event_publish(actor=user, event=make_event(user))
+
+
+def test_each_rsvp_action_records_its_activity_once(event, user, other_user, manager):
+    from community.activity.models import ActivityEvent
+
+    services.event_update(actor=manager, event=event, capacity=1)
+    services.rsvp_register(user=user, event=event)
+    services.rsvp_register(user=user, event=event)  # again: nothing new
+    services.rsvp_register(user=other_user, event=event)
+    services.rsvp_cancel(user=user, event=event)
+    services.rsvp_cancel(user=user, event=event)  # again: nothing new
+    deliver()
+    rows = ActivityEvent.objects.filter(verb__startswith="event.rsvp").order_by("occurred_at", "id")
+    assert [(a.verb, a.actor_id, a.properties.get("promoted"), a.properties.get("was")) for a in rows] == [
+        ("event.rsvp.registered", user.pk, False, None),
+        ("event.rsvp.waitlisted", other_user.pk, None, None),
+        ("event.rsvp.cancelled", user.pk, None, "registered"),
+        ("event.rsvp.registered", other_user.pk, True, None),
+    ]
+    assert rows.get(verb="event.rsvp.waitlisted").properties["position"] == 1
+
+
+def test_more_places_move_the_waitlist_up(event, manager, eager_tasks):
+    members = [UserFactory() for _ in range(12)]
+    for member in members:
+        services.rsvp_register(user=member, event=event)
+    mail.outbox.clear()
+    services.event_update(actor=manager, event=event, capacity=11)
+    deliver()
+    status = dict(Registration.objects.filter(event=event).values_list("user_id", "status"))
+    assert status[members[10].pk] == RegistrationStatus.REGISTERED
+    assert status[members[11].pk] == RegistrationStatus.WAITLISTED
+    assert [m.to for m in mail.outbox] == [[members[10].email]]
