@@ -131,9 +131,10 @@ def test_public_profile_renders_registered_sections(client, user, settings, tmp_
 def test_public_profile_query_count(client, user, other_user, django_assert_max_num_queries):
     # The profile and the forums' section (3), the rewards section's reputation (1), the trust
     # section's level (1, and 2 for the member's permissions: staff and moderators count as
-    # leaders), the badges section's badges and honors (2), the recipes section's list (1).
+    # leaders), the badges section's badges and honors (2), the recipes' and showcase's lists
+    # (1 each). Rendered once, then shared (below).
     url = reverse("accounts:profile", args=[user.profile.handle])
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert client.get(url).status_code == 200
     # Every other visitor or developer gets the same sections, rendered once and shared: the
     # profile itself is all that is read (and the signed-in viewer's permissions, cached).
