@@ -121,6 +121,12 @@ def bounty_offer(*, user, thread: Thread, amount: int) -> Bounty:
     return bounty
 
 
+def threads_with_open_bounty(*, thread_ids) -> set[int]:
+    """Which of these threads have an open bounty (one query)."""
+    open_bounties = Bounty.objects.filter(thread_id__in=set(thread_ids), state=BountyState.OPEN)
+    return set(open_bounties.values_list("thread_id", flat=True))
+
+
 def bounty_pay_accepted(*, thread_id: int, post_id: int) -> Bounty | None:
     """Pay the thread's open bounty to the accepted answer `post_id`, unless its author is
     the offerer (the bounty then stays open). Returns the bounty paid, or None."""
