@@ -59,7 +59,8 @@ def count_likes(activities) -> None:
             evaluate |= {activity.actor_id, author_id} - {None}
     services.stats_likes_record(likes=likes)
     if evaluate:
-        services.members_evaluate(user_ids=evaluate)
+        # An upvote moves likes and, through the ledger, reputation.
+        services.members_evaluate(user_ids=evaluate, moved=("likes_given", "likes_received", "reputation"))
 
 
 @activity_handler("forum.reply.posted", name="trust.count_reply")

@@ -27,7 +27,7 @@ from portal import cache_versions
 from portal.bulk import rows_locked, rows_update
 
 from .config import REQUIREMENTS, SETTING_DEFAULTS
-from .levels import Level
+from .levels import AUTOMATIC_LEVELS, Level
 from .models import LevelChange, LevelChangeReason, MemberDay, MemberTrust, TrustSetting
 from .selectors import (
     SETTINGS_VERSION_KEY,
@@ -209,14 +209,32 @@ def level_reached(*, trust: MemberTrust, now: datetime | None = None, values: di
     return Level.REGULAR if _meets(Level.REGULAR, window, reputation, now, values) else reached
 
 
-def members_evaluate(*, user_ids: Iterable[int], now: datetime | None = None) -> int:
+def members_evaluate(*, user_ids: Iterable[int], moved: Iterable[str] = (), now: datetime | None = None) -> int:
     """Promote each of these members to the level they reached (``member_evaluate`` for
-    many: their rows locked and read in one statement). Returns how many were promoted."""
+    many: their rows locked and read in one statement). Returns how many were promoted.
+
+    ``moved``: the requirements that changed (``likes_given``, ...). A member is evaluated
+    on every change of their counters, so one whose next level asks for none of these
+    cannot have reached it now: only members at most one level below the lowest level
+    that asks for one of them are looked at (with the defaults, an upvote concerns members
+    from *basic* up; the many *new* members who vote are skipped)."""
     now = now or timezone.now()
     values = trust_settings()
+    lowest = Level.NEW
+    if moved:
+        asking = [
+            level for level in AUTOMATIC_LEVELS if any(values.get(f"{level.slug}.{name}", 0) > 0 for name in moved)
+        ]
+        if not asking:
+            return 0
+        lowest = Level(min(asking) - 1)
     promoted = 0
     with transaction.atomic():
-        trusts = MemberTrust.objects.select_for_update().filter(user_id__in=set(user_ids)).order_by("user_id")
+        trusts = (
+            MemberTrust.objects.select_for_update()
+            .filter(user_id__in=set(user_ids), level__gte=lowest)
+            .order_by("user_id")
+        )
         for trust in trusts:
             if trust.locked or trust.level >= Level.LEADER:
                 continue

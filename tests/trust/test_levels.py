@@ -275,3 +275,33 @@ def test_activities_about_a_deleted_account_count_nothing(question, answer, aske
     assert MemberTrust.objects.get(user=asker).likes_given == 1
     assert not MemberTrust.objects.filter(user_id=answerer.pk).exists()
     assert set(HandlerRun.objects.filter(handler="trust.count_like").values_list("status", flat=True)) == {"succeeded"}
+
+
+def test_an_upvote_evaluates_only_members_whose_next_level_counts_upvotes(db):
+    """Every vote evaluates its voter and author, so the batch skips members an upvote cannot
+    promote: with the defaults *basic* asks for no upvotes or reputation, so a *new* member
+    who meets it (counted by their reads, which evaluate them) is not looked at again here;
+    a *basic* member one upvote short of *member* is."""
+    from tests.factories import UserFactory
+
+    new, basic = UserFactory(), UserFactory()
+    MemberTrust.objects.create(user=new, topics_entered=5, posts_read=30, seconds_reading=600)
+    MemberTrust.objects.create(
+        user=basic,
+        level=Level.BASIC,
+        days_visited=15,
+        topics_entered=20,
+        posts_read=100,
+        seconds_reading=3600,
+        likes_given=1,
+        likes_received=1,
+        replies_posted=3,
+    )
+    from community.rewards.services import points_award
+
+    points_award(user_id=basic.pk, rule="forum.answer.accepted", cause="accept:1")  # reputation 15
+    moved = ("likes_given", "likes_received", "reputation")
+    assert services.members_evaluate(user_ids=[new.pk, basic.pk], moved=moved) == 1
+    assert (level(new), level(basic)) == (Level.NEW, Level.MEMBER)
+    assert services.members_evaluate(user_ids=[new.pk]) == 1  # any other change looks at everyone
+    assert level(new) == Level.BASIC
