@@ -9,6 +9,7 @@ goes out after that commit (``notifications_create``). Nobody hears of their own
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -90,6 +91,7 @@ def notify_edit_mentions(activity) -> None:
 @activity_handler("forum.answer.accepted", name="notifications.answer_accepted", batch=True)
 def notify_answers_accepted(activities) -> None:
     posts = forums.posts_for_notice(pks=[int(activity.target_id) for activity in activities])
+    actors = get_user_model().objects.in_bulk({activity.actor_id for activity in activities} - {None})
     notices = []
     for activity in activities:
         post = posts.get(int(activity.target_id))
@@ -99,7 +101,7 @@ def notify_answers_accepted(activities) -> None:
             Notice(
                 recipient=post.author,
                 kind=NotificationKind.ACCEPTED,
-                actor=activity.actor,
+                actor=actors.get(activity.actor_id),
                 url=post.get_absolute_url(),
                 title=_("Your answer in “%(title)s” was accepted") % {"title": post.thread.title},
             )

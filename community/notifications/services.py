@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -57,6 +58,16 @@ class Notice:
     actor: object = None
 
 
+def _notice_check(row: Notification) -> None:
+    """What ``full_clean`` would refuse in a notification the code builds (its kind, an
+    empty title, a link too long; the title is cut to fit): checked directly, as a batch
+    of activities writes hundreds and ``full_clean`` costs a third of a millisecond each."""
+    if row.kind not in NotificationKind.values:
+        raise ValidationError({"kind": f"unknown notification kind {row.kind!r}"})
+    if not row.title or not row.url or len(row.url) > Notification._meta.get_field("url").max_length:
+        raise ValidationError({"url": "a notification needs a title and a link of at most 500 characters"})
+
+
 def notices_send(*, notices: Iterable[Notice]) -> list[Notification]:
     """Write many notifications, each its own title and link (one INSERT, whatever their
     number: what a batch of activities produces), never to a member of their own action nor
@@ -73,7 +84,7 @@ def notices_send(*, notices: Iterable[Notice]) -> list[Notification]:
             continue
         seen.add(key)
         row = Notification(recipient=recipient, kind=notice.kind, title=notice.title[:300], url=notice.url, actor=actor)
-        row.full_clean(exclude=["recipient", "actor"])  # both are the accounts given
+        _notice_check(row)
         rows.append(row)
     if not rows:
         return []
