@@ -265,8 +265,8 @@ def _runs_lock(run_ids: list[int], now: datetime, activities: dict) -> list[Hand
     return runs
 
 
-def _runs_succeeded(runs: list[HandlerRun]) -> None:
-    HandlerRun.objects.filter(pk__in=[run.pk for run in runs]).update(
+def _runs_succeeded(run_ids: list[int]) -> None:
+    HandlerRun.objects.filter(pk__in=run_ids).update(
         status=HandlerRun.Status.SUCCEEDED, attempts=F("attempts") + 1, finished_at=timezone.now(), last_error=""
     )
 
@@ -283,11 +283,16 @@ def _handler_runs(*, name: str, run_ids: list[int], now: datetime, activities: d
         try:
             with transaction.atomic():
                 _constraints_now()
-                runs = _runs_lock(run_ids, now, activities)
+                # Ids only: a batch that succeeds needs nothing else of its runs.
+                locked = HandlerRun.objects.select_for_update(skip_locked=True).filter(
+                    pk__in=run_ids, status=HandlerRun.Status.PENDING, next_attempt_at__lte=now
+                )
+                runs = [(pk, activities[a]) for pk, a in locked.values_list("pk", "activity_id") if a in activities]
                 if not runs:
                     return 0
-                _call(handler, [run.activity for run in runs])
-                _runs_succeeded(runs)
+                runs.sort(key=lambda run: (run[1].occurred_at, run[0]))
+                _call(handler, [activity for _pk, activity in runs])
+                _runs_succeeded([pk for pk, _activity in runs])
             return len(runs)
         except Exception:
             logger.warning("activity handler %s failed on a batch of %d: trying each alone", name, len(run_ids))
@@ -326,5 +331,5 @@ def _handler_run(*, handler, name: str, run_id: int, now: datetime, activities: 
                 run.next_attempt_at = now + _retry_delay(run.attempts)
             run.save(update_fields=["status", "attempts", "next_attempt_at", "last_error", "finished_at"])
         else:
-            _runs_succeeded([run])
+            _runs_succeeded([run.pk])
     return 1
