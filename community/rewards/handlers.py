@@ -60,22 +60,9 @@ def _vote_operations(activity) -> list[Award | Reversal]:
         awards = [(author, "forum.post.downvoted", voter)]
         if not is_question:
             awards.append((voter, "forum.downvote.cast", author))
-    if withdrawn:
-        return [
-            Reversal(user_id=user_id, rule=rule, cause=cause, reason=REASON_VOTE_WITHDRAWN, activity_id=activity.id)
-            for user_id, rule, _counterpart in awards
-        ]
-    return [
-        Award(
-            user_id=user_id,
-            rule=rule,
-            cause=cause,
-            activity_id=activity.id,
-            counterpart_id=counterpart,
-            category_id=category,
-        )
-        for user_id, rule, counterpart in awards
-    ]
+    return _operations(
+        activity, awards, cause=cause, category=category, undo=REASON_VOTE_WITHDRAWN if withdrawn else ""
+    )
 
 
 @activity_handler("forum.answer.accepted", "forum.answer.unaccepted", name="rewards.accept", batch=True)
@@ -94,9 +81,16 @@ def _accept_operations(activity) -> list[Award | Reversal]:
     awards = [(author, "forum.answer.accepted", acceptor)]
     if acceptor is not None and acceptor != author:
         awards.append((acceptor, "forum.answer.accepting", author))
-    if activity.verb == "forum.answer.unaccepted":
+    undo = REASON_UNACCEPTED if activity.verb == "forum.answer.unaccepted" else ""
+    return _operations(activity, awards, cause=cause, category=_int(props.get("category")), undo=undo)
+
+
+def _operations(activity, awards, *, cause: str, category: int | None, undo: str) -> list[Award | Reversal]:
+    """Each (member, rule, counterpart) of ``awards`` awarded for ``cause``, or, with an
+    ``undo`` reason, the awards reversed."""
+    if undo:
         return [
-            Reversal(user_id=user_id, rule=rule, cause=cause, reason=REASON_UNACCEPTED, activity_id=activity.id)
+            Reversal(user_id=user_id, rule=rule, cause=cause, reason=undo, activity_id=activity.id)
             for user_id, rule, _counterpart in awards
         ]
     return [
@@ -106,7 +100,7 @@ def _accept_operations(activity) -> list[Award | Reversal]:
             cause=cause,
             activity_id=activity.id,
             counterpart_id=counterpart,
-            category_id=_int(props.get("category")),
+            category_id=category,
         )
         for user_id, rule, counterpart in awards
     ]
