@@ -42,4 +42,26 @@
       source.select();
     }
   });
+
+  // <span data-local-time data-starts="ISO" data-ends="ISO" data-zone="Europe/Paris"
+  // data-label="Your time" hidden>: an event's times in the reader's own zone, shown only
+  // when it differs from the event's (the page already gives the event's zone).
+  function localTimes(root) {
+    if (!window.Intl || !Intl.DateTimeFormat) return;
+    var reader = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    root.querySelectorAll("[data-local-time]").forEach(function (span) {
+      if (!reader || reader === span.dataset.zone) return;
+      var starts = new Date(span.dataset.starts), ends = new Date(span.dataset.ends);
+      if (isNaN(starts) || isNaN(ends)) return;
+      var time = { hour: "numeric", minute: "2-digit" };
+      var date = { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit" };
+      var zoned = function (options) { return Object.assign({ timeZoneName: "short" }, options); };
+      var sameDay = starts.toDateString() === ends.toDateString();
+      var end = new Intl.DateTimeFormat(undefined, zoned(sameDay ? time : date)).format(ends);
+      span.textContent = span.dataset.label + ": " + new Intl.DateTimeFormat(undefined, date).format(starts) + "–" + end;
+      span.hidden = false;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { localTimes(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { localTimes(event.target); });
 })();

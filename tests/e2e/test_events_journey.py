@@ -88,3 +88,26 @@ def test_waitlist_promotion_checkin_and_feedback(browser, live_server, eager_tas
     assert list(PointsEntry.objects.filter(user=manager, rule_key="event.hosted").values_list("amount", flat=True)) == [
         2
     ]
+
+
+def test_an_event_shows_its_times_in_the_reader_s_own_zone_too(browser, live_server):
+    """The page gives the event's zone and offset; a reader elsewhere also sees the times in
+    their own zone (their browser's), and a reader in the event's zone sees them once."""
+    from datetime import UTC, datetime
+
+    manager = make_member("cm@example.org", handle="cm")
+    user_set_role(user=manager, role=Role.COMMUNITY_MANAGER)
+    starts = datetime(2031, 3, 4, 17, 0, tzinfo=UTC)  # 18:00 in Berlin, 12:00 in New York
+    event = make_event(manager, publish_as=manager, title="Zone salon", starts_at=starts, hours=1)
+    for zone, shown in (("America/New_York", True), ("Europe/Berlin", False)):
+        context = browser.new_context(timezone_id=zone, locale="en-US")
+        page = context.new_page()
+        page.goto(f"{live_server.url}/events/{event.slug}/")
+        expect(page.locator("main").get_by_text("Tue 4 Mar 2031, 18:00–19:00").first).to_be_visible()
+        local = page.locator("[data-local-time]").first
+        if shown:
+            expect(local).to_be_visible()
+            expect(local).to_contain_text("Your time: Mar 4, 2031, 12:00 PM–1:00 PM EST")
+        else:
+            expect(local).to_be_hidden()
+        context.close()
