@@ -534,9 +534,9 @@ def _runs_due() -> bool:
     are taken by the consumer's next call, as beat's next tick would)."""
     from django.utils import timezone
 
-    from community.activity.models import HandlerRun
+    from community.activity.selectors import handler_runs_due
 
-    return HandlerRun.objects.filter(status=HandlerRun.Status.PENDING, next_attempt_at__lte=timezone.now()).exists()
+    return handler_runs_due(now=timezone.now())
 
 
 def flush_until(count: int) -> float:
@@ -624,7 +624,7 @@ def consume_until_empty(go_key: str) -> None:
 
 def awarding(args) -> None:
     from community.activity import handlers
-    from community.activity.models import HandlerRun
+    from community.activity.selectors import handler_run_last_id, handler_runs_after
     from community.activity.services import STREAM, events_stream
     from portal.redis_client import get_redis
     from portal.streams import FIELD
@@ -643,14 +643,13 @@ def awarding(args) -> None:
     print(f"recorded {recorded:,} activities through the forum services in {seconds:.1f} s")
     # What the consumer will read, kept for the baseline (entries are deleted once stored).
     payloads = [json.loads(fields.get(FIELD) or fields[FIELD.encode()]) for _id, fields in redis.xrange(STREAM)]
-    last_run = HandlerRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_run = handler_run_last_id()
     with HandlerCosts() as costs:
         seconds = flush_until(recorded)
-    runs = HandlerRun.objects.filter(pk__gt=last_run)
-    failed = runs.exclude(status=HandlerRun.Status.SUCCEEDED).count()
+    runs, failed = handler_runs_after(run_id=last_run)
     with_handlers = recorded / seconds
     print(
-        f"1 consumer, every handler:   {with_handlers:>7,.0f} activities/s ({runs.count():,} handler runs; "
+        f"1 consumer, every handler:   {with_handlers:>7,.0f} activities/s ({runs:,} handler runs; "
         f"{seconds:.1f} s)" + (f"; {failed} runs did not succeed" if failed else "")
     )
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.db.models import Count, QuerySet
 
-from .models import ActivityEvent
+from .models import ActivityEvent, HandlerRun
 
 
 def activities_for_user(
@@ -61,3 +61,19 @@ def activity_counts_by_actor(
     for row in rows:
         counts.setdefault(row["verb"], {})[row["actor_id"]] = row["events"]
     return counts
+
+
+def handler_runs_due(*, now: datetime) -> bool:
+    """Whether handler runs wait to be run at ``now`` (pending, their time come)."""
+    return HandlerRun.objects.filter(status=HandlerRun.Status.PENDING, next_attempt_at__lte=now).exists()
+
+
+def handler_run_last_id() -> int:
+    """The newest handler run's id (0 when there is none): a mark to count the runs after it."""
+    return HandlerRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def handler_runs_after(*, run_id: int) -> tuple[int, int]:
+    """(runs created after ``run_id``, those of them that have not succeeded)."""
+    runs = HandlerRun.objects.filter(pk__gt=run_id)
+    return runs.count(), runs.exclude(status=HandlerRun.Status.SUCCEEDED).count()

@@ -177,3 +177,20 @@ def test_a_batch_that_raises_is_tried_an_activity_at_a_time_and_only_the_bad_one
     bad = runs[ids["b"]]
     assert (bad.status, bad.attempts) == (HandlerRun.Status.PENDING, 1) and "poisoned activity" in bad.last_error
     assert "trying each alone" in caplog.text
+
+
+def test_run_selectors_tell_what_is_due_and_what_did_not_succeed(user, test_handlers, effects, committed):
+    from django.utils import timezone
+
+    from community.activity.selectors import handler_run_last_id, handler_runs_after, handler_runs_due
+
+    mark = handler_run_last_id()
+    get_redis().set(FLAKY_FAILURES_KEY, 1)
+    with committed():
+        activity_record(actor=user, verb=VERB)
+    activity_events_flush()
+    assert handler_runs_after(run_id=mark) == (3, 1)  # tests.flaky waits for its retry
+    assert not handler_runs_due(now=timezone.now())
+    flaky = HandlerRun.objects.get(handler="tests.flaky")
+    assert handler_runs_due(now=flaky.next_attempt_at)
+    assert handler_run_last_id() == HandlerRun.objects.order_by("-pk").first().pk
